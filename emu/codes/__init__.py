@@ -1,0 +1,12 @@
+"""Windows codes with their real values: NTSTATUS, Win32 errors, wait results, access rights.
+
+Data only, below every other layer. Plain int constants named as the headers name them (the hot
+paths compare ints; users import ``WAIT_IO_COMPLETION`` as they would include winbase.h), and an
+IntEnum per table (``NTSTATUS``, ``Win32Error``, ``WaitResult``) to print a value by name.
+"""
+
+from emu.codes.access import *  # noqa: F403
+from emu.codes.ntmap import *  # noqa: F403
+from emu.codes.ntstatus import *  # noqa: F403
+from emu.codes.wait import *  # noqa: F403
+from emu.codes.winerror import *  # noqa: F403

@@ -1,0 +1,72 @@
+"""The emulator's own exceptions: one small hierarchy.
+
+Windows failures are never exceptions: an API returns its documented code and sets the calling
+thread's last error. A Python exception means one of these: the program under test did something
+no C program could (yielded a stray value, raised), the emulator was asked for something it does
+not model, a replayed schedule no longer fits, a scenario is invalid, or emu itself is wrong.
+"""
+
+from __future__ import annotations
+
+
+class EmuError(Exception):
+    """Base of every exception emu raises on purpose."""
+
+
+class EmulatorFault(EmuError):
+    """An internal invariant broke: a bug in emu, never in the program under test."""
+
+
+class ProgramError(EmuError):
+    """The program under test failed in a way no Windows API reports as a code.
+
+    Examples: a program raised a Python exception, or yielded a value that is not an API call.
+    ``thread`` names the virtual thread, ``time`` the virtual time in ticks.
+    """
+
+    def __init__(self, message: str, *, thread: str = "", time: int = 0) -> None:
+        super().__init__(message)
+        self.thread = thread
+        self.time = time
+
+
+class UnsupportedApi(EmuError):
+    """A Windows API (or a mode of one) that emu does not model yet.
+
+    Raised instead of pretending to succeed: a stub that returns success without doing the work
+    would make a green run meaningless.
+    """
+
+
+class ReplayDivergence(EmuError):
+    """A recorded schedule no longer fits the run it is replayed against.
+
+    ``step`` is the index of the choice where the run diverged, ``expected`` the recorded
+    (index, option key) pair and ``available`` the options the run offered there.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        step: int,
+        expected: tuple[int, object] | None,
+        available: tuple[object, ...],
+        label: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.step = step
+        self.expected = expected
+        self.available = available
+        self.label = label
+
+
+class ScenarioError(EmuError):
+    """An invalid scenario file: carries ``file:line:column`` and one line of explanation."""
+
+
+class StepLimit(EmuError):
+    """Virtual time stopped advancing: too many API calls at one instant (a livelock or spin).
+
+    The run ends with reason ``step limit`` instead of hanging the emulator.
+    """

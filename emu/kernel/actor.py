@@ -1,0 +1,144 @@
+"""Actors: the things the dispatcher schedules (virtual threads and device processes).
+
+An actor is a generator the dispatcher resumes itself. It runs until it reaches a point where
+it cannot or may not go on at this instant, parks itself (in the ready list after a preemption,
+in an object's wait list, on a timer, in the processor queue) and yields ``PARK``. Whoever
+unparks it later (a signal, a timer, the chooser) appends it to the ready list. Nothing else is
+ever yielded to the dispatcher: a program that yields a value of its own is told so.
+
+States follow the Windows thread states the issue names: ``READY`` (enabled, not executing),
+``RUNNING`` (executing at this instant, or holding a processor in ``work``), ``WAITING`` and
+``WAITING_ALERTABLE`` (blocked in a wait), ``SUSPENDED`` (created with CREATE_SUSPENDED) and
+``TERMINATED``. A thread whose wait timed out is enabled (in the ready list) but stays
+``WAITING`` until it runs: until then, a signal may still satisfy its wait, which is exactly the
+timeout-versus-signal race the chooser must be able to order either way.
+
+Actors are dispatcher objects: waiting on one waits for it to terminate (thread handles).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+from emu.kernel.chooser import Footprint
+from emu.kernel.objects import DispatcherObject
+from emu.kernel.trace import trace_kind
+
+if TYPE_CHECKING:
+    from emu.kernel.dispatcher import Kernel, Timer
+
+PARK: Final = "park"
+"""The only value an actor's generator yields to the dispatcher."""
+
+ActorBody = Generator[Any, None, Any]
+
+
+class ActorState(StrEnum):
+    READY = "READY"
+    RUNNING = "RUNNING"
+    WAITING = "WAITING"
+    WAITING_ALERTABLE = "WAITING_ALERTABLE"
+    SUSPENDED = "SUSPENDED"
+    TERMINATED = "TERMINATED"
+
+
+ACTOR_STATE = trace_kind(
+    "actor.state",
+    ("state",),
+    state=("state",),
+    text="{o0} -> {state}",
+    doc="A thread or device process changed state (dispatched, preempted, resumed, "
+    "terminated). Waits and wake-ups have their own kinds.",
+)
+ACTOR_EXIT = trace_kind(
+    "actor.exit",
+    ("state", "exit_code"),
+    state=("state", "exit_code"),
+    text="{o0} exits with code {exit_code}",
+    doc="A thread returned from its start routine or called ExitThread.",
+)
+
+
+class ThreadExit(BaseException):
+    """Raised by ExitThread inside a thread's stack; the dispatcher ends the thread with it."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class Actor(DispatcherObject):
+    """A schedulable generator with a stable key and the state of its current wait."""
+
+    __slots__ = (
+        "body",
+        "exit_code",
+        "footprint",
+        "key",
+        "queued",
+        "state",
+        "wait_alertable",
+        "wait_all",
+        "wait_cause",
+        "wait_mode",
+        "wait_objects",
+        "wait_status",
+        "wait_timer",
+    )
+
+    TYPE = "Actor"
+    KIND: ClassVar[str] = "actor"
+
+    def __init__(self, k: Kernel, name: str, body: ActorBody) -> None:
+        super().__init__(k, k.unique_actor_name(self.KIND, name))
+        self.key: tuple[str, str] = (self.KIND, self.name)
+        self.body = body
+        self.state = ActorState.READY
+        self.footprint: Footprint = ()
+        self.queued = False
+        self.exit_code: int | None = None
+        self.wait_objects: tuple[DispatcherObject, ...] = ()
+        self.wait_all = False
+        self.wait_alertable = False
+        self.wait_status: int | None = None
+        self.wait_cause = -1
+        self.wait_mode = ""
+        self.wait_timer: Timer | None = None
+        self.reference()  # a running actor keeps itself alive
+
+    @property
+    def terminated(self) -> bool:
+        return self.state is ActorState.TERMINATED
+
+    def is_signaled_for(self, waiter: Actor) -> bool:
+        return self.state is ActorState.TERMINATED
+
+    def user_apc_pending(self) -> bool:
+        """Whether user-mode APCs are queued (threads only)."""
+        return False
+
+    def deliver_user_apcs(self) -> Generator[str, None, None]:
+        """Run the queued user-mode APCs on this actor's stack (threads only)."""
+        return
+        yield  # type: ignore[unreachable]  # a generator with nothing to run
+
+    def on_block(self) -> None:
+        """Hook: the actor just blocked in a wait (an I/O completion port stops counting it)."""
+
+    def on_unblock(self) -> None:
+        """Hook: the actor's wait just ended."""
+
+    def on_exit(self) -> None:
+        """Release what dies with the actor (a thread's APC queue); before it is signalled."""
+
+    def at_end(self) -> None:
+        """Report what the actor leaves undone when the run ends (a thread's queued APCs)."""
+
+    def resolve_exit_code(self, value: Any) -> int:
+        if value is None:
+            return 0
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"returned {value!r}; a thread's exit code is a DWORD (int)")
+        return value & 0xFFFFFFFF

@@ -1,0 +1,453 @@
+"""The dispatcher: virtual time from simpy, scheduling by emu, every choice through the chooser.
+
+simpy keeps the clock (integer 100-ns ticks) and the timers; emu owns the set of enabled actors
+(threads and device processes) and resumes their generators itself. The rules:
+
+- A choice is made only when two or more actors are enabled at the same instant. simpy's own
+  ``(time, priority, id)`` order is never where an interleaving is decided: all timers due at an
+  instant are processed first (each merely *enables* its actor), then the enabled actors run in
+  the order the chooser picks.
+- A non-blocking API call creates no simpy event. It is a scheduling point only when another
+  actor is enabled (``k.ready`` is non-empty): then ``preempt`` asks the chooser whether the
+  current thread goes on (option 0) or one of the ready actors runs first.
+- A blocking call parks the thread on the object it waits for; the object wakes it directly
+  (``make_ready``), no simpy event involved. Only a timeout, a CPU burst or a device delay uses
+  a simpy timer.
+- The run ends when nothing is enabled and no timer is pending (quiescence), at a time limit, or
+  when virtual time stops advancing because one instant saw more API calls than the step limit.
+
+Timers whose wait was satisfied are cancelled, not removed from simpy's heap; they no longer
+count as pending work, so they never keep a quiescent run alive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from itertools import count
+from typing import Any, Final
+
+import simpy
+from simpy.events import Timeout
+
+from emu.errors import EmuError, ProgramError, StepLimit
+from emu.kernel import waits
+from emu.kernel.actor import ACTOR_EXIT, ACTOR_STATE, PARK, Actor, ActorState, ThreadExit
+from emu.kernel.chooser import (
+    DATA,
+    FAULT,
+    LATENCY,
+    NO_FAULT,
+    SCHED,
+    CanonicalChooser,
+    ChoicePoint,
+    Chooser,
+    Footprint,
+    OptionKey,
+    latency_options,
+)
+from emu.kernel.handles import HandleTable
+from emu.kernel.objects import DispatcherObject, KernelObject
+from emu.kernel.trace import (
+    CHOICE,
+    KERNEL_ACTOR,
+    NO_CAUSE,
+    RUN_END,
+    VIOLATION,
+    NullTrace,
+    Trace,
+    trace_kind,
+)
+
+ACTOR_CRASH = trace_kind(
+    "actor.crash",
+    ("error",),
+    text="{o0} raised {error}",
+    doc="A program raised a Python exception (a bug in the program, reported as ProgramError).",
+)
+
+ACTOR_BLOCKED = trace_kind(
+    "actor.blocked",
+    ("state", "on"),
+    text="{o0} is still blocked at the end ({state}) on {on}",
+    doc="At the end of the run the actor was still in a wait (a possible lost wake-up unless "
+    "the scenario declares it blocks forever).",
+)
+
+DEFAULT_STEP_LIMIT: Final = 100_000
+
+ENDED_DONE: Final = "all threads done"
+ENDED_QUIESCENT: Final = "quiescent"
+ENDED_TIME: Final = "time limit"
+ENDED_STEPS: Final = "step limit"
+
+
+class Timer:
+    """A pending simpy timeout that calls ``fn(arg)`` unless cancelled first."""
+
+    __slots__ = ("arg", "due", "fn", "k", "tid")
+
+    def __init__(self, k: Kernel, tid: int, due: int, fn: Callable[[Any], None], arg: Any) -> None:
+        self.k = k
+        self.tid = tid
+        self.due = due
+        self.fn = fn
+        self.arg = arg
+
+    def fire(self, _event: object) -> None:
+        if self.k.timers.pop(self.tid, None) is not None:
+            self.fn(self.arg)
+
+    def cancel(self) -> None:
+        self.k.timers.pop(self.tid, None)
+
+
+class Kernel:
+    """The simulated executive: clock, dispatcher, chooser, trace and the kernel handle table."""
+
+    def __init__(
+        self,
+        *,
+        processors: int = 1,
+        chooser: Chooser | None = None,
+        trace: bool = True,
+        step_limit: int = DEFAULT_STEP_LIMIT,
+    ) -> None:
+        if processors < 1:
+            raise ValueError(f"processors must be at least 1, not {processors}")
+        self.env = simpy.Environment()
+        self.trace: Trace = Trace(self.env) if trace else NullTrace(self.env)
+        self.emit = self.trace.emit
+        self.chooser: Chooser = chooser if chooser is not None else CanonicalChooser()
+        self.processors = processors
+        self.step_limit = step_limit
+        self.ready: list[Actor] = []
+        self.current: Actor | None = None
+        self.actors: list[Actor] = []
+        self.timers: dict[int, Timer] = {}
+        self.cpus_busy = 0
+        self.cpu_queue: list[Actor] = []
+        self.calls = 0
+        self.end_reason = ""
+        self._next: Actor | None = None
+        self._oids = count(1)
+        self._timer_ids = count(1)
+        self._tids = count(1)
+        self._apc_ids = count(1)
+        self._instant_calls = 0
+        self._actor_names: dict[tuple[str, str], int] = {}
+        self._named: dict[str, KernelObject] = {}
+        self.handles = HandleTable(self, "kernel", 4, 4)
+        self.namespaces: dict[str, HandleTable] = {"kernel": self.handles}
+
+    # -- identity -----------------------------------------------------------------------------
+
+    @property
+    def now(self) -> int:
+        """Virtual time in 100-ns ticks."""
+        return int(self.env._now)
+
+    def new_oid(self) -> int:
+        return next(self._oids)
+
+    def new_tid(self) -> int:
+        """A thread id: a multiple of 4, like the client ids Windows hands out."""
+        return 4 * next(self._tids)
+
+    def new_apc_id(self) -> int:
+        return next(self._apc_ids)
+
+    def actor_id(self) -> int:
+        """The id of the acting thread or device, 0 when the kernel itself acts."""
+        cur = self.current
+        return cur.oid if cur is not None else KERNEL_ACTOR
+
+    def unique_actor_name(self, kind: str, name: str) -> str:
+        seen = self._actor_names.get((kind, name), 0) + 1
+        self._actor_names[(kind, name)] = seen
+        return name if seen == 1 else f"{name}-{seen}"
+
+    def namespace(self, name: str, base: int, step: int) -> HandleTable:
+        """A separate handle namespace (SC_HANDLE, PEERDIST, NETIO), created on first use."""
+        table = self.namespaces.get(name)
+        if table is None:
+            table = HandleTable(self, name, base, step)
+            self.namespaces[name] = table
+        return table
+
+    def find_name(self, name: str) -> KernelObject | None:
+        """A live named kernel object (CreateEvent's lpName namespace)."""
+        return self._named.get(name)
+
+    def add_name(self, name: str, obj: KernelObject) -> None:
+        self._named[name] = obj
+
+    def forget_name(self, obj: KernelObject) -> None:
+        if self._named.get(obj.name) is obj:
+            del self._named[obj.name]
+
+    def violation(self, rule: str, message: str, objects: tuple[int, ...] = ()) -> int:
+        """Record a rule broken while the run happens (catalogue id ``rule``)."""
+        return self.emit(self.actor_id(), VIOLATION, objects, (rule, message))
+
+    # -- timers -------------------------------------------------------------------------------
+
+    def call_later(self, delay: int, fn: Callable[[Any], None], arg: Any) -> Timer:
+        """Call ``fn(arg)`` after ``delay`` ticks (from the clock, not from any actor)."""
+        timer = Timer(self, next(self._timer_ids), int(self.env._now) + delay, fn, arg)
+        self.timers[timer.tid] = timer
+        Timeout(self.env, delay).callbacks.append(timer.fire)
+        return timer
+
+    def pending_timer_times(self) -> list[int]:
+        """Due times of the live timers, relative to now, ascending."""
+        now = int(self.env._now)
+        return sorted({t.due - now for t in self.timers.values()})
+
+    # -- choices ------------------------------------------------------------------------------
+
+    def choose(self, point: ChoicePoint) -> int:
+        index = self.chooser.choose(point)
+        options = point.options
+        if len(options) > 1:
+            self.emit(
+                self.actor_id(),
+                CHOICE,
+                (),
+                (point.kind, point.label, index, _key_payload(options[index]), len(options)),
+            )
+        return index
+
+    def choose_latency(self, label: str, lo: int, hi: int) -> int:
+        """A latency in ``[lo, hi]`` ticks: the bounds or an instant that crosses a timer."""
+        options = latency_options(lo, hi, self.pending_timer_times())
+        return int(options[self.choose(ChoicePoint(LATENCY, label, options))])
+
+    def choose_fault(self, label: str, faults: tuple[str, ...], probability: float) -> str:
+        """``"none"`` or one of ``faults``; random strategies fire one with ``probability``."""
+        options = (NO_FAULT, *faults)
+        share = probability / len(faults) if faults else 0.0
+        weights = (1.0 - probability, *[share] * len(faults))
+        return str(options[self.choose(ChoicePoint(FAULT, label, options, None, weights))])
+
+    def choose_data(self, label: str, options: tuple[OptionKey, ...]) -> int:
+        """A value a program draws (``api.rand``): the index into ``options``."""
+        return self.choose(ChoicePoint(DATA, label, options))
+
+    # -- scheduling ---------------------------------------------------------------------------
+
+    def spawn(self, actor: Actor, *, suspended: bool = False) -> None:
+        """Register a new actor; it is enabled at once unless created suspended."""
+        self.actors.append(actor)
+        if suspended:
+            self.set_state(actor, ActorState.SUSPENDED)
+        else:
+            self.emit(self.actor_id(), ACTOR_STATE, (actor.oid,), (ActorState.READY,))
+            actor.queued = True
+            self.ready.append(actor)
+
+    def make_ready(self, actor: Actor) -> None:
+        """Enable ``actor`` at this instant (idempotent)."""
+        if not actor.queued:
+            actor.queued = True
+            self.ready.append(actor)
+
+    def set_state(self, actor: Actor, state: ActorState, cause: int = NO_CAUSE) -> None:
+        if actor.state is not state:
+            actor.state = state
+            self.emit(self.actor_id(), ACTOR_STATE, (actor.oid,), (state,), cause)
+
+    def preempt(self, label: str, footprint: Footprint) -> Generator[str, None, None]:
+        """A scheduling point before the current actor's next visible step.
+
+        Call only when ``self.ready`` is non-empty. Option 0 is the current actor going on.
+        """
+        cur = self.current
+        assert cur is not None
+        ready = self.ready
+        options = (cur.key, *[a.key for a in ready])
+        footprints = (footprint, *[a.footprint for a in ready])
+        index = self.choose(ChoicePoint(SCHED, label, options, footprints))
+        if index == 0:
+            return
+        nxt = ready.pop(index - 1)
+        nxt.queued = False
+        cur.footprint = footprint
+        cur.queued = True
+        ready.append(cur)
+        self.set_state(cur, ActorState.READY)
+        self._next = nxt
+        yield PARK
+
+    def yield_processor(self, label: str) -> Generator[str, None, bool]:
+        """Sleep(0)/SwitchToThread: another ready actor runs first unless the chooser says not.
+
+        Option 0 is the actor ready longest; the current actor going on is the last option.
+        Returns whether another actor ran first.
+        """
+        cur = self.current
+        assert cur is not None
+        ready = self.ready
+        if not ready:
+            return False
+        options = (*[a.key for a in ready], cur.key)
+        footprints = (*[a.footprint for a in ready], ())
+        index = self.choose(ChoicePoint(SCHED, label, options, footprints))
+        if index == len(ready):
+            return False
+        nxt = ready.pop(index)
+        nxt.queued = False
+        cur.footprint = ()
+        cur.queued = True
+        ready.append(cur)
+        self.set_state(cur, ActorState.READY)
+        self._next = nxt
+        yield PARK
+        return True
+
+    def note_call(self) -> None:
+        """Count an API call; too many at one instant means virtual time stopped advancing."""
+        self.calls += 1
+        self._instant_calls += 1
+        if self._instant_calls > self.step_limit:
+            raise StepLimit(
+                f"{self._instant_calls} API calls at {self.now} ticks without virtual time "
+                "advancing (a spin loop or livelock); raise step_limit if this is intended"
+            )
+
+    # -- the run loop -------------------------------------------------------------------------
+
+    def run(self, until: int | None = None, *, finish: bool = True) -> str:
+        """Run until quiescence, ``until`` (ticks) or the step limit; returns the reason.
+
+        With ``finish`` (the default) the run is over: what is left undone is reported
+        (``actor.blocked``, ``apc.undelivered``), ``run.end`` is recorded and a replaying
+        chooser checks that its whole schedule was used. ``finish=False`` lets a caller step
+        through a run in slices.
+        """
+        ready = self.ready
+        try:
+            while True:
+                actor = self._next
+                if actor is not None:
+                    self._next = None
+                elif ready:
+                    if len(ready) == 1:
+                        actor = ready.pop()
+                    else:
+                        keys = tuple(a.key for a in ready)
+                        footprints = tuple(a.footprint for a in ready)
+                        index = self.choose(ChoicePoint(SCHED, "dispatch", keys, footprints))
+                        actor = ready.pop(index)
+                    actor.queued = False
+                else:
+                    reason = self._advance(until)
+                    if reason:
+                        break
+                    continue
+                self._step(actor)
+        except StepLimit as limit:
+            self.current = None
+            reason = ENDED_STEPS
+            self.violation("kernel.step_limit", str(limit))
+        self.end_reason = reason
+        if finish:
+            self.finish(reason)
+        return reason
+
+    def finish(self, reason: str) -> None:
+        """Report what is left undone, record ``run.end``, let the chooser check its schedule."""
+        for actor in self.actors:
+            if waits.is_waiting(actor):
+                self.emit(
+                    KERNEL_ACTOR,
+                    ACTOR_BLOCKED,
+                    (actor.oid, *[o.oid for o in actor.wait_objects]),
+                    (actor.state, tuple(o.oid for o in actor.wait_objects)),
+                )
+            actor.at_end()
+        self.emit(KERNEL_ACTOR, RUN_END, (), (reason,))
+        self.chooser.finish()
+
+    def _advance(self, until: int | None) -> str:
+        env = self.env
+        while True:
+            if not self.timers:
+                return ENDED_DONE if all(a.terminated for a in self.actors) else ENDED_QUIESCENT
+            due = env.peek()
+            if until is not None and due > until:
+                env.run(until=until)
+                return ENDED_TIME
+            env.step()
+            while env.peek() == due:
+                env.step()
+            if self.ready:
+                self._instant_calls = 0
+                return ""
+
+    def _step(self, actor: Actor) -> None:
+        self.current = actor
+        if actor.state is not ActorState.RUNNING:
+            actor.state = ActorState.RUNNING
+            self.emit(actor.oid, ACTOR_STATE, (actor.oid,), (ActorState.RUNNING,))
+        try:
+            yielded = actor.body.send(None)
+        except StopIteration as stop:
+            self._exit(actor, stop.value)
+            return
+        except ThreadExit as request:
+            self._exit(actor, request.code)
+            return
+        except (EmuError, AssertionError):
+            raise
+        except Exception as exc:
+            self.emit(actor.oid, ACTOR_CRASH, (actor.oid,), (f"{type(exc).__name__}: {exc}",))
+            raise ProgramError(
+                f"thread {actor.name} raised {type(exc).__name__}: {exc}",
+                thread=actor.name,
+                time=self.now,
+            ) from exc
+        finally:
+            self.current = None
+        if yielded is not PARK:
+            raise ProgramError(
+                f"thread {actor.name} yielded {yielded!r}; a program calls the API with "
+                "`yield from api.Name(...)` and never yields values of its own",
+                thread=actor.name,
+                time=self.now,
+            )
+
+    def _exit(self, actor: Actor, value: Any) -> None:
+        self.current = actor
+        try:
+            code = actor.resolve_exit_code(value)
+        except TypeError as exc:
+            raise ProgramError(
+                f"thread {actor.name} {exc}", thread=actor.name, time=self.now
+            ) from None
+        actor.exit_code = code
+        actor.on_exit()
+        actor.state = ActorState.TERMINATED
+        cause = self.emit(actor.oid, ACTOR_EXIT, (actor.oid,), (ActorState.TERMINATED, code))
+        waits.signal(self, actor, cause)
+        self.current = None
+        actor.dereference()
+
+    def statistics(self) -> dict[str, int]:
+        """Counters of the run so far."""
+        return {
+            "time": self.now,
+            "trace_events": len(self.trace),
+            "api_calls": self.calls,
+            "choices": len(self.chooser.schedule),
+            "actors": len(self.actors),
+            "ready": len(self.ready),
+            "timers": len(self.timers),
+        }
+
+
+def _key_payload(key: OptionKey) -> Any:
+    return key
+
+
+def is_dispatcher_object(obj: object) -> bool:
+    return isinstance(obj, DispatcherObject)

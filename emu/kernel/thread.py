@@ -1,0 +1,77 @@
+"""Virtual threads: actors with a thread id, a last-error value and a user-mode APC queue.
+
+A thread runs a program generator on the dispatcher. It is waitable: its object is signalled
+when it terminates, and stays signalled (a thread handle works like a manual-reset event that is
+set at exit). The exit code is the start routine's return value, or ExitThread's argument.
+
+At exit, the kernel disposes of what dies with the thread, each with a trace event:
+
+- its pending user-mode APCs are discarded (``apc.discard``);
+- a critical section or SRW lock it still owns stays owned forever, as on Windows, and that is
+  recorded as a violation (``kernel.lock_orphaned``): every later Enter blocks.
+
+``impersonating`` marks a thread that runs under another user's token; such a thread may lack
+THREAD_SET_CONTEXT on itself, which the APIs that queue APCs to their caller check.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+from emu.kernel import apc
+from emu.kernel.actor import Actor, ActorBody
+from emu.kernel.objects import DispatcherObject
+
+if TYPE_CHECKING:
+    from emu.kernel.dispatcher import Kernel
+    from emu.kernel.objects import KernelObject
+
+
+class Thread(Actor):
+    """A virtual thread (ETHREAD + TEB): TID, last error, APC queue, owned user-mode locks."""
+
+    __slots__ = ("apc_depth", "apcs", "impersonating", "last_error", "owned_locks", "tid")
+
+    TYPE = "Thread"
+    KIND = "thread"
+
+    def __init__(
+        self, k: Kernel, name: str, body: ActorBody, *, impersonating: bool = False
+    ) -> None:
+        super().__init__(k, name, body)
+        self.tid = k.new_tid()
+        self.apcs: deque[apc.Apc] = deque()
+        self.apc_depth = 0
+        self.last_error = 0
+        self.impersonating = impersonating
+        self.owned_locks: list[KernelObject] = []
+
+    def user_apc_pending(self) -> bool:
+        return bool(self.apcs)
+
+    def deliver_user_apcs(self) -> Generator[str, None, None]:
+        return apc.deliver(self.k, self)
+
+    def on_exit(self) -> None:
+        k = self.k
+        apc.discard_all(k, self, "thread exited")
+        for lock in self.owned_locks:
+            k.violation(
+                "kernel.lock_orphaned",
+                f"{self.name} exited while owning {lock.name}; it stays owned and every later "
+                "acquire blocks",
+                (lock.oid, self.oid),
+            )
+
+    def at_end(self) -> None:
+        apc.report_undelivered(self.k, self)
+
+
+class KProcess(DispatcherObject):
+    """The emulated process (EPROCESS). It outlives every run, so it is never signalled."""
+
+    __slots__ = ()
+
+    TYPE = "Process"

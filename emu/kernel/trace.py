@@ -1,0 +1,277 @@
+"""The trace: every state change, call and choice of a run, as plain tuples in one list.
+
+Properties, timelines, happens-before graphs, exports and replay all read the trace, so it is the
+central data structure. On the hot path an event is a tuple appended to a list::
+
+    (seq, time, actor, kind, objects, payload, cause)
+
+``seq`` is the event's index, ``time`` the virtual time in 100-ns ticks, ``actor`` the object id
+of the thread or device that acted (0: the kernel itself), ``kind`` a short string declared with
+``trace_kind``, ``objects`` the ids of the objects touched (``objects[0]`` is the one whose state
+changes), ``payload`` a tuple of JSON scalars in the order of the kind's ``fields`` and ``cause``
+the ``seq`` of the event that caused this one (-1: none), so happens-before edges are explicit.
+
+Each kind declares which of its fields are the *new state* of ``objects[0]``; that is how
+``emu.timeline.state_at`` rebuilds the world at any event without knowing any subsystem. A
+readable, frozen view (``TraceEvent``) is built only when asked for, and ``to_jsonl`` writes the
+documented, versioned schema of docs/trace.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+TRACE_SCHEMA: Final = "emu.trace"
+TRACE_SCHEMA_VERSION: Final = 1
+
+TraceTuple = tuple[int, int, int, str, tuple[int, ...], tuple[Any, ...], int]
+SEQ, TIME, ACTOR, KIND, OBJECTS, PAYLOAD, CAUSE = range(7)
+KERNEL_ACTOR: Final = 0
+NO_CAUSE: Final = -1
+
+
+@dataclass(frozen=True, slots=True)
+class TraceKind:
+    """The schema of one event kind.
+
+    ``fields`` names the payload positions; ``state`` lists the fields that are the new state of
+    ``objects[0]``; ``text`` is the template of the readable timeline (``str.format`` over the
+    payload fields and ``objects``); ``doc`` says when the event is recorded.
+    """
+
+    name: str
+    fields: tuple[str, ...]
+    state: tuple[str, ...]
+    text: str
+    doc: str
+
+
+TRACE_KINDS: dict[str, TraceKind] = {}
+"""Every declared kind by name; filled once, at import, by the modules that emit them."""
+
+
+def trace_kind(
+    name: str,
+    fields: tuple[str, ...] = (),
+    *,
+    state: tuple[str, ...] = (),
+    text: str = "",
+    doc: str = "",
+) -> str:
+    """Declare an event kind and return its name (the string emitted on the hot path)."""
+    unknown = [f for f in state if f not in fields]
+    if unknown:
+        raise ValueError(f"trace kind {name}: state fields {unknown} are not payload fields")
+    previous = TRACE_KINDS.get(name)
+    kind = TraceKind(name, fields, state, text or name, doc)
+    if previous is not None and previous != kind:
+        raise ValueError(f"trace kind {name} declared twice with different schemas")
+    TRACE_KINDS[name] = kind
+    return name
+
+
+OBJ_CREATE = trace_kind(
+    "obj.create",
+    ("type", "name"),
+    state=("type", "name"),
+    text="create {type} {name}",
+    doc="An object (kernel object, thread, device, structure) comes into existence; "
+    "objects[0] is its id for the rest of the run.",
+)
+OBJ_DESTROY = trace_kind(
+    "obj.destroy",
+    ("reason",),
+    text="destroy {o0} ({reason})",
+    doc="An object's last handle and last reference are gone.",
+)
+VIOLATION = trace_kind(
+    "violation",
+    ("rule", "message"),
+    text="VIOLATION {rule}: {message}",
+    doc="A rule that can only be seen while the run happens was broken; `rule` is the "
+    "catalogue id.",
+)
+CHOICE = trace_kind(
+    "choice",
+    ("point", "label", "index", "key", "options"),
+    text="choice {point} {label}: #{index} {key} of {options}",
+    doc="The chooser decided a point with two or more options (the recorded schedule step).",
+)
+RUN_END = trace_kind(
+    "run.end",
+    ("reason",),
+    text="run ends: {reason}",
+    doc="The run stopped: all threads done, quiescent, time limit, or step limit.",
+)
+
+
+class Trace:
+    """The recorder: ``emit`` appends one tuple and returns its sequence number."""
+
+    __slots__ = ("_env", "events")
+
+    enabled: bool = True
+
+    def __init__(self, env: Any) -> None:
+        self._env = env
+        self.events: list[TraceTuple] = []
+
+    def emit(
+        self,
+        actor: int,
+        kind: str,
+        objects: tuple[int, ...],
+        payload: tuple[Any, ...],
+        cause: int = NO_CAUSE,
+    ) -> int:
+        events = self.events
+        seq = len(events)
+        events.append((seq, self._env._now, actor, kind, objects, payload, cause))
+        return seq
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __iter__(self) -> Iterator[TraceTuple]:
+        return iter(self.events)
+
+    def names(self) -> dict[int, str]:
+        """Object id -> display name, from the ``obj.create`` events (0 is the kernel)."""
+        names = {KERNEL_ACTOR: "kernel"}
+        for _seq, _time, _actor, kind, objects, payload, _cause in self.events:
+            if kind == OBJ_CREATE:
+                names[objects[0]] = str(payload[1])
+        return names
+
+    def view(self) -> list[TraceEvent]:
+        """The readable view: one frozen ``TraceEvent`` per tuple (built on demand)."""
+        names = self.names()
+        return [TraceEvent.from_tuple(event, names) for event in self.events]
+
+    def to_jsonl(self) -> str:
+        """The trace as JSON lines: a header line, then one object per event (docs/trace.md)."""
+        return "".join(line + "\n" for line in jsonl_lines(self.events))
+
+
+class NullTrace(Trace):
+    """A recorder that records nothing (benchmarks of the untraced kernel); ``emit`` gives -1."""
+
+    __slots__ = ()
+
+    enabled = False
+
+    def emit(
+        self,
+        actor: int,
+        kind: str,
+        objects: tuple[int, ...],
+        payload: tuple[Any, ...],
+        cause: int = NO_CAUSE,
+    ) -> int:
+        return NO_CAUSE
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEvent:
+    """One event, readable: names instead of ids, the payload as a mapping."""
+
+    seq: int
+    time: int
+    actor: str
+    kind: str
+    objects: tuple[str, ...]
+    payload: dict[str, Any]
+    cause: int
+    object_ids: tuple[int, ...]
+    actor_id: int
+
+    @classmethod
+    def from_tuple(cls, event: TraceTuple, names: dict[int, str]) -> TraceEvent:
+        seq, time, actor, kind, objects, payload, cause = event
+        schema = TRACE_KINDS.get(kind)
+        fields = schema.fields if schema is not None else ()
+        mapping = dict(zip(fields, payload, strict=False))
+        for i in range(len(fields), len(payload)):
+            mapping[f"_{i}"] = payload[i]
+        return cls(
+            seq=seq,
+            time=time,
+            actor=names.get(actor, f"#{actor}"),
+            kind=kind,
+            objects=tuple(names.get(o, f"#{o}") for o in objects),
+            payload=mapping,
+            cause=cause,
+            object_ids=objects,
+            actor_id=actor,
+        )
+
+    def text(self) -> str:
+        """The kind's template filled with the payload and object names (``{o0}``, ``{o1}``)."""
+        schema = TRACE_KINDS.get(self.kind)
+        template = schema.text if schema is not None else self.kind
+        values: dict[str, Any] = {f"o{i}": name for i, name in enumerate(self.objects)}
+        values["objects"] = ", ".join(self.objects)
+        values.update(self.payload)
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return f"{self.kind} {self.payload}"
+
+
+def payload_value(value: Any) -> Any:
+    """A value as a trace payload scalar, never an address.
+
+    JSON scalars pass (an IntEnum stays an int, a StrEnum a str); a structure or kernel object
+    becomes its trace name; a callable its qualified name; anything else its type name.
+    """
+    if value is None or isinstance(value, (bool, int, str, float)):
+        return value
+    name = getattr(value, "trace_name", None)
+    if isinstance(name, str):
+        return name
+    name = getattr(value, "name", None) if not callable(value) else None
+    if isinstance(name, str):
+        return name
+    qualname = getattr(value, "__qualname__", None)
+    if isinstance(qualname, str):
+        return qualname
+    if isinstance(value, tuple):
+        return tuple(payload_value(v) for v in value)
+    return f"<{type(value).__name__}>"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    raise TypeError(f"trace payload value {value!r} is not a JSON scalar")
+
+
+def jsonl_lines(events: list[TraceTuple]) -> Iterator[str]:
+    """The JSON-lines encoding: deterministic key order, no whitespace, ASCII only."""
+    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
+    yield dumps({"schema": TRACE_SCHEMA, "version": TRACE_SCHEMA_VERSION})
+    for seq, time, actor, kind, objects, payload, cause in events:
+        schema = TRACE_KINDS.get(kind)
+        fields = schema.fields if schema is not None else ()
+        body = {
+            (fields[i] if i < len(fields) else f"_{i}"): _jsonable(value)
+            for i, value in enumerate(payload)
+        }
+        yield dumps(
+            {
+                "seq": seq,
+                "t": time,
+                "actor": actor,
+                "kind": kind,
+                "objects": list(objects),
+                "payload": body,
+                "cause": cause,
+            }
+        )

@@ -1,0 +1,204 @@
+"""Waits: blocking on dispatcher objects, with timeouts and alertability, and waking directly.
+
+The order of the tests at the start of a wait is NT's (KeWaitForSingleObject /
+KeWaitForMultipleObjects): first the objects, then pending user APCs, then the timeout.
+
+1. If the wait can be satisfied now it is, even in an alertable wait with a user APC queued: the
+   object wins and the APC stays queued for the next alertable wait ("If the wait is satisfied
+   before the APC is queued, the thread is no longer in an alertable wait state so the APC
+   function will not be executed. However, the APC is still queued" — Asynchronous Procedure
+   Calls, MS docs; the same order in the WRK's KeWaitForSingleObject and Wine's check_wait).
+   Wait-any takes the lowest index that is signalled; wait-all needs every object signalled at
+   once and then consumes them all atomically.
+2. An alertable wait with user APCs queued runs them all and returns STATUS_USER_APC.
+3. A zero timeout returns STATUS_TIMEOUT.
+4. Otherwise the actor is appended to each object's wait list and parks. A signal satisfies it
+   directly (``signal``), an APC aborts it (``abort_wait``), and an expired timeout only
+   *enables* it: the wait stays pending until the actor runs, so a signal at the same instant
+   may still satisfy it, in whichever order the chooser puts the two.
+
+A wait holds a pointer reference on each object, so closing the last handle during a wait does
+not destroy the object under the waiter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+from emu.codes.ntstatus import STATUS_TIMEOUT, STATUS_USER_APC, STATUS_WAIT_0
+from emu.kernel.actor import PARK, ActorState
+from emu.kernel.chooser import SCHED, ChoicePoint
+from emu.kernel.trace import NO_CAUSE, trace_kind
+
+if TYPE_CHECKING:
+    from emu.kernel.actor import Actor
+    from emu.kernel.dispatcher import Kernel
+    from emu.kernel.objects import DispatcherObject
+
+THREAD_WAIT = trace_kind(
+    "thread.wait",
+    ("state", "alertable", "wait_all", "timeout", "on"),
+    state=("state", "alertable", "on"),
+    text="{o0} waits on {on} (alertable {alertable}, all {wait_all}, timeout {timeout})",
+    doc="An actor blocked: on the objects listed in `on` (ids; empty for a sleep), for "
+    "`timeout` ticks (null: INFINITE).",
+)
+THREAD_WAKE = trace_kind(
+    "thread.wake",
+    ("state", "status", "on"),
+    state=("state", "on"),
+    text="{o0} wakes with status {status}",
+    doc="A wait ended with NTSTATUS `status` (STATUS_WAIT_0+n, STATUS_USER_APC, "
+    "STATUS_TIMEOUT, ...); `cause` is the event that satisfied or aborted it.",
+)
+
+
+def wait(
+    k: Kernel,
+    actor: Actor,
+    objects: tuple[DispatcherObject, ...],
+    wait_all: bool,
+    timeout: int | None,
+    alertable: bool,
+) -> Generator[str, None, int]:
+    """Wait for ``objects`` (any or all); ``timeout`` in ticks, ``None`` for INFINITE.
+
+    Returns STATUS_WAIT_0 + index, STATUS_USER_APC (after running the queued APCs) or
+    STATUS_TIMEOUT. An empty ``objects`` is a sleep.
+    """
+    if objects:
+        if wait_all:
+            if all(o.is_signaled_for(actor) for o in objects):
+                for o in objects:
+                    o.consume(actor)
+                return STATUS_WAIT_0
+        else:
+            for index, o in enumerate(objects):
+                if o.is_signaled_for(actor):
+                    o.consume(actor)
+                    return STATUS_WAIT_0 + index
+    if alertable and actor.user_apc_pending():
+        yield from actor.deliver_user_apcs()
+        return STATUS_USER_APC
+    if timeout == 0:
+        return STATUS_TIMEOUT
+
+    actor.wait_objects = objects
+    actor.wait_all = wait_all
+    actor.wait_alertable = alertable
+    actor.wait_status = None
+    actor.wait_cause = NO_CAUSE
+    seen: list[DispatcherObject] = []
+    for o in objects:
+        if o not in seen:
+            seen.append(o)
+            o.waiters.append(actor)
+            o.reference()
+    state = ActorState.WAITING_ALERTABLE if alertable else ActorState.WAITING
+    actor.state = state
+    k.emit(
+        actor.oid,
+        THREAD_WAIT,
+        (actor.oid, *[o.oid for o in objects]),
+        (state, alertable, wait_all, timeout, tuple(o.oid for o in objects)),
+    )
+    if timeout is not None:
+        actor.wait_timer = k.call_later(timeout, _timeout_expired, actor)
+    actor.on_block()
+    yield PARK
+
+    status = actor.wait_status
+    if status is None:
+        # Dispatched by the timer and nothing satisfied the wait first: it times out now.
+        _unlink(actor)
+        status = STATUS_TIMEOUT
+        actor.wait_status = status
+        k.emit(actor.oid, THREAD_WAKE, (actor.oid,), (ActorState.RUNNING, status, ()))
+    actor.wait_objects = ()
+    if status == STATUS_USER_APC:
+        yield from actor.deliver_user_apcs()
+    return status
+
+
+def _timeout_expired(actor: Actor) -> None:
+    actor.wait_timer = None
+    actor.footprint = tuple((o.oid, "w") for o in actor.wait_objects)
+    actor.k.make_ready(actor)
+
+
+def _unlink(actor: Actor) -> None:
+    seen: list[DispatcherObject] = []
+    for o in actor.wait_objects:
+        if o not in seen:
+            seen.append(o)
+            o.waiters.remove(actor)
+            o.dereference()
+    timer = actor.wait_timer
+    if timer is not None:
+        timer.cancel()
+        actor.wait_timer = None
+
+
+def is_waiting(actor: Actor) -> bool:
+    """True while ``actor`` is blocked in a wait that nothing has ended yet."""
+    return actor.wait_status is None and actor.state in (
+        ActorState.WAITING,
+        ActorState.WAITING_ALERTABLE,
+    )
+
+
+def end_wait(k: Kernel, actor: Actor, status: int, cause: int) -> None:
+    """End ``actor``'s pending wait with ``status`` and enable it (satisfied or aborted)."""
+    _unlink(actor)
+    actor.wait_status = status
+    actor.wait_cause = cause
+    actor.footprint = ()
+    actor.state = ActorState.READY
+    k.emit(k.actor_id(), THREAD_WAKE, (actor.oid,), (ActorState.READY, status, ()), cause)
+    actor.on_unblock()
+    k.make_ready(actor)
+
+
+def abort_wait(k: Kernel, actor: Actor, status: int, cause: int) -> bool:
+    """End a pending wait early (an APC for an alertable wait); False if none was pending."""
+    if not is_waiting(actor):
+        return False
+    end_wait(k, actor, status, cause)
+    return True
+
+
+def _can_satisfy(waiter: Actor, obj: DispatcherObject) -> bool:
+    if waiter.wait_all:
+        return all(o.is_signaled_for(waiter) for o in waiter.wait_objects)
+    return obj.is_signaled_for(waiter)
+
+
+def signal(k: Kernel, obj: DispatcherObject, cause: int) -> None:
+    """``obj`` may have become signalled: satisfy the waits it now can, in wait-list order.
+
+    For an object that releases one waiter per signal (``RELEASE_ONE``) with several waiters
+    that could take it, the chooser picks which (option 0: the longest waiting).
+    """
+    waiters = obj.waiters
+    while waiters:
+        candidates = [w for w in waiters if _can_satisfy(w, obj)]
+        if not candidates:
+            return
+        chosen = candidates[0]
+        if obj.RELEASE_ONE and len(candidates) > 1:
+            point = ChoicePoint(
+                SCHED,
+                f"release@{obj.name}",
+                tuple(w.key for w in candidates),
+                tuple(((obj.oid, "w"),) for _ in candidates),
+            )
+            chosen = candidates[k.choose(point)]
+        if chosen.wait_all:
+            for o in chosen.wait_objects:
+                o.consume(chosen)
+            status = STATUS_WAIT_0
+        else:
+            obj.consume(chosen)
+            status = STATUS_WAIT_0 + chosen.wait_objects.index(obj)
+        end_wait(k, chosen, status, cause)

@@ -1,0 +1,72 @@
+"""The API object a program receives: every modelled export, plus emu's own primitives.
+
+A program is a factory ``program(api)`` returning a generator; it calls Windows functions as
+``yield from api.CreateEventW(None, False, False, None)``. The same ``Api`` serves every thread
+of the process: each call acts for the thread the dispatcher is running.
+
+Besides the Windows exports, three primitives name what C code does without an API call:
+
+- ``work(ticks)``: spend CPU time (the only way virtual time passes inside a thread);
+- ``rand(n)``: draw a number in ``range(n)`` through the chooser (never ``random``);
+- ``free(struct)``: end a structure's lifetime, as ``free()`` or ``LocalFree`` would.
+
+A Windows name emu does not model raises ``UnsupportedApi`` — never a silent success.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from emu.errors import UnsupportedApi
+from emu.kernel.cpu import work as kernel_work
+from emu.kernel.memory import Struct
+from emu.win32.base import API_SPECS, ApiCall
+from emu.win32.kernel32 import Kernel32
+
+if TYPE_CHECKING:
+    from emu.kernel.dispatcher import Kernel
+    from emu.kernel.thread import KProcess
+
+
+class Api(Kernel32):
+    """The Win32 surface of one emulated process."""
+
+    __slots__ = ("k", "process")
+
+    def __init__(self, k: Kernel, process: KProcess) -> None:
+        self.k = k
+        self.process = process
+
+    def work(self, ticks: int) -> ApiCall[None]:
+        """Consume ``ticks`` of CPU time on one of the machine's processors."""
+        t = self._caller()
+        if not isinstance(ticks, int) or ticks < 0:
+            self._bad_argument(t, "work", (ticks,), "ticks is a non-negative integer")
+            return None
+        yield from kernel_work(self.k, t, int(ticks))
+        return None
+
+    def rand(self, n: int, label: str = "rand") -> ApiCall[int]:
+        """A number in ``range(n)`` chosen by the chooser (0 under the canonical strategy)."""
+        self._caller()
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"rand({n!r}): n is a positive integer")
+        return self.k.choose_data(label, tuple(range(n)))
+        yield  # type: ignore[unreachable]  # every call is a generator
+
+    def free(self, struct: Struct) -> ApiCall[None]:
+        """End ``struct``'s lifetime: later accesses are recorded as use after free."""
+        self._caller()
+        if isinstance(struct, Struct):
+            struct.bind(self.k)
+            struct.end_lifetime("freed by the program")
+        return None
+        yield  # type: ignore[unreachable]  # every call is a generator
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:1].isupper():
+            raise UnsupportedApi(
+                f"{name}: not modelled by emu (modelled exports: "
+                f"{', '.join(sorted(API_SPECS)[:8])}, ...; see `emu.win32.API_SPECS`)"
+            )
+        raise AttributeError(name)

@@ -1,0 +1,210 @@
+"""What every Win32 export shares: the caller, argument checks, handle lookup, last error, trace.
+
+Each exported function is a generator method named exactly as Windows names it; a program calls
+it with ``yield from api.Name(...)`` and gets back what the C function returns. The rules:
+
+- **Codes, never exceptions.** A bad handle, a bad flag, a NULL where one is not allowed: the
+  function returns its documented failure value and sets the calling thread's last error
+  (through ``fail`` or, from an NTSTATUS, through the one RtlNtStatusToDosError table). An
+  argument of a type no C compiler would have accepted (a string for a DWORD) is treated the
+  same way: ERROR_INVALID_PARAMETER where the function can fail, and a ``win32.bad_argument``
+  violation where it cannot (SleepEx, EnterCriticalSection).
+- **Last error only where documented.** Success leaves it untouched unless the page says
+  otherwise (CreateEvent sets it to 0 or ERROR_ALREADY_EXISTS).
+- **Every call is traced** as one ``api`` event at its return (name, arguments, result, and the
+  last error when the call failed), after the kernel events it caused.
+- **A call is a scheduling point only when another actor is enabled**; the footprint it offers
+  the chooser is the objects it is about to touch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
+
+from emu.codes.ntmap import win32_from_ntstatus
+from emu.codes.ntstatus import (
+    STATUS_ACCESS_DENIED,
+    STATUS_INVALID_HANDLE,
+    STATUS_OBJECT_TYPE_MISMATCH,
+)
+from emu.errors import ProgramError
+from emu.kernel.handles import HANDLE_MASK, NT_CURRENT_PROCESS, NT_CURRENT_THREAD
+from emu.kernel.thread import Thread
+from emu.kernel.trace import payload_value, trace_kind
+
+if TYPE_CHECKING:
+    from emu.kernel.dispatcher import Kernel
+    from emu.kernel.objects import KernelObject
+    from emu.kernel.thread import KProcess
+
+T = TypeVar("T")
+R = TypeVar("R")
+ApiCall: TypeAlias = Generator[str, None, T]
+"""What an exported function returns: a generator the program drives with ``yield from``."""
+
+API_CALL = trace_kind(
+    "api",
+    ("name", "args", "result", "error"),
+    text="{name}{args} -> {result}",
+    doc="A Win32 call returned: its arguments (handles as values, structures by name), its "
+    "result, and the last error it set when it failed (null otherwise).",
+)
+
+# Return conventions, for the renderers (a result prints by name according to them).
+BOOL: Final = "BOOL"
+HANDLE: Final = "HANDLE"
+DWORD_WAIT: Final = "WAIT"
+WIN32_ERROR: Final = "WIN32_ERROR"
+DWORD_VALUE: Final = "DWORD"
+LONG_VALUE: Final = "LONG"
+VOID: Final = "VOID"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSpec:
+    """Metadata of one export: its DLL and how its return value reads."""
+
+    name: str
+    dll: str
+    returns: str
+
+
+API_SPECS: dict[str, ApiSpec] = {}
+"""Every export emu models, by Windows name; filled at import by the DLL modules."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def export(dll: str, returns: str, *aliases: str) -> Callable[[F], F]:
+    """Register a method as a Win32 export (metadata only: the function is returned as is)."""
+
+    def register(fn: F) -> F:
+        for name in (fn.__name__, *aliases):
+            API_SPECS[name] = ApiSpec(name, dll, returns)
+        return fn
+
+    return register
+
+
+def dword(value: Any) -> int | None:
+    """A DWORD argument as C would see it (two's complement wrap), or None if not an integer."""
+    if isinstance(value, int):
+        return int(value) & 0xFFFFFFFF
+    return None
+
+
+def handle_value(value: Any) -> int | None:
+    """A HANDLE argument as a 64-bit value (``-2`` and ``0xFFFFFFFFFFFFFFFE`` are the same)."""
+    if value is None:
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value) & HANDLE_MASK
+    return None
+
+
+class Win32Base:
+    """The shared machinery of the DLL mixins; ``Api`` composes them."""
+
+    __slots__ = ()
+
+    k: Kernel
+    process: KProcess
+
+    # -- the caller ---------------------------------------------------------------------------
+
+    def _caller(self) -> Thread:
+        cur = self.k.current
+        if not isinstance(cur, Thread):
+            raise ProgramError(
+                "a Win32 API was called outside a virtual thread (programs call the API from "
+                "the generator the simulation runs)",
+                time=self.k.now,
+            )
+        return cur
+
+    # -- results ------------------------------------------------------------------------------
+
+    def _done(self, t: Thread, name: str, args: tuple[Any, ...], result: R) -> R:
+        """Record a call that succeeded (last error untouched) and return ``result``."""
+        k = self.k
+        k.note_call()
+        k.emit(t.oid, API_CALL, (), (name, _args(args), payload_value(result), None))
+        return result
+
+    def _fail(self, t: Thread, name: str, args: tuple[Any, ...], result: R, error: int) -> R:
+        """Set the last error to ``error``, record the failed call, return ``result``."""
+        t.last_error = error
+        k = self.k
+        k.note_call()
+        k.emit(t.oid, API_CALL, (), (name, _args(args), payload_value(result), error))
+        return result
+
+    def _fail_nt(self, t: Thread, name: str, args: tuple[Any, ...], result: R, status: int) -> R:
+        """Fail with the Win32 error RtlNtStatusToDosError gives for ``status``."""
+        return self._fail(t, name, args, result, win32_from_ntstatus(status))
+
+    def _bad_argument(self, t: Thread, name: str, args: tuple[Any, ...], what: str) -> None:
+        """Record an argument no C compiler would accept, for a function that cannot fail."""
+        self.k.violation("win32.bad_argument", f"{name}: {what}", (t.oid,))
+
+    # -- handles ------------------------------------------------------------------------------
+
+    def _resolve(
+        self,
+        t: Thread,
+        handle: Any,
+        kind: type[KernelObject] | tuple[type[KernelObject], ...],
+        access: int,
+        *,
+        pseudo: bool = True,
+        any_of: bool = False,
+    ) -> tuple[KernelObject | None, int]:
+        """The object a handle names, checked for type and access.
+
+        Returns ``(object, 0)`` or ``(None, NTSTATUS)``: STATUS_INVALID_HANDLE for a value that
+        names nothing, STATUS_OBJECT_TYPE_MISMATCH for a handle to another kind of object,
+        STATUS_ACCESS_DENIED when the handle lacks ``access`` (every bit of it, or one bit of
+        it with ``any_of``). The pseudo-handles
+        GetCurrentThread() and GetCurrentProcess() name the caller and its process (with all
+        access) unless ``pseudo`` is False.
+        """
+        value = handle_value(handle)
+        if value is None:
+            return None, STATUS_INVALID_HANDLE
+        obj: KernelObject
+        granted: int
+        if value in (NT_CURRENT_THREAD, NT_CURRENT_PROCESS):
+            if not pseudo:
+                return None, STATUS_INVALID_HANDLE
+            obj = t if value == NT_CURRENT_THREAD else self.process
+            granted = 0xFFFFFFFF
+        else:
+            entry = self.k.handles.get(value)
+            if entry is None:
+                return None, STATUS_INVALID_HANDLE
+            obj, granted = entry.obj, entry.access
+        if not isinstance(obj, kind):
+            return None, STATUS_OBJECT_TYPE_MISMATCH
+        if access:
+            held = granted & access
+            if (not held) if any_of else held != access:
+                return None, STATUS_ACCESS_DENIED
+        return obj, 0
+
+    def _footprint(self, handle: Any, mode: str) -> tuple[tuple[int, str], ...]:
+        """What a call on ``handle`` touches, for the chooser (empty if it names nothing)."""
+        entry = self.k.handles.get(handle)
+        return ((entry.obj.oid, mode),) if entry is not None else ()
+
+
+def _args(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(payload_value(a) for a in args)
+
+
+def sequence_of(value: Any) -> Sequence[Any] | None:
+    """A C array argument (list or tuple), or None if it is not one."""
+    if isinstance(value, (list, tuple)):
+        return value
+    return None

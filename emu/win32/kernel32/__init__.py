@@ -1,0 +1,18 @@
+"""kernel32.dll: threads, APCs, events, waits, sleeps, handles, last error, locks.
+
+One module per header keeps each small; ``Kernel32`` composes them.
+"""
+
+from emu.win32.kernel32.handleapi import HandleApi
+from emu.win32.kernel32.locks import LockApi
+from emu.win32.kernel32.processthreadsapi import ProcessThreadsApi
+from emu.win32.kernel32.synchapi import SynchApi
+
+
+class Kernel32(HandleApi, ProcessThreadsApi, SynchApi, LockApi):
+    """Every kernel32 export emu models, as methods of the per-process ``Api``."""
+
+    __slots__ = ()
+
+
+__all__ = ["Kernel32"]
