@@ -32,6 +32,7 @@ STATUS_UNSUCCESSFUL: Final = 0xC0000001
 STATUS_NOT_IMPLEMENTED: Final = 0xC0000002
 STATUS_ACCESS_VIOLATION: Final = 0xC0000005
 STATUS_INVALID_HANDLE: Final = 0xC0000008
+STATUS_INVALID_CID: Final = 0xC000000B
 STATUS_INVALID_PARAMETER: Final = 0xC000000D
 STATUS_INVALID_DEVICE_REQUEST: Final = 0xC0000010
 STATUS_NO_MEMORY: Final = 0xC0000017
@@ -82,6 +83,7 @@ NTSTATUS_MESSAGES: Final[dict[int, str]] = {
     STATUS_UNSUCCESSFUL: "{Operation Failed} The requested operation was unsuccessful.",
     STATUS_NOT_IMPLEMENTED: "{Not Implemented} The requested operation is not implemented.",
     STATUS_INVALID_HANDLE: "An invalid HANDLE was specified.",
+    STATUS_INVALID_CID: "An invalid Client ID was specified.",
     STATUS_INVALID_PARAMETER: "An invalid parameter was passed to a service or function.",
     STATUS_INVALID_DEVICE_REQUEST: (
         "The specified request is not a valid operation for the target device."

@@ -19,7 +19,7 @@ Actors are dispatcher objects: waiting on one waits for it to terminate (thread 
 from __future__ import annotations
 
 from collections.abc import Generator
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from emu.kernel.chooser import Footprint
@@ -29,8 +29,16 @@ from emu.kernel.trace import trace_kind
 if TYPE_CHECKING:
     from emu.kernel.dispatcher import Kernel, Timer
 
-PARK: Final = "park"
-"""The only value an actor's generator yields to the dispatcher."""
+
+class Park(Enum):
+    """The type of ``PARK``, the only value an actor's generator yields to the dispatcher."""
+
+    PARK = "park"
+
+
+PARK: Final = Park.PARK
+"""Yielded by kernel code after it parked the current actor; a unique object, so a program
+that yields a value of its own (even the string "park") is caught."""
 
 ActorBody = Generator[Any, None, Any]
 
@@ -119,7 +127,7 @@ class Actor(DispatcherObject):
         """Whether user-mode APCs are queued (threads only)."""
         return False
 
-    def deliver_user_apcs(self) -> Generator[str, None, None]:
+    def deliver_user_apcs(self) -> Generator[Park, None, None]:
         """Run the queued user-mode APCs on this actor's stack (threads only)."""
         return
         yield  # type: ignore[unreachable]  # a generator with nothing to run

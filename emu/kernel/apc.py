@@ -29,6 +29,7 @@ from types import GeneratorType
 from typing import TYPE_CHECKING, Any
 
 from emu.codes.ntstatus import STATUS_SUCCESS, STATUS_UNSUCCESSFUL, STATUS_USER_APC
+from emu.kernel.actor import Park
 from emu.kernel.trace import trace_kind
 from emu.kernel.waits import abort_wait
 
@@ -109,7 +110,7 @@ def queue_user_apc(
     return STATUS_SUCCESS
 
 
-def deliver(k: Kernel, thread: Thread) -> Generator[str, None, None]:
+def deliver(k: Kernel, thread: Thread) -> Generator[Park, None, None]:
     """Run every queued APC, FIFO, on ``thread``'s stack (it is in an alertable wait)."""
     queue = thread.apcs
     thread.apc_depth += 1

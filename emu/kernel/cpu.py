@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
-from emu.kernel.actor import PARK, ActorState
+from emu.kernel.actor import PARK, ActorState, Park
 from emu.kernel.chooser import SCHED, ChoicePoint
 from emu.kernel.trace import trace_kind
 
@@ -45,7 +45,7 @@ CPU_DONE = trace_kind(
 )
 
 
-def work(k: Kernel, actor: Actor, ticks: int) -> Generator[str, None, None]:
+def work(k: Kernel, actor: Actor, ticks: int) -> Generator[Park, None, None]:
     """Consume ``ticks`` of CPU time on one processor."""
     if ticks <= 0:
         return

@@ -31,7 +31,7 @@ from simpy.events import Timeout
 
 from emu.errors import EmuError, ProgramError, StepLimit
 from emu.kernel import waits
-from emu.kernel.actor import ACTOR_EXIT, ACTOR_STATE, PARK, Actor, ActorState, ThreadExit
+from emu.kernel.actor import ACTOR_EXIT, ACTOR_STATE, PARK, Actor, ActorState, Park, ThreadExit
 from emu.kernel.chooser import (
     DATA,
     FAULT,
@@ -256,7 +256,7 @@ class Kernel:
             actor.state = state
             self.emit(self.actor_id(), ACTOR_STATE, (actor.oid,), (state,), cause)
 
-    def preempt(self, label: str, footprint: Footprint) -> Generator[str, None, None]:
+    def preempt(self, label: str, footprint: Footprint) -> Generator[Park, None, None]:
         """A scheduling point before the current actor's next visible step.
 
         Call only when ``self.ready`` is non-empty. Option 0 is the current actor going on.
@@ -278,7 +278,7 @@ class Kernel:
         self._next = nxt
         yield PARK
 
-    def yield_processor(self, label: str) -> Generator[str, None, bool]:
+    def yield_processor(self, label: str) -> Generator[Park, None, bool]:
         """Sleep(0)/SwitchToThread: another ready actor runs first unless the chooser says not.
 
         Option 0 is the actor ready longest; the current actor going on is the last option.

@@ -43,7 +43,7 @@ from emu.kernel.objects import DispatcherObject
 from emu.kernel.trace import trace_kind
 
 if TYPE_CHECKING:
-    from emu.kernel.actor import Actor
+    from emu.kernel.actor import Actor, Park
     from emu.kernel.dispatcher import Kernel
     from emu.kernel.thread import Thread
 
@@ -91,7 +91,7 @@ class CriticalSection(DispatcherObject):
         owner = self.owner.oid if self.owner is not None else 0
         return k.emit(k.actor_id(), LOCK_STATE, (self.oid, thread.oid), (op, owner, self.recursion))
 
-    def enter(self, thread: Thread) -> Generator[str, None, None]:
+    def enter(self, thread: Thread) -> Generator[Park, None, None]:
         if self.owner is None:
             self._take(thread, "enter")
         elif self.owner is thread:
@@ -174,7 +174,7 @@ class SrwLock(DispatcherObject):
             return False
         return mode == SHARED or not self.shared
 
-    def acquire(self, thread: Thread, mode: str) -> Generator[str, None, None]:
+    def acquire(self, thread: Thread, mode: str) -> Generator[Park, None, None]:
         if self._holds(thread):
             self.k.violation(
                 "kernel.srw_recursive_acquire",

@@ -21,7 +21,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 from emu.kernel import apc
-from emu.kernel.actor import Actor, ActorBody
+from emu.kernel.actor import Actor, ActorBody, Park
 from emu.kernel.objects import DispatcherObject
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class Thread(Actor):
     def user_apc_pending(self) -> bool:
         return bool(self.apcs)
 
-    def deliver_user_apcs(self) -> Generator[str, None, None]:
+    def deliver_user_apcs(self) -> Generator[Park, None, None]:
         return apc.deliver(self.k, self)
 
     def on_exit(self) -> None:

@@ -225,7 +225,7 @@ def payload_value(value: Any) -> Any:
     """A value as a trace payload scalar, never an address.
 
     JSON scalars pass (an IntEnum stays an int, a StrEnum a str); a structure or kernel object
-    becomes its trace name; a callable its qualified name; anything else its type name.
+    becomes its trace name; a callable its name; anything else its type name.
     """
     if value is None or isinstance(value, (bool, int, str, float)):
         return value
@@ -235,9 +235,9 @@ def payload_value(value: Any) -> Any:
     name = getattr(value, "name", None) if not callable(value) else None
     if isinstance(name, str):
         return name
-    qualname = getattr(value, "__qualname__", None)
-    if isinstance(qualname, str):
-        return qualname
+    label = getattr(value, "__name__", None) or getattr(value, "__qualname__", None)
+    if isinstance(label, str):
+        return label
     if isinstance(value, tuple):
         return tuple(payload_value(v) for v in value)
     return f"<{type(value).__name__}>"

@@ -27,7 +27,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 from emu.codes.ntstatus import STATUS_TIMEOUT, STATUS_USER_APC, STATUS_WAIT_0
-from emu.kernel.actor import PARK, ActorState
+from emu.kernel.actor import PARK, ActorState, Park
 from emu.kernel.chooser import SCHED, ChoicePoint
 from emu.kernel.trace import NO_CAUSE, trace_kind
 
@@ -61,7 +61,7 @@ def wait(
     wait_all: bool,
     timeout: int | None,
     alertable: bool,
-) -> Generator[str, None, int]:
+) -> Generator[Park, None, int]:
     """Wait for ``objects`` (any or all); ``timeout`` in ticks, ``None`` for INFINITE.
 
     Returns STATUS_WAIT_0 + index, STATUS_USER_APC (after running the queued APCs) or

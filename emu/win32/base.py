@@ -19,6 +19,7 @@ it with ``yield from api.Name(...)`` and gets back what the C function returns. 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
@@ -30,6 +31,7 @@ from emu.codes.ntstatus import (
     STATUS_OBJECT_TYPE_MISMATCH,
 )
 from emu.errors import ProgramError
+from emu.kernel.actor import Park
 from emu.kernel.handles import HANDLE_MASK, NT_CURRENT_PROCESS, NT_CURRENT_THREAD
 from emu.kernel.thread import Thread
 from emu.kernel.trace import payload_value, trace_kind
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R")
-ApiCall: TypeAlias = Generator[str, None, T]
+ApiCall: TypeAlias = Generator[Park, None, T]
 """What an exported function returns: a generator the program drives with ``yield from``."""
 
 API_CALL = trace_kind(
@@ -49,7 +51,7 @@ API_CALL = trace_kind(
     ("name", "args", "result", "error"),
     text="{name}{args} -> {result}",
     doc="A Win32 call returned: its arguments (handles as values, structures by name), its "
-    "result, and the last error it set when it failed (null otherwise).",
+    "result, and the last error it set (null when it left the last error untouched).",
 )
 
 # Return conventions, for the renderers (a result prints by name according to them).
@@ -64,11 +66,12 @@ VOID: Final = "VOID"
 
 @dataclass(frozen=True, slots=True)
 class ApiSpec:
-    """Metadata of one export: its DLL and how its return value reads."""
+    """Metadata of one export: its DLL, how its return value reads, its parameter names."""
 
     name: str
     dll: str
     returns: str
+    params: tuple[str, ...]
 
 
 API_SPECS: dict[str, ApiSpec] = {}
@@ -81,8 +84,9 @@ def export(dll: str, returns: str, *aliases: str) -> Callable[[F], F]:
     """Register a method as a Win32 export (metadata only: the function is returned as is)."""
 
     def register(fn: F) -> F:
+        params = tuple(inspect.signature(fn).parameters)[1:]  # without self
         for name in (fn.__name__, *aliases):
-            API_SPECS[name] = ApiSpec(name, dll, returns)
+            API_SPECS[name] = ApiSpec(name, dll, returns, params)
         return fn
 
     return register
@@ -140,6 +144,13 @@ class Win32Base:
         k.note_call()
         k.emit(t.oid, API_CALL, (), (name, _args(args), payload_value(result), error))
         return result
+
+    def _done_setting(
+        self, t: Thread, name: str, args: tuple[Any, ...], result: R, error: int
+    ) -> R:
+        """A success that sets the last error as documented (CreateEvent: 0 or
+        ERROR_ALREADY_EXISTS)."""
+        return self._fail(t, name, args, result, error)
 
     def _fail_nt(self, t: Thread, name: str, args: tuple[Any, ...], result: R, status: int) -> R:
         """Fail with the Win32 error RtlNtStatusToDosError gives for ``status``."""

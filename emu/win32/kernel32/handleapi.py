@@ -67,6 +67,5 @@ class HandleApi(Win32Base):
         if code is None:
             self._bad_argument(t, "SetLastError", (dwErrCode,), "dwErrCode is not a DWORD")
             return self._done(t, "SetLastError", (dwErrCode,), None)
-        t.last_error = code
-        return self._done(t, "SetLastError", (code,), None)
+        return self._done_setting(t, "SetLastError", (code,), None, code)
         yield  # type: ignore[unreachable]  # every export is a generator

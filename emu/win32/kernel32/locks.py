@@ -252,7 +252,12 @@ class LockApi(Win32Base):
     ) -> ApiCall[int]:
         t = self._caller()
         k = self.k
-        args = (target, operand, comparand) if op == "compare_exchange" else (target, operand)
+        if op == "compare_exchange":
+            args: tuple[Any, ...] = (target, operand, comparand)
+        elif name in ("InterlockedIncrement", "InterlockedDecrement"):
+            args = (target,)
+        else:
+            args = (target, operand)
         if (
             not isinstance(target, LONG)
             or not isinstance(operand, int)

@@ -22,7 +22,8 @@ Sentences implemented (CreateThread, QueueUserAPC, GetExitCodeThread pages, MS d
 Emulation notes: a start routine or APC routine that is not callable (the C NULL) fails the call
 with ERROR_INVALID_PARAMETER (assumption: Windows would accept it and crash the thread later);
 creation flags other than CREATE_SUSPENDED and STACK_SIZE_PARAM_IS_A_RESERVATION fail the same
-way (assumption). SuspendThread is not modelled.
+way (assumption). SuspendThread is not modelled. OpenThread finds a thread by id among the
+thread objects that still exist.
 """
 
 from __future__ import annotations
@@ -40,10 +41,10 @@ from emu.codes.access import (
     THREAD_SET_CONTEXT,
     THREAD_SUSPEND_RESUME,
 )
-from emu.codes.ntstatus import STATUS_UNSUCCESSFUL
+from emu.codes.ntstatus import STATUS_INVALID_CID, STATUS_UNSUCCESSFUL
 from emu.codes.wait import STILL_ACTIVE
 from emu.codes.winerror import ERROR_GEN_FAILURE, ERROR_INVALID_PARAMETER
-from emu.kernel.actor import ActorState, ThreadExit
+from emu.kernel.actor import ActorState, Park, ThreadExit
 from emu.kernel.apc import queue_user_apc, routine_label
 from emu.kernel.handles import NT_CURRENT_PROCESS, NT_CURRENT_THREAD
 from emu.kernel.thread import Thread
@@ -64,7 +65,7 @@ _VALID_CREATE_FLAGS = CREATE_SUSPENDED | STACK_SIZE_PARAM_IS_A_RESERVATION
 _QUERY = THREAD_QUERY_INFORMATION | THREAD_QUERY_LIMITED_INFORMATION
 
 
-def thread_body(routine: Callable[..., Any], *args: Any) -> Generator[str, None, Any]:
+def thread_body(routine: Callable[..., Any], *args: Any) -> Generator[Park, None, Any]:
     """The generator a new thread runs: ``routine(*args)``, a generator function or not."""
     result = routine(*args)
     if isinstance(result, GeneratorType):
@@ -101,7 +102,14 @@ class ProcessThreadsApi(Win32Base):
         if k.ready:
             yield from k.preempt("CreateThread", ())
         name = "CreateThread"
-        args = (lpStartAddress, lpParameter, dwCreationFlags)
+        args = (
+            lpThreadAttributes,
+            dwStackSize,
+            lpStartAddress,
+            lpParameter,
+            dwCreationFlags,
+            lpThreadId,
+        )
         flags = dword(dwCreationFlags)
         if (
             not callable(lpStartAddress)
@@ -148,7 +156,7 @@ class ProcessThreadsApi(Win32Base):
         if k.ready:
             yield from k.preempt("GetExitCodeThread", self._footprint(hThread, "r"))
         name = "GetExitCodeThread"
-        args = (hThread,)
+        args = (hThread, lpExitCode)
         if not isinstance(lpExitCode, DWORD):
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
         thread, status = self._resolve(t, hThread, Thread, _QUERY, any_of=True)
@@ -230,6 +238,32 @@ class ProcessThreadsApi(Win32Base):
         if status == STATUS_UNSUCCESSFUL:
             return self._fail(t, name, args, 0, ERROR_GEN_FAILURE)
         return self._done(t, name, args, 1)
+
+    @export("kernel32", HANDLE)
+    def OpenThread(
+        self, dwDesiredAccess: Any, bInheritHandle: Any, dwThreadId: Any
+    ) -> ApiCall[int]:
+        """HANDLE OpenThread(DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwThreadId);
+
+        "If the function succeeds, the return value is an open handle to the specified
+        thread. If the function fails, the return value is NULL." The handle has exactly
+        ``dwDesiredAccess``. A thread id that names no thread object is STATUS_INVALID_CID,
+        reported as ERROR_INVALID_PARAMETER.
+        """
+        t = self._caller()
+        k = self.k
+        if k.ready:
+            yield from k.preempt("OpenThread", ())
+        name = "OpenThread"
+        args = (dwDesiredAccess, bInheritHandle, dwThreadId)
+        access = dword(dwDesiredAccess)
+        tid = dword(dwThreadId)
+        if access is None or tid is None:
+            return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
+        for actor in k.actors:
+            if isinstance(actor, Thread) and actor.tid == tid and actor.alive:
+                return self._done(t, name, args, k.handles.insert(actor, access))
+        return self._fail_nt(t, name, args, 0, STATUS_INVALID_CID)
 
     @export("kernel32", HANDLE)
     def GetCurrentThread(self) -> ApiCall[int]:

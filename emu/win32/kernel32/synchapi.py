@@ -113,7 +113,7 @@ class SynchApi(Win32Base):
         if k.ready:
             yield from k.preempt("CreateEventW", ())
         name = "CreateEventW"
-        args = (bManualReset, bInitialState, lpName)
+        args = (lpEventAttributes, bManualReset, bInitialState, lpName)
         manual = dword(bManualReset)
         initial = dword(bInitialState)
         if manual is None or initial is None or not (lpName is None or isinstance(lpName, str)):
@@ -124,13 +124,12 @@ class SynchApi(Win32Base):
                 if not isinstance(existing, KEvent):
                     return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
                 handle = k.handles.insert(existing, EVENT_ALL_ACCESS)
-                return self._fail(t, name, args, handle, ERROR_ALREADY_EXISTS)
+                return self._done_setting(t, name, args, handle, ERROR_ALREADY_EXISTS)
         event = create_event(k, bool(manual), bool(initial), lpName or None)
         if lpName:
             k.add_name(lpName, event)
         handle = k.handles.insert(event, EVENT_ALL_ACCESS)
-        t.last_error = ERROR_SUCCESS
-        return self._done(t, name, args, handle)
+        return self._done_setting(t, name, args, handle, ERROR_SUCCESS)
 
     CreateEventA = CreateEventW
     CreateEvent = CreateEventW
@@ -204,7 +203,12 @@ class SynchApi(Win32Base):
     # -- waits --------------------------------------------------------------------------------
 
     def _wait_one(
-        self, name: str, hHandle: Any, dwMilliseconds: Any, bAlertable: Any
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        hHandle: Any,
+        dwMilliseconds: Any,
+        bAlertable: Any,
     ) -> ApiCall[int]:
         t = self._caller()
         k = self.k
@@ -212,7 +216,6 @@ class SynchApi(Win32Base):
         if k.ready:
             fp = self._footprint(hHandle, "w")
             yield from k.preempt(name, (*fp, (t.oid, "r")) if alertable else fp)
-        args = (hHandle, dwMilliseconds, bAlertable)
         ms = dword(dwMilliseconds)
         if ms is None or alertable is None:
             return self._fail(t, name, args, WAIT_FAILED, ERROR_INVALID_PARAMETER)
@@ -241,7 +244,13 @@ class SynchApi(Win32Base):
         Every kernel object emu models is a dispatcher object (waitable).
         """
         return (
-            yield from self._wait_one("WaitForSingleObjectEx", hHandle, dwMilliseconds, bAlertable)
+            yield from self._wait_one(
+                "WaitForSingleObjectEx",
+                (hHandle, dwMilliseconds, bAlertable),
+                hHandle,
+                dwMilliseconds,
+                bAlertable,
+            )
         )
 
     @export("kernel32", DWORD_WAIT)
@@ -250,7 +259,11 @@ class SynchApi(Win32Base):
 
         WaitForSingleObjectEx with bAlertable FALSE: queued APCs stay queued.
         """
-        return (yield from self._wait_one("WaitForSingleObject", hHandle, dwMilliseconds, 0))
+        return (
+            yield from self._wait_one(
+                "WaitForSingleObject", (hHandle, dwMilliseconds), hHandle, dwMilliseconds, 0
+            )
+        )
 
     def _wait_many(
         self,
@@ -268,7 +281,9 @@ class SynchApi(Win32Base):
             fp = tuple(f for h in (handles or ()) for f in self._footprint(h, "w"))
             yield from k.preempt(name, (*fp, (t.oid, "r")))
         listed = tuple(handles) if handles is not None else lpHandles
-        args = (nCount, listed, bWaitAll, dwMilliseconds, bAlertable)
+        args: tuple[Any, ...] = (nCount, listed, bWaitAll, dwMilliseconds)
+        if name.endswith("Ex"):
+            args = (*args, bAlertable)
         count = dword(nCount)
         wait_all = dword(bWaitAll)
         alertable = dword(bAlertable)
@@ -346,7 +361,7 @@ class SynchApi(Win32Base):
     def _sleep(self, name: str, dwMilliseconds: Any, bAlertable: Any) -> ApiCall[int]:
         t = self._caller()
         k = self.k
-        args = (dwMilliseconds, bAlertable)
+        args = (dwMilliseconds, bAlertable) if name == "SleepEx" else (dwMilliseconds,)
         ms = dword(dwMilliseconds)
         alertable = dword(bAlertable)
         if ms is None or alertable is None:

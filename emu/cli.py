@@ -1,0 +1,62 @@
+"""The ``emu`` command line.
+
+``emu demo [--seed N] [--verbose] [--jsonl]`` runs the built-in demo and prints its timeline (or
+its trace as JSON lines). Scenario commands (run, validate, schema, explore) join as the
+scenario layer lands. Exit codes: 0 success, 1 the run failed, 2 invalid input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from emu import __version__
+from emu.kernel.time import format_ticks
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from emu.demo import run_demo
+    from emu.timeline import render_timeline
+
+    k = run_demo(args.seed)
+    if args.jsonl:
+        sys.stdout.write(k.trace.to_jsonl())
+        return 0
+    strategy = k.chooser.describe()
+    print(f"emu demo: 3 threads on 2 processors, strategy {strategy}")
+    print(render_timeline(k.trace, verbose=args.verbose))
+    main = next(a for a in k.actors if a.name == "main")
+    stats = k.statistics()
+    print(
+        f"-- {k.end_reason} at {format_ticks(k.now)}: {stats['trace_events']} trace events, "
+        f"{stats['api_calls']} API calls, {stats['choices']} recorded choices; "
+        f"main exited with {main.exit_code}"
+    )
+    return 0 if main.exit_code == 0 else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="emu",
+        description="Deterministic emulator of the Windows kernel-notification subsystem.",
+    )
+    parser.add_argument("--version", action="version", version=f"emu {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="run the built-in demo and print its timeline")
+    demo.add_argument("--seed", type=int, default=None, help="random schedule with this seed")
+    demo.add_argument("--verbose", action="store_true", help="show scheduler events too")
+    demo.add_argument("--jsonl", action="store_true", help="print the trace as JSON lines")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,130 @@
+"""The readable timeline: one line per event, virtual time, actor, and what happened.
+
+Codes print by name (``WAIT_IO_COMPLETION``, ``ERROR_INVALID_HANDLE``, ``STATUS_TIMEOUT``), as
+an engineer reading a debugger log would expect; each API call prints as C would write it, with
+the last error it set when it failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from emu.codes.ntstatus import ntstatus_name
+from emu.codes.wait import INFINITE, wait_result_name
+from emu.codes.winerror import win32_error_name
+from emu.kernel.time import format_ticks
+from emu.kernel.trace import Trace, TraceEvent
+from emu.win32.base import API_SPECS, BOOL, DWORD_WAIT, HANDLE, VOID, WIN32_ERROR
+
+
+def format_result(api: str, result: Any) -> str:
+    """An API's return value by name, according to its return convention."""
+    spec = API_SPECS.get(api)
+    returns = spec.returns if spec is not None else ""
+    if not isinstance(result, int) or isinstance(result, bool):
+        return _arg(result)
+    if returns == BOOL:
+        return "TRUE" if result else "FALSE"
+    if returns == HANDLE:
+        return f"0x{result:X}" if result else "NULL"
+    if returns == DWORD_WAIT:
+        return wait_result_name(result)
+    if returns == WIN32_ERROR:
+        return win32_error_name(result)
+    return str(result)
+
+
+def _arg(value: Any, param: str = "") -> str:
+    """An argument as C source would show it, guided by the Hungarian parameter name."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, (list, tuple)):
+        inner = param[2:] if param.startswith("lp") else param
+        return "{" + ", ".join(_arg(v, inner) for v in value) + "}"
+    if isinstance(value, str):
+        return f'"{value}"' if param.startswith(("lp", "psz")) and param.endswith("Name") else value
+    if isinstance(value, bool) or (param[:1] == "b" and param[1:2].isupper()):
+        return "TRUE" if value else "FALSE"
+    if not isinstance(value, int):
+        return str(value)
+    if (param[:1] == "h" and param[1:2].isupper()) or param == "Handles":
+        return f"0x{value:X}" if value else "NULL"
+    if param == "dwMilliseconds" and value == INFINITE:
+        return "INFINITE"
+    if "Access" in param or "Flags" in param:
+        return f"0x{value:X}"
+    return str(value)
+
+
+def _api(event: TraceEvent) -> str:
+    p = event.payload
+    name = str(p["name"])
+    spec = API_SPECS.get(name)
+    params = spec.params if spec is not None else ()
+    values = p["args"]
+    args = ", ".join(_arg(v, params[i] if i < len(params) else "") for i, v in enumerate(values))
+    text = f"{name}({args})"
+    if spec is None or spec.returns != VOID:
+        text += f" -> {format_result(name, p['result'])}"
+    if p["error"] is not None:
+        text += f"  [last error {win32_error_name(int(p['error']))}]"
+    return text
+
+
+def _timeout(ticks: Any) -> str:
+    return "INFINITE" if ticks is None else format_ticks(int(ticks))
+
+
+def _wait(event: TraceEvent) -> str:
+    p = event.payload
+    how = "alertable " if p["alertable"] else ""
+    on = event.objects[1:]
+    if not on:
+        return f"sleeps {how}for {_timeout(p['timeout'])}"
+    mode = "all of" if p["wait_all"] and len(on) > 1 else "on"
+    return f"waits {how}{mode} {', '.join(on)} for {_timeout(p['timeout'])}"
+
+
+def _wake(event: TraceEvent) -> str:
+    return f"{event.objects[0]} wakes: {ntstatus_name(int(event.payload['status']))}"
+
+
+FORMATTERS: dict[str, Callable[[TraceEvent], str]] = {
+    "api": _api,
+    "thread.wait": _wait,
+    "thread.wake": _wake,
+}
+
+
+def describe(event: TraceEvent) -> str:
+    """One event in words."""
+    formatter = FORMATTERS.get(event.kind)
+    return formatter(event) if formatter is not None else event.text()
+
+
+HIDDEN_BY_DEFAULT = frozenset({"actor.state", "choice", "mem.read"})
+
+
+def render_timeline(
+    trace: Trace, *, verbose: bool = False, kinds: Iterable[str] | None = None
+) -> str:
+    """The timeline as text: ``time  actor  description`` per event.
+
+    Scheduler bookkeeping (state flips, choices, structure reads) is hidden unless ``verbose``;
+    ``kinds`` limits the output to the given event kinds.
+    """
+    wanted = set(kinds) if kinds is not None else None
+    rows: list[tuple[str, str, str]] = []
+    for event in trace.view():
+        if wanted is not None:
+            if event.kind not in wanted:
+                continue
+        elif not verbose and event.kind in HIDDEN_BY_DEFAULT:
+            continue
+        rows.append((format_ticks(event.time), event.actor, describe(event)))
+    if not rows:
+        return ""
+    time_width = max(len(r[0]) for r in rows)
+    actor_width = max(len(r[1]) for r in rows)
+    return "\n".join(f"{t:>{time_width}}  {a:<{actor_width}}  {d}".rstrip() for t, a, d in rows)
