@@ -38,7 +38,6 @@ MEM_READ = trace_kind(
 MEM_WRITE = trace_kind(
     "mem.write",
     ("field", "value", "by"),
-    state=("field", "value"),
     text="{by} writes {o0}.{field} = {value}",
     doc="A field of a client-visible structure was written (`by`: program or system).",
 )

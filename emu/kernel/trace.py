@@ -76,7 +76,6 @@ def trace_kind(
 OBJ_CREATE = trace_kind(
     "obj.create",
     ("type", "name"),
-    state=("type", "name"),
     text="create {type} {name}",
     doc="An object (kernel object, thread, device, structure) comes into existence; "
     "objects[0] is its id for the rest of the run.",

@@ -17,8 +17,9 @@ KeWaitForMultipleObjects): first the objects, then pending user APCs, then the t
    *enables* it: the wait stays pending until the actor runs, so a signal at the same instant
    may still satisfy it, in whichever order the chooser puts the two.
 
-A wait holds a pointer reference on each object, so closing the last handle during a wait does
-not destroy the object under the waiter.
+A wait holds a pointer reference on each object until the waiter resumes (as NtWaitFor* holds
+the references it took from the handles until it returns), so closing the last handle during a
+wait does not destroy the object under the waiter.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def wait(
         actor.wait_status = status
         k.emit(actor.oid, THREAD_WAKE, (actor.oid,), (ActorState.RUNNING, status, ()))
     actor.wait_objects = ()
+    for o in seen:  # the wait's references go when the waiter resumes, as at syscall return
+        o.dereference()
     if status == STATUS_USER_APC:
         yield from actor.deliver_user_apcs()
     return status
@@ -133,7 +136,6 @@ def _unlink(actor: Actor) -> None:
         if o not in seen:
             seen.append(o)
             o.waiters.remove(actor)
-            o.dereference()
     timer = actor.wait_timer
     if timer is not None:
         timer.cancel()

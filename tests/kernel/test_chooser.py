@@ -1,0 +1,126 @@
+"""The chooser: strategies, recording, replay and its divergence report, latency options."""
+
+from __future__ import annotations
+
+import pytest
+
+from emu.errors import ReplayDivergence
+from emu.kernel import Kernel
+from emu.kernel.chooser import (
+    CanonicalChooser,
+    ChoicePoint,
+    RandomChooser,
+    ReplayChooser,
+    freeze_key,
+    latency_options,
+)
+
+POINT = ChoicePoint("sched", "preempt@SetEvent", (("thread", "a"), ("thread", "b"), ("thread", "c")))
+
+
+def test_canonical_always_answers_zero_and_records_it() -> None:
+    chooser = CanonicalChooser()
+    assert [chooser.choose(POINT) for _ in range(3)] == [0, 0, 0]
+    assert chooser.schedule == [(0, ("thread", "a"))] * 3
+
+
+def test_points_with_one_option_are_not_recorded() -> None:
+    chooser = RandomChooser(1)
+    assert chooser.choose(ChoicePoint("sched", "x", (("thread", "a"),))) == 0
+    assert chooser.schedule == []
+
+
+def test_random_is_deterministic_for_a_seed() -> None:
+    first = RandomChooser(42)
+    second = RandomChooser(42)
+    a = [first.choose(POINT) for _ in range(50)]
+    b = [second.choose(POINT) for _ in range(50)]
+    assert a == b
+    assert set(a) == {0, 1, 2}
+
+
+def test_random_respects_weights() -> None:
+    chooser = RandomChooser(3)
+    point = ChoicePoint("fault", "crash", ("none", "crash"), None, (1.0, 0.0))
+    assert {chooser.choose(point) for _ in range(100)} == {0}
+
+
+def test_replay_plays_the_schedule_back() -> None:
+    recorded = RandomChooser(9)
+    answers = [recorded.choose(POINT) for _ in range(10)]
+    replay = ReplayChooser(recorded.schedule)
+    assert [replay.choose(POINT) for _ in range(10)] == answers
+    replay.finish()
+
+
+def test_replay_reports_where_it_diverged_what_was_expected_and_available() -> None:
+    replay = ReplayChooser([(0, ("thread", "a")), (1, ("thread", "gone"))])
+    replay.choose(POINT)
+    with pytest.raises(ReplayDivergence) as info:
+        replay.choose(POINT)
+    err = info.value
+    assert err.step == 1
+    assert err.expected == (1, ("thread", "gone"))
+    assert err.available == POINT.options
+    assert "step 1" in str(err) and "preempt@SetEvent" in str(err)
+
+
+def test_strict_replay_fails_when_the_schedule_runs_out_or_is_left_over() -> None:
+    short = ReplayChooser([(0, ("thread", "a"))])
+    short.choose(POINT)
+    with pytest.raises(ReplayDivergence, match="only 1 steps"):
+        short.choose(POINT)
+    long = ReplayChooser([(0, ("thread", "a")), (0, ("thread", "a"))])
+    long.choose(POINT)
+    with pytest.raises(ReplayDivergence, match="ended after 1 of 2"):
+        long.finish()
+
+
+def test_lenient_replay_follows_the_key_then_the_index_then_zero() -> None:
+    replay = ReplayChooser(
+        [(0, ("thread", "c")), (2, ("thread", "gone")), (7, ("thread", "gone"))], strict=False
+    )
+    assert replay.choose(POINT) == 2  # the key, found elsewhere
+    assert replay.choose(POINT) == 2  # the recorded index
+    assert replay.choose(POINT) == 0  # neither
+    assert replay.choose(POINT) == 0  # past the end
+
+
+def test_keys_read_back_from_json_become_tuples() -> None:
+    assert freeze_key(["thread", "a"]) == ("thread", "a")
+    assert freeze_key([["x", 1], 2]) == (("x", 1), 2)
+    assert freeze_key("none") == "none"
+
+
+def test_latency_representatives_are_the_bounds_and_timer_crossings() -> None:
+    # The bounds, plus for each pending timer inside the range: that instant and just after.
+    assert latency_options(10, 100, [5, 40, 100, 250]) == (10, 40, 41, 100)
+    assert latency_options(10, 10, [10]) == (10,)
+    with pytest.raises(ValueError, match="empty"):
+        latency_options(5, 1, [])
+
+
+def test_kernel_latency_choice_uses_pending_timers_and_records_the_choice() -> None:
+    k = Kernel(chooser=RandomChooser(0))
+    k.call_later(50, lambda _: None, None)
+    options = []
+    for _ in range(30):
+        options.append(k.choose_latency("rpc", 10, 100))
+    assert set(options) <= {10, 50, 51, 100}
+    assert len(set(options)) > 1
+    choices = [e for e in k.trace.events if e[3] == "choice"]
+    assert choices and choices[0][5][0] == "latency"
+
+
+def test_fault_option_zero_is_no_fault() -> None:
+    k = Kernel()
+    assert k.choose_fault("crash", ("crash",), 0.5) == "none"
+    weighted = Kernel(chooser=RandomChooser(1))
+    fired = {weighted.choose_fault("crash", ("crash",), 1.0) for _ in range(20)}
+    assert fired == {"crash"}
+
+
+def test_describe_names_the_strategy_and_its_parameters() -> None:
+    assert CanonicalChooser().describe() == {"strategy": "canonical"}
+    assert RandomChooser(7).describe() == {"strategy": "random", "seed": 7}
+    assert ReplayChooser([]).describe() == {"strategy": "replay", "steps": 0, "strict": True}

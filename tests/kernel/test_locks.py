@@ -1,0 +1,197 @@
+"""Critical sections and SRW locks: ownership, recursion, contention, misuse as violations."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from emu.kernel.chooser import RandomChooser
+from emu.win32 import CRITICAL_SECTION, SRWLOCK, Api
+from tests.support import run
+
+
+def test_critical_section_is_recursive_for_its_owner() -> None:
+    log: list[int] = []
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        cs = CRITICAL_SECTION()
+        yield from api.InitializeCriticalSection(cs)
+        yield from api.EnterCriticalSection(cs)
+        # "it can make additional calls to EnterCriticalSection or TryEnterCriticalSection
+        # without blocking its execution"
+        yield from api.EnterCriticalSection(cs)
+        log.append((yield from api.TryEnterCriticalSection(cs)))
+        log.append(cs.lock.recursion)
+        for _ in range(3):
+            yield from api.LeaveCriticalSection(cs)
+        log.append(cs.lock.owner is None)
+
+    sim = run(main)
+    assert log == [1, 3, True]
+    assert sim.violations() == []
+
+
+def test_critical_section_excludes_other_threads_until_left() -> None:
+    order: list[str] = []
+    cs = CRITICAL_SECTION()
+
+    def first(api: Api) -> Generator[Any, None, None]:
+        yield from api.InitializeCriticalSection(cs)
+        yield from api.EnterCriticalSection(cs)
+        order.append("first in")
+        yield from api.SleepEx(5, False)
+        order.append("first out")
+        yield from api.LeaveCriticalSection(cs)
+
+    def second(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(1, False)
+        # "If another thread already owns the critical section, the return value is zero."
+        order.append(f"try={(yield from api.TryEnterCriticalSection(cs))}")
+        yield from api.EnterCriticalSection(cs)
+        order.append("second in")
+        yield from api.LeaveCriticalSection(cs)
+
+    sim = run({"first": first, "second": second})
+    assert order == ["first in", "try=0", "first out", "second in"]
+    assert sim.k.now == 50_000
+
+
+def test_leaving_a_critical_section_one_does_not_own_is_a_violation() -> None:
+    cs = CRITICAL_SECTION()
+
+    def owner(api: Api) -> Generator[Any, None, None]:
+        yield from api.InitializeCriticalSection(cs)
+        yield from api.EnterCriticalSection(cs)
+        yield from api.SleepEx(2, False)
+        yield from api.LeaveCriticalSection(cs)
+
+    def intruder(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(1, False)
+        yield from api.LeaveCriticalSection(cs)
+
+    sim = run({"owner": owner, "intruder": intruder})
+    assert sim.violations() == ["kernel.cs_leave_not_owner"]
+
+
+def test_a_thread_exiting_inside_a_critical_section_orphans_it() -> None:
+    cs = CRITICAL_SECTION()
+
+    def leaver(api: Api) -> Generator[Any, None, None]:
+        yield from api.InitializeCriticalSection(cs)
+        yield from api.EnterCriticalSection(cs)
+
+    def waiter(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(1, False)
+        yield from api.EnterCriticalSection(cs)
+
+    sim = run({"leaver": leaver, "waiter": waiter})
+    assert sim.violations() == ["kernel.lock_orphaned"]
+    assert [e.objects[0] for e in sim.events("actor.blocked")] == ["waiter"]
+
+
+def test_using_an_uninitialized_critical_section_is_a_violation() -> None:
+    def main(api: Api) -> Generator[Any, None, None]:
+        yield from api.EnterCriticalSection(CRITICAL_SECTION())
+
+    assert run(main).violations() == ["kernel.cs_uninitialized"]
+
+
+def test_srw_lock_shared_holders_coexist_and_exclude_a_writer() -> None:
+    lock = SRWLOCK()
+    order: list[str] = []
+
+    def reader(name: str) -> Any:
+        def program(api: Api) -> Generator[Any, None, None]:
+            yield from api.AcquireSRWLockShared(lock)
+            order.append(f"{name} in")
+            yield from api.SleepEx(2, False)
+            yield from api.ReleaseSRWLockShared(lock)
+
+        return program
+
+    def writer(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(1, False)
+        order.append(f"try={(yield from api.TryAcquireSRWLockExclusive(lock))}")
+        yield from api.AcquireSRWLockExclusive(lock)
+        order.append("writer in")
+        yield from api.ReleaseSRWLockExclusive(lock)
+
+    sim = run({"r1": reader("r1"), "r2": reader("r2"), "w": writer})
+    assert order == ["r1 in", "r2 in", "try=0", "writer in"]
+    assert sim.k.now == 20_000
+    assert sim.violations() == []
+
+
+def test_recursive_exclusive_srw_acquire_deadlocks_and_is_reported() -> None:
+    # "If a thread tries to acquire a lock that it already holds, that attempt will fail (for
+    # TryAcquireSRWLockExclusive) or deadlock (for AcquireSRWLockExclusive)."
+    log: list[int] = []
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        lock = SRWLOCK()
+        yield from api.AcquireSRWLockExclusive(lock)
+        log.append((yield from api.TryAcquireSRWLockExclusive(lock)))
+        yield from api.AcquireSRWLockExclusive(lock)
+        log.append(99)  # never reached
+
+    sim = run(main)
+    assert log == [0]
+    assert sim.violations() == ["kernel.srw_recursive_acquire"]
+    assert sim.reason == "quiescent"
+
+
+def test_srw_release_by_another_thread_takes_effect_and_is_reported() -> None:
+    lock = SRWLOCK()
+
+    def holder(api: Api) -> Generator[Any, None, None]:
+        yield from api.AcquireSRWLockExclusive(lock)
+        yield from api.SleepEx(5, False)
+
+    def other(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(1, False)
+        yield from api.ReleaseSRWLockExclusive(lock)
+        yield from api.ReleaseSRWLockExclusive(lock)
+
+    sim = run({"holder": holder, "other": other})
+    assert sim.violations() == ["kernel.srw_release_not_owner", "kernel.srw_release_not_owned"]
+
+
+def test_which_waiter_gets_a_freed_lock_is_a_choice() -> None:
+    winners = set()
+    for seed in range(20):
+        cs = CRITICAL_SECTION()
+        first: list[str] = []
+
+        def owner(api: Api) -> Generator[Any, None, None]:
+            yield from api.InitializeCriticalSection(cs)
+            yield from api.EnterCriticalSection(cs)
+            yield from api.SleepEx(2, False)
+            yield from api.LeaveCriticalSection(cs)
+
+        def contender(name: str) -> Any:
+            def program(api: Api) -> Generator[Any, None, None]:
+                yield from api.SleepEx(1, False)
+                yield from api.EnterCriticalSection(cs)
+                first.append(name)
+                yield from api.LeaveCriticalSection(cs)
+
+            return program
+
+        run(
+            {"owner": owner, "a": contender("a"), "b": contender("b")},
+            chooser=RandomChooser(seed),
+        )
+        winners.add(first[0])
+    assert winners == {"a", "b"}
+
+
+def test_lock_state_changes_are_traced() -> None:
+    def main(api: Api) -> Generator[Any, None, None]:
+        cs = CRITICAL_SECTION()
+        yield from api.InitializeCriticalSection(cs)
+        yield from api.EnterCriticalSection(cs)
+        yield from api.LeaveCriticalSection(cs)
+
+    sim = run(main)
+    ops = [(e.payload["op"], e.payload["count"]) for e in sim.events("lock.state")]
+    assert ops == [("enter", 1), ("leave", 0)]

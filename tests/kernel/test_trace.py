@@ -1,0 +1,123 @@
+"""The trace: tuples on the hot path, a lazy readable view, a versioned JSON-lines schema."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import emu.cli  # noqa: F401 - import every layer so that every kind is declared
+import emu.timeline  # noqa: F401
+from emu.kernel.trace import (
+    TRACE_KINDS,
+    TRACE_SCHEMA_VERSION,
+    NullTrace,
+    Trace,
+    TraceEvent,
+    payload_value,
+    trace_kind,
+)
+from emu.win32 import Api
+from tests.support import run
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "trace.md"
+
+
+def sample() -> Any:
+    def main(api: Api) -> Generator[Any, None, None]:
+        ev = yield from api.CreateEventW(None, False, False, "x")
+        yield from api.QueueUserAPC(lambda d: None, -2, 1)
+        yield from api.SleepEx(1, True)
+        yield from api.WaitForSingleObject(ev, 1)
+        yield from api.CloseHandle(ev)
+
+    return run(main)
+
+
+def test_events_are_plain_tuples_of_seven_fields() -> None:
+    sim = sample()
+    for index, event in enumerate(sim.k.trace.events):
+        assert type(event) is tuple and len(event) == 7
+        seq, time, actor, kind, objects, payload, cause = event
+        assert seq == index
+        assert isinstance(time, int) and isinstance(actor, int) and isinstance(kind, str)
+        assert isinstance(objects, tuple) and isinstance(payload, tuple)
+        assert -1 <= cause < seq
+
+
+def test_every_emitted_kind_is_declared_with_matching_payload_arity() -> None:
+    sim = sample()
+    for event in sim.k.trace.events:
+        schema = TRACE_KINDS[event[3]]
+        assert len(event[5]) == len(schema.fields), event
+
+
+def test_view_names_objects_and_maps_the_payload() -> None:
+    sim = sample()
+    view = sim.k.trace.view()
+    assert all(isinstance(e, TraceEvent) for e in view)
+    created = [e for e in view if e.kind == "obj.create"]
+    assert [e.payload["name"] for e in created][:3] == ["Process", "main", "x"]
+    queue = next(e for e in view if e.kind == "apc.queue")
+    assert queue.objects == ("main",) and queue.payload["pending"] == 1
+
+
+def test_jsonl_has_a_versioned_header_and_one_object_per_event() -> None:
+    sim = sample()
+    lines = sim.k.trace.to_jsonl().splitlines()
+    header = json.loads(lines[0])
+    assert header == {"schema": "emu.trace", "version": TRACE_SCHEMA_VERSION}
+    body = [json.loads(line) for line in lines[1:]]
+    assert len(body) == len(sim.k.trace)
+    assert list(body[0]) == ["seq", "t", "actor", "kind", "objects", "payload", "cause"]
+    api = next(b for b in body if b["kind"] == "api")
+    assert list(api["payload"]) == ["name", "args", "result", "error"]
+
+
+def test_payload_values_never_carry_addresses() -> None:
+    class Opaque:
+        pass
+
+    def routine() -> None:
+        pass
+
+    assert payload_value(Opaque()) == "<Opaque>"
+    assert payload_value(routine) == "routine"
+    assert payload_value((1, "a")) == (1, "a")
+    assert payload_value(None) is None
+
+
+def test_null_trace_records_nothing() -> None:
+    sim = run(lambda api: api.SleepEx(1, False), trace=False)
+    assert isinstance(sim.k.trace, NullTrace)
+    assert len(sim.k.trace) == 0
+
+
+def test_kind_declarations_are_checked() -> None:
+    with pytest.raises(ValueError, match="not payload fields"):
+        trace_kind("test.bad", ("a",), state=("b",))
+    trace_kind("test.same", ("a",))
+    trace_kind("test.same", ("a",))  # the same schema twice is fine
+    with pytest.raises(ValueError, match="declared twice"):
+        trace_kind("test.same", ("b",))
+
+
+def test_docs_describe_every_kind() -> None:
+    # The schema is documented: docs/trace.md lists every declared kind and its fields.
+    text = DOC.read_text(encoding="utf-8")
+    assert f"version {TRACE_SCHEMA_VERSION}" in text
+    for name, kind in sorted(TRACE_KINDS.items()):
+        if name.startswith("test."):
+            continue
+        assert f"`{name}`" in text, f"docs/trace.md does not describe {name}"
+        for field in kind.fields:
+            assert f"`{field}`" in text, f"docs/trace.md misses field {field} of {name}"
+
+
+def test_trace_is_iterable() -> None:
+    trace = Trace(type("Env", (), {"_now": 5})())
+    trace.emit(0, "run.end", (), ("done",))
+    assert list(trace) == [(0, 5, 0, "run.end", (), ("done",), -1)]

@@ -1,0 +1,131 @@
+"""Waits at the kernel level: any/all, timeouts, the order of NT's tests, references."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from emu.codes import STATUS_TIMEOUT, STATUS_USER_APC, STATUS_WAIT_0
+from emu.kernel import Kernel
+from emu.kernel.actor import ActorBody
+from emu.kernel.apc import queue_user_apc
+from emu.kernel.event import create_event
+from emu.kernel.thread import Thread
+from emu.kernel.time import TICKS_PER_MS
+from emu.kernel.waits import wait
+
+
+def spawn(k: Kernel, name: str, body: ActorBody) -> Thread:
+    thread = Thread(k, name, body)
+    k.spawn(thread)
+    return thread
+
+
+def test_wait_any_returns_the_lowest_signalled_index() -> None:
+    k = Kernel()
+    a, b, c = (create_event(k, True, s) for s in (False, True, True))
+    got: list[int] = []
+
+    def body() -> Generator[Any, None, None]:
+        got.append((yield from wait(k, thread, (a, b, c), False, None, False)))
+
+    thread = spawn(k, "t", body())
+    k.run()
+    assert got == [STATUS_WAIT_0 + 1]
+
+
+def test_wait_all_acquires_only_when_every_object_is_signalled_at_once() -> None:
+    k = Kernel()
+    a = create_event(k, False, False)
+    b = create_event(k, False, False)
+    got: list[tuple[int, int]] = []
+
+    def waiter() -> Generator[Any, None, None]:
+        status = yield from wait(k, t1, (a, b), True, None, False)
+        got.append((status, k.now))
+
+    def setter() -> Generator[Any, None, None]:
+        a.set()  # only a: the wait-all must not take it
+        yield from wait(k, t2, (), False, 5 * TICKS_PER_MS, False)
+        assert a.signaled, "a wait-all must not consume a while b is unsignalled"
+        b.set()
+
+    t1 = spawn(k, "waiter", waiter())
+    t2 = spawn(k, "setter", setter())
+    k.run()
+    assert got == [(STATUS_WAIT_0, 5 * TICKS_PER_MS)]
+    # Both auto-reset events were consumed together.
+    assert not a.signaled and not b.signaled
+
+
+def test_a_wait_with_zero_timeout_polls() -> None:
+    k = Kernel()
+    ev = create_event(k, True, False)
+    got: list[int] = []
+
+    def body() -> Generator[Any, None, None]:
+        got.append((yield from wait(k, t, (ev,), False, 0, True)))
+
+    t = spawn(k, "t", body())
+    k.run()
+    assert got == [STATUS_TIMEOUT]
+    assert k.now == 0
+
+
+def test_an_alertable_wait_returns_user_apc_after_running_them() -> None:
+    k = Kernel()
+    ran: list[int] = []
+    got: list[int] = []
+
+    def body() -> Generator[Any, None, None]:
+        queue_user_apc(k, t, ran.append, (1,), 1)
+        got.append((yield from wait(k, t, (), False, None, True)))
+
+    t = spawn(k, "t", body())
+    k.run()
+    assert (ran, got) == ([1], [STATUS_USER_APC])
+
+
+def test_a_wait_holds_a_reference_on_the_object() -> None:
+    k = Kernel()
+    ev = create_event(k, True, False)
+    handle = k.handles.insert(ev, 0)
+    seen: list[bool] = []
+
+    def waiter() -> Generator[Any, None, None]:
+        yield from wait(k, t1, (ev,), False, None, False)
+        seen.append(ev.alive)
+
+    def closer() -> Generator[Any, None, None]:
+        k.handles.remove(handle)  # the last handle goes while the wait is in progress
+        seen.append(ev.alive)
+        ev.set()
+        return
+        yield
+
+    t1 = spawn(k, "waiter", waiter())
+    spawn(k, "closer", closer())
+    k.run()
+    # Alive after its last handle closed (the wait's reference), gone once the wait ended.
+    assert seen == [True, False]
+    kinds = [e[3] for e in k.trace.events]
+    assert kinds.index("thread.wake") < kinds.index("obj.destroy")
+
+
+def test_a_satisfied_wait_cancels_its_timer_so_the_run_is_quiescent_at_once() -> None:
+    k = Kernel()
+    ev = create_event(k, True, False)
+
+    def waiter() -> Generator[Any, None, None]:
+        yield from wait(k, t1, (ev,), False, 1000 * TICKS_PER_MS, False)
+
+    def setter() -> Generator[Any, None, None]:
+        ev.set()
+        return
+        yield
+
+    t1 = spawn(k, "waiter", waiter())
+    spawn(k, "setter", setter())
+    k.run()
+    assert k.now == 0  # the cancelled 1 s timeout did not keep the run going
+    assert k.timers == {}
