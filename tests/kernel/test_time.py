@@ -1,0 +1,20 @@
+"""Virtual time units."""
+
+from emu.codes import INFINITE
+from emu.kernel.time import TICKS_PER_MS, TICKS_PER_SECOND, format_ticks, ms_to_ticks
+
+
+def test_units() -> None:
+    assert TICKS_PER_MS == 10_000 and TICKS_PER_SECOND == 10_000_000
+
+
+def test_milliseconds_convert_exactly_and_infinite_is_none() -> None:
+    assert ms_to_ticks(150) == 1_500_000
+    assert ms_to_ticks(INFINITE) is None
+
+
+def test_format_ticks() -> None:
+    assert format_ticks(0) == "0ms"
+    assert format_ticks(30_000) == "3ms"
+    assert format_ticks(12_345) == "1.2345ms"
+    assert format_ticks(5) == "0.0005ms"

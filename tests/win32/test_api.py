@@ -1,0 +1,76 @@
+"""The Api object: every modelled export, no Python exception on bad input, no silent stubs."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from emu.errors import ProgramError, UnsupportedApi
+from emu.kernel import Kernel
+from emu.win32 import API_SPECS, CRITICAL_SECTION, DWORD, LONG, SRWLOCK, Api, Process
+from tests.support import run
+
+EXPORTS = sorted(API_SPECS)
+
+junk = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from([0, 4, 8, 0xFFFFFFFF, -1, -2, 0xFFFFFFFFFFFFFFFE]),
+    st.text(max_size=5),
+    st.floats(allow_nan=True),
+    st.lists(st.integers(min_value=-10, max_value=20), max_size=4),
+    st.sampled_from([DWORD, LONG, CRITICAL_SECTION, SRWLOCK, object]).map(lambda cls: cls()),
+    st.just(lambda *a: None),
+)
+
+
+def test_every_export_is_a_method_with_a_c_prototype_docstring() -> None:
+    for name in EXPORTS:
+        method = getattr(Api, name)
+        assert inspect.isgeneratorfunction(method), name
+        doc = inspect.getdoc(method) or ""
+        first = doc.splitlines()[0] if doc else ""
+        base = name[:-1] if name.endswith(("A", "W")) and name[:-1] + "W" in EXPORTS else name
+        assert base in first or name in first, f"{name}: docstring must open with its prototype"
+
+
+def test_an_unmodelled_windows_api_raises_unsupported_never_succeeds() -> None:
+    def main(api: Api) -> Generator[Any, None, None]:
+        yield from api.SuspendThread(-2)
+
+    with pytest.raises(UnsupportedApi, match="SuspendThread: not modelled"):
+        run(main)
+
+
+def test_lowercase_names_are_plain_attribute_errors() -> None:
+    api = Process(Kernel()).api
+    with pytest.raises(AttributeError):
+        api.nothing_here  # noqa: B018
+
+
+def test_calling_the_api_outside_a_thread_is_a_program_error() -> None:
+    api = Process(Kernel()).api
+    with pytest.raises(ProgramError, match="outside a virtual thread"):
+        next(api.SetEvent(4))
+
+
+@given(name=st.sampled_from(EXPORTS), data=st.data())
+def test_no_python_exception_escapes_on_bad_arguments(name: str, data: st.DataObject) -> None:
+    params = API_SPECS[name].params
+    args = [data.draw(junk, label=p) for p in params]
+    outcome: list[Any] = []
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        ev = yield from api.CreateEventW(None, False, False, None)
+        del ev
+        outcome.append((yield from getattr(api, name)(*args)))
+
+    sim = run(main, until=10_000_000)
+    if name != "ExitThread":
+        assert len(outcome) == 1 or sim.reason in ("quiescent", "time limit")
