@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
-
 from emu.kernel import Kernel
+from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "ci",

@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "pytest_plugin": 6,
     "testing": 6,
     "demo": 6,
+    "__main__": 6,
 }
 
 
@@ -64,7 +65,7 @@ def test_imports_point_downward() -> None:
         mine = LAYERS[top]
         for module in imports_of(path):
             target = layer_of(module)
-            if target == "" or target == top:
+            if target in ("", top):
                 continue
             if LAYERS[target] > mine:
                 violations.append(f"{relative} ({top}) imports {module} ({target})")

@@ -11,6 +11,7 @@ from typing import Any
 
 from emu.demo import run_demo
 from emu.win32 import Api
+
 from tests.support import run
 
 SCRIPT = """

@@ -18,10 +18,16 @@ simpy keeps the clock (integer 100-ns ticks) and the timers; emu owns the set of
 
 Timers whose wait was satisfied are cancelled, not removed from simpy's heap; they no longer
 count as pending work, so they never keep a quiescent run alive.
+
+Python's cyclic garbage collector is paused while ``run`` executes and resumed after: a run
+creates almost no cyclic garbage (finished API-call generators are freed by reference
+counting), while the trace grows by hundreds of thousands of tuples that each collection would
+traverse again (measured: collections cost 40% of a traced run; bench/README.md).
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Generator
 from itertools import count
 from typing import Any, Final
@@ -116,6 +122,7 @@ class Kernel:
             raise ValueError(f"processors must be at least 1, not {processors}")
         self.env = simpy.Environment()
         self.trace: Trace = Trace(self.env) if trace else NullTrace(self.env)
+        self.tracing = trace
         self.emit = self.trace.emit
         self.chooser: Chooser = chooser if chooser is not None else CanonicalChooser()
         self.processors = processors
@@ -133,7 +140,7 @@ class Kernel:
         self._timer_ids = count(1)
         self._tids = count(1)
         self._apc_ids = count(1)
-        self._instant_calls = 0
+        self.instant_calls = 0
         self._actor_names: dict[tuple[str, str], int] = {}
         self._named: dict[str, KernelObject] = {}
         self.handles = HandleTable(self, "kernel", 4, 4)
@@ -213,7 +220,7 @@ class Kernel:
                 self.actor_id(),
                 CHOICE,
                 (),
-                (point.kind, point.label, index, _key_payload(options[index]), len(options)),
+                (point.kind, point.label, index, options[index], len(options)),
             )
         return index
 
@@ -241,7 +248,7 @@ class Kernel:
         if suspended:
             self.set_state(actor, ActorState.SUSPENDED)
         else:
-            self.emit(self.actor_id(), ACTOR_STATE, (actor.oid,), (ActorState.READY,))
+            self.emit(self.actor_id(), ACTOR_STATE, (actor.oid,), ("READY",))
             actor.queued = True
             self.ready.append(actor)
 
@@ -254,7 +261,7 @@ class Kernel:
     def set_state(self, actor: Actor, state: ActorState, cause: int = NO_CAUSE) -> None:
         if actor.state is not state:
             actor.state = state
-            self.emit(self.actor_id(), ACTOR_STATE, (actor.oid,), (state,), cause)
+            self.emit(self.actor_id(), ACTOR_STATE, (actor.oid,), (state._value_,), cause)
 
     def preempt(self, label: str, footprint: Footprint) -> Generator[Park, None, None]:
         """A scheduling point before the current actor's next visible step.
@@ -264,8 +271,13 @@ class Kernel:
         cur = self.current
         assert cur is not None
         ready = self.ready
-        options = (cur.key, *[a.key for a in ready])
-        footprints = (footprint, *[a.footprint for a in ready])
+        if len(ready) == 1:
+            other = ready[0]
+            options: tuple[OptionKey, ...] = (cur.key, other.key)
+            footprints: tuple[Footprint, ...] = (footprint, other.footprint)
+        else:
+            options = (cur.key, *[a.key for a in ready])
+            footprints = (footprint, *[a.footprint for a in ready])
         index = self.choose(ChoicePoint(SCHED, label, options, footprints))
         if index == 0:
             return
@@ -305,12 +317,19 @@ class Kernel:
         return True
 
     def note_call(self) -> None:
-        """Count an API call; too many at one instant means virtual time stopped advancing."""
+        """Count an API call; too many at one instant means virtual time stopped advancing.
+
+        The Win32 layer inlines the two increments and calls ``step_limit_reached`` itself.
+        """
         self.calls += 1
-        self._instant_calls += 1
-        if self._instant_calls > self.step_limit:
+        self.instant_calls += 1
+        if self.instant_calls > self.step_limit:
+            self.step_limit_reached()
+
+    def step_limit_reached(self) -> None:
+        if self.instant_calls > self.step_limit:
             raise StepLimit(
-                f"{self._instant_calls} API calls at {self.now} ticks without virtual time "
+                f"{self.instant_calls} API calls at {self.now} ticks without virtual time "
                 "advancing (a spin loop or livelock); raise step_limit if this is intended"
             )
 
@@ -325,6 +344,9 @@ class Kernel:
         through a run in slices.
         """
         ready = self.ready
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
         try:
             while True:
                 actor = self._next
@@ -349,6 +371,9 @@ class Kernel:
             self.current = None
             reason = ENDED_STEPS
             self.violation("kernel.step_limit", str(limit))
+        finally:
+            if collecting:
+                gc.enable()
         self.end_reason = reason
         if finish:
             self.finish(reason)
@@ -362,7 +387,7 @@ class Kernel:
                     KERNEL_ACTOR,
                     ACTOR_BLOCKED,
                     (actor.oid, *[o.oid for o in actor.wait_objects]),
-                    (actor.state, tuple(o.oid for o in actor.wait_objects)),
+                    (actor.state._value_, tuple(o.oid for o in actor.wait_objects)),
                 )
             actor.at_end()
         self.emit(KERNEL_ACTOR, RUN_END, (), (reason,))
@@ -381,14 +406,14 @@ class Kernel:
             while env.peek() == due:
                 env.step()
             if self.ready:
-                self._instant_calls = 0
+                self.instant_calls = 0
                 return ""
 
     def _step(self, actor: Actor) -> None:
         self.current = actor
         if actor.state is not ActorState.RUNNING:
             actor.state = ActorState.RUNNING
-            self.emit(actor.oid, ACTOR_STATE, (actor.oid,), (ActorState.RUNNING,))
+            self.emit(actor.oid, ACTOR_STATE, (actor.oid,), ("RUNNING",))
         try:
             yielded = actor.body.send(None)
         except StopIteration as stop:
@@ -427,7 +452,7 @@ class Kernel:
         actor.exit_code = code
         actor.on_exit()
         actor.state = ActorState.TERMINATED
-        cause = self.emit(actor.oid, ACTOR_EXIT, (actor.oid,), (ActorState.TERMINATED, code))
+        cause = self.emit(actor.oid, ACTOR_EXIT, (actor.oid,), ("TERMINATED", code))
         waits.signal(self, actor, cause)
         self.current = None
         actor.dereference()
@@ -443,10 +468,6 @@ class Kernel:
             "ready": len(self.ready),
             "timers": len(self.timers),
         }
-
-
-def _key_payload(key: OptionKey) -> Any:
-    return key
 
 
 def is_dispatcher_object(obj: object) -> bool:

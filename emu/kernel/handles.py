@@ -94,6 +94,10 @@ class HandleTable:
 
     def get(self, handle: Any) -> HandleEntry | None:
         """The entry a handle value names, or ``None`` (bad type, closed, never opened)."""
+        if type(handle) is int:  # the common case, without masking
+            slot, misaligned = divmod(handle - self.base, self.step)
+            if not misaligned and 0 <= slot < len(self._entries):
+                return self._entries[slot]
         slot = self._slot(handle)
         return self._entries[slot] if slot >= 0 else None
 

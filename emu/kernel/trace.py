@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 TRACE_SCHEMA: Final = "emu.trace"
 TRACE_SCHEMA_VERSION: Final = 1
@@ -107,29 +107,51 @@ RUN_END = trace_kind(
 )
 
 
-class Trace:
-    """The recorder: ``emit`` appends one tuple and returns its sequence number."""
+class Emit(Protocol):
+    """The signature of ``Trace.emit``: record one event, return its sequence number."""
 
-    __slots__ = ("_env", "events")
-
-    enabled: bool = True
-
-    def __init__(self, env: Any) -> None:
-        self._env = env
-        self.events: list[TraceTuple] = []
-
-    def emit(
+    def __call__(
         self,
         actor: int,
         kind: str,
         objects: tuple[int, ...],
         payload: tuple[Any, ...],
-        cause: int = NO_CAUSE,
-    ) -> int:
-        events = self.events
-        seq = len(events)
-        events.append((seq, self._env._now, actor, kind, objects, payload, cause))
-        return seq
+        cause: int = ...,
+    ) -> int: ...
+
+
+class Trace:
+    """The recorder: ``emit`` appends one tuple and returns its sequence number.
+
+    ``emit`` is a closure over the event list and the clock rather than a method: it is the
+    hottest function of a traced run, and closure cells are cheaper than attribute lookups.
+    """
+
+    __slots__ = ("emit", "events")
+
+    enabled: bool = True
+
+    def __init__(self, env: Any) -> None:
+        events: list[TraceTuple] = []
+        self.events = events
+        self.emit: Emit = self._recorder(events, env)
+
+    @staticmethod
+    def _recorder(events: list[TraceTuple], env: Any) -> Emit:
+        append = events.append
+
+        def emit(
+            actor: int,
+            kind: str,
+            objects: tuple[int, ...],
+            payload: tuple[Any, ...],
+            cause: int = NO_CAUSE,
+        ) -> int:
+            seq = len(events)
+            append((seq, env._now, actor, kind, objects, payload, cause))
+            return seq
+
+        return emit
 
     def __len__(self) -> int:
         return len(self.events)
@@ -155,6 +177,12 @@ class Trace:
         return "".join(line + "\n" for line in jsonl_lines(self.events))
 
 
+def _record_nothing(
+    actor: int, kind: str, objects: tuple[int, ...], payload: tuple[Any, ...], cause: int = -1
+) -> int:
+    return NO_CAUSE
+
+
 class NullTrace(Trace):
     """A recorder that records nothing (benchmarks of the untraced kernel); ``emit`` gives -1."""
 
@@ -162,15 +190,9 @@ class NullTrace(Trace):
 
     enabled = False
 
-    def emit(
-        self,
-        actor: int,
-        kind: str,
-        objects: tuple[int, ...],
-        payload: tuple[Any, ...],
-        cause: int = NO_CAUSE,
-    ) -> int:
-        return NO_CAUSE
+    @staticmethod
+    def _recorder(events: list[TraceTuple], env: Any) -> Emit:
+        return _record_nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,23 +245,30 @@ class TraceEvent:
 def payload_value(value: Any) -> Any:
     """A value as a trace payload scalar, never an address.
 
-    JSON scalars pass (an IntEnum stays an int, a StrEnum a str); a structure or kernel object
-    becomes its trace name; a callable its name; anything else its type name.
+    JSON scalars pass (an IntEnum member becomes a plain int, a StrEnum member a plain str, so
+    the trace holds no objects the garbage collector must track); a tuple is converted item by
+    item; a callable becomes its name; a structure or kernel object its trace name or name;
+    anything else its type name.
     """
-    if value is None or isinstance(value, (bool, int, str, float)):
+    kind = type(value)
+    if value is None or kind is int or kind is str or kind is bool or kind is float:
         return value
-    name = getattr(value, "trace_name", None)
-    if isinstance(name, str):
-        return name
-    name = getattr(value, "name", None) if not callable(value) else None
-    if isinstance(name, str):
-        return name
-    label = getattr(value, "__name__", None) or getattr(value, "__qualname__", None)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, str):
+        return str(value)
+    if kind is tuple:
+        return tuple(map(payload_value, value))
+    if callable(value):
+        label = getattr(value, "__name__", None)
+        return label if isinstance(label, str) else f"<{kind.__name__}>"
+    label = getattr(value, "trace_name", None)
     if isinstance(label, str):
         return label
-    if isinstance(value, tuple):
-        return tuple(payload_value(v) for v in value)
-    return f"<{type(value).__name__}>"
+    label = getattr(value, "name", None)
+    if isinstance(label, str):
+        return label
+    return f"<{kind.__name__}>"
 
 
 def _jsonable(value: Any) -> Any:

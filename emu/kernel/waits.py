@@ -90,20 +90,26 @@ def wait(
     actor.wait_alertable = alertable
     actor.wait_status = None
     actor.wait_cause = NO_CAUSE
-    seen: list[DispatcherObject] = []
-    for o in objects:
-        if o not in seen:
-            seen.append(o)
-            o.waiters.append(actor)
-            o.reference()
+    seen: list[DispatcherObject] = [] if len(objects) > 1 else list(objects)
+    if seen:
+        objects[0].waiters.append(actor)
+        objects[0].reference()
+    else:
+        for o in objects:
+            if o not in seen:
+                seen.append(o)
+                o.waiters.append(actor)
+                o.reference()
     state = ActorState.WAITING_ALERTABLE if alertable else ActorState.WAITING
     actor.state = state
-    k.emit(
-        actor.oid,
-        THREAD_WAIT,
-        (actor.oid, *[o.oid for o in objects]),
-        (state, alertable, wait_all, timeout, tuple(o.oid for o in objects)),
-    )
+    if k.tracing:
+        oids = tuple([o.oid for o in objects])
+        k.emit(
+            actor.oid,
+            THREAD_WAIT,
+            (actor.oid, *oids),
+            (state._value_, alertable, wait_all, timeout, oids),
+        )
     if timeout is not None:
         actor.wait_timer = k.call_later(timeout, _timeout_expired, actor)
     actor.on_block()
@@ -115,7 +121,7 @@ def wait(
         _unlink(actor)
         status = STATUS_TIMEOUT
         actor.wait_status = status
-        k.emit(actor.oid, THREAD_WAKE, (actor.oid,), (ActorState.RUNNING, status, ()))
+        k.emit(actor.oid, THREAD_WAKE, (actor.oid,), ("RUNNING", status, ()))
     actor.wait_objects = ()
     for o in seen:  # the wait's references go when the waiter resumes, as at syscall return
         o.dereference()
@@ -131,11 +137,15 @@ def _timeout_expired(actor: Actor) -> None:
 
 
 def _unlink(actor: Actor) -> None:
-    seen: list[DispatcherObject] = []
-    for o in actor.wait_objects:
-        if o not in seen:
-            seen.append(o)
-            o.waiters.remove(actor)
+    objects = actor.wait_objects
+    if len(objects) == 1:
+        objects[0].waiters.remove(actor)
+    else:
+        seen: list[DispatcherObject] = []
+        for o in objects:
+            if o not in seen:
+                seen.append(o)
+                o.waiters.remove(actor)
     timer = actor.wait_timer
     if timer is not None:
         timer.cancel()
@@ -157,7 +167,7 @@ def end_wait(k: Kernel, actor: Actor, status: int, cause: int) -> None:
     actor.wait_cause = cause
     actor.footprint = ()
     actor.state = ActorState.READY
-    k.emit(k.actor_id(), THREAD_WAKE, (actor.oid,), (ActorState.READY, status, ()), cause)
+    k.emit(k.actor_id(), THREAD_WAKE, (actor.oid,), ("READY", status, ()), cause)
     actor.on_unblock()
     k.make_ready(actor)
 

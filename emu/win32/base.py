@@ -133,16 +133,24 @@ class Win32Base:
     def _done(self, t: Thread, name: str, args: tuple[Any, ...], result: R) -> R:
         """Record a call that succeeded (last error untouched) and return ``result``."""
         k = self.k
-        k.note_call()
-        k.emit(t.oid, API_CALL, (), (name, _args(args), payload_value(result), None))
+        k.calls += 1
+        k.instant_calls += 1
+        if k.instant_calls > k.step_limit:
+            k.step_limit_reached()
+        if k.tracing:
+            k.emit(t.oid, API_CALL, (), (name, _args(args), payload_value(result), None))
         return result
 
     def _fail(self, t: Thread, name: str, args: tuple[Any, ...], result: R, error: int) -> R:
         """Set the last error to ``error``, record the failed call, return ``result``."""
         t.last_error = error
         k = self.k
-        k.note_call()
-        k.emit(t.oid, API_CALL, (), (name, _args(args), payload_value(result), error))
+        k.calls += 1
+        k.instant_calls += 1
+        if k.instant_calls > k.step_limit:
+            k.step_limit_reached()
+        if k.tracing:
+            k.emit(t.oid, API_CALL, (), (name, _args(args), payload_value(result), error))
         return result
 
     def _done_setting(
@@ -181,11 +189,21 @@ class Win32Base:
         GetCurrentThread() and GetCurrentProcess() name the caller and its process (with all
         access) unless ``pseudo`` is False.
         """
+        obj: KernelObject
+        granted: int
+        if type(handle) is int and 0 < handle < NT_CURRENT_THREAD:  # the common case
+            entry = self.k.handles.get(handle)
+            if entry is None:
+                return None, STATUS_INVALID_HANDLE
+            obj, granted = entry.obj, entry.access
+            if not isinstance(obj, kind):
+                return None, STATUS_OBJECT_TYPE_MISMATCH
+            if access and (granted & access) != access and not (any_of and granted & access):
+                return None, STATUS_ACCESS_DENIED
+            return obj, 0
         value = handle_value(handle)
         if value is None:
             return None, STATUS_INVALID_HANDLE
-        obj: KernelObject
-        granted: int
         if value in (NT_CURRENT_THREAD, NT_CURRENT_PROCESS):
             if not pseudo:
                 return None, STATUS_INVALID_HANDLE
@@ -211,7 +229,7 @@ class Win32Base:
 
 
 def _args(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(payload_value(a) for a in args)
+    return tuple(map(payload_value, args))
 
 
 def sequence_of(value: Any) -> Sequence[Any] | None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import emu.codes as c
+import pytest
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from emu.codes import (
     WAIT_TIMEOUT,
 )
 from emu.win32 import Api
+
 from tests.support import run
 
 CURRENT_THREAD = -2

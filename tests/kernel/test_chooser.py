@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from emu.errors import ReplayDivergence
 from emu.kernel import Kernel
 from emu.kernel.chooser import (
@@ -15,7 +14,9 @@ from emu.kernel.chooser import (
     latency_options,
 )
 
-POINT = ChoicePoint("sched", "preempt@SetEvent", (("thread", "a"), ("thread", "b"), ("thread", "c")))
+POINT = ChoicePoint(
+    "sched", "preempt@SetEvent", (("thread", "a"), ("thread", "b"), ("thread", "c"))
+)
 
 
 def test_canonical_always_answers_zero_and_records_it() -> None:

@@ -10,6 +10,7 @@ from emu.kernel import Kernel
 from emu.kernel.chooser import RandomChooser
 from emu.kernel.event import NotificationEvent, SynchronizationEvent, create_event
 from emu.win32 import Api
+
 from tests.support import run
 
 
@@ -59,32 +60,34 @@ def test_manual_reset_event_releases_every_waiter_and_stays_signalled() -> None:
     assert last_state.payload == {"op": "set", "signaled": 1}
 
 
+def release_one_of_two(seed: int) -> tuple[list[str], list[str]]:
+    woken: list[str] = []
+
+    def waiter(name: str) -> Any:
+        def program(api: Api) -> Generator[Any, None, None]:
+            ev = yield from api.CreateEventW(None, False, False, "e")
+            if (yield from api.WaitForSingleObject(ev, 50)) == WAIT_OBJECT_0:
+                woken.append(name)
+
+        return program
+
+    def setter(api: Api) -> Generator[Any, None, None]:
+        ev = yield from api.CreateEventW(None, False, False, "e")
+        yield from api.SleepEx(1, False)
+        yield from api.SetEvent(ev)
+
+    sim = run({"a": waiter("a"), "b": waiter("b"), "setter": setter}, chooser=RandomChooser(seed))
+    return woken, [e.payload["label"] for e in sim.events("choice")]
+
+
 def test_which_waiter_an_auto_reset_event_releases_is_a_choice() -> None:
     # "If more than one thread is waiting, a waiting thread is selected. Do not assume a
     # first-in, first-out (FIFO) order."
     chosen = set()
     for seed in range(30):
-        woken: list[str] = []
-
-        def waiter(name: str) -> Any:
-            def program(api: Api) -> Generator[Any, None, None]:
-                ev = yield from api.CreateEventW(None, False, False, "e")
-                if (yield from api.WaitForSingleObject(ev, 50)) == WAIT_OBJECT_0:
-                    woken.append(name)
-
-            return program
-
-        def setter(api: Api) -> Generator[Any, None, None]:
-            ev = yield from api.CreateEventW(None, False, False, "e")
-            yield from api.SleepEx(1, False)
-            yield from api.SetEvent(ev)
-
-        sim = run(
-            {"a": waiter("a"), "b": waiter("b"), "setter": setter}, chooser=RandomChooser(seed)
-        )
+        woken, labels = release_one_of_two(seed)
         assert len(woken) == 1
         chosen.add(woken[0])
-        labels = [e.payload["label"] for e in sim.events("choice")]
         assert any(label.startswith("release@") for label in labels)
     assert chosen == {"a", "b"}
 

@@ -6,10 +6,10 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
-
 from emu.kernel import Kernel
 from emu.kernel.memory import Struct
 from emu.win32 import LONG, Api
+
 from tests.support import run
 
 

@@ -7,12 +7,12 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from emu.errors import ProgramError, UnsupportedApi
 from emu.kernel import Kernel
 from emu.win32 import API_SPECS, CRITICAL_SECTION, DWORD, LONG, SRWLOCK, Api, Process
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.support import run
 
 EXPORTS = sorted(API_SPECS)

@@ -17,6 +17,7 @@ from emu.codes import (
     WAIT_OBJECT_0,
 )
 from emu.win32 import DWORD, Api
+
 from tests.support import run
 
 

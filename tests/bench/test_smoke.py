@@ -1,0 +1,49 @@
+"""A smoke run of the benchmark with tiny sizes (figures live in bench/README.md, not here)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "kernel_vs_simpy.py"
+
+
+def load_bench() -> object:
+    spec = importlib.util.spec_from_file_location("kernel_vs_simpy", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["kernel_vs_simpy"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_quick_json_reports_every_workload(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = load_bench()
+    assert bench.main(["--quick", "--json", "--rounds", "50"]) == 0  # type: ignore[attr-defined]
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["workloads"]) == {"pingpong", "apc"}
+    for row in report["workloads"].values():
+        assert row["rounds"] == 50
+        assert row["ratio_trace_off"] > 0 and row["ratio_trace_on"] > 0
+        assert row["api_calls"] > 0 and row["trace_events"] > 0
+    assert report["meta"]["targets"]["ratio_trace_off"] == 0.5
+
+
+def test_the_emu_workloads_do_the_work_they_claim() -> None:
+    bench = load_bench()
+    k = bench.emu_pingpong(10, True)  # type: ignore[attr-defined]
+    sets = [e for e in k.trace.view() if e.kind == "api" and e.payload["name"] == "SetEvent"]
+    assert len(sets) == 21  # one opening set, then one per round per player
+    k = bench.emu_apc(10, True)  # type: ignore[attr-defined]
+    assert len([e for e in k.trace.events if e[3] == "apc.deliver"]) == 10
+
+
+def test_the_text_report_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = load_bench()
+    assert bench.main(["--quick", "--rounds", "20"]) == 0  # type: ignore[attr-defined]
+    out = capsys.readouterr().out
+    assert "pingpong" in out and "apc" in out and "ratio" in out

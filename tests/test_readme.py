@@ -1,0 +1,26 @@
+"""The README's example program runs as written, and its commands are the ones CI runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_python_example_runs() -> None:
+    block = re.search(r"```python\n(.*?)```", README, re.S)
+    assert block is not None
+    namespace: dict[str, object] = {}
+    exec(compile(block.group(1), "README.md", "exec"), namespace)
+    k = namespace["k"]
+    assert k.end_reason == "all threads done"  # type: ignore[attr-defined]
+
+
+def test_the_two_setup_commands_are_the_ones_ci_runs() -> None:
+    commands = re.findall(r"```sh\n(.*?)\n```", README, re.S)
+    assert commands[:2] == ["python3 -m pip install -e '.[dev]' && emu demo", "python3 -m pytest"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "pip install --quiet -e '.[dev]'" in ci
+    assert "\npython -m pytest\n" in ci
