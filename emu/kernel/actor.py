@@ -27,7 +27,8 @@ from emu.kernel.objects import DispatcherObject
 from emu.kernel.trace import trace_kind
 
 if TYPE_CHECKING:
-    from emu.kernel.dispatcher import Kernel, Timer
+    from emu.kernel.clock import Timer
+    from emu.kernel.dispatcher import Kernel
 
 
 class Park(Enum):

@@ -16,9 +16,6 @@ simpy keeps the clock (integer 100-ns ticks) and the timers; emu owns the set of
 - The run ends when nothing is enabled and no timer is pending (quiescence), at a time limit, or
   when virtual time stops advancing because one instant saw more API calls than the step limit.
 
-Timers whose wait was satisfied are cancelled, not removed from simpy's heap; they no longer
-count as pending work, so they never keep a quiescent run alive.
-
 Python's cyclic garbage collector is paused while ``run`` executes and resumed after: a run
 creates almost no cyclic garbage (finished API-call generators are freed by reference
 counting), while the trace grows by hundreds of thousands of tuples that each collection would
@@ -29,11 +26,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Generator
-from itertools import count
 from typing import Any, Final
-
-import simpy
-from simpy.events import Timeout
 
 from emu.errors import EmuError, ProgramError, StepLimit
 from emu.kernel import waits
@@ -51,8 +44,9 @@ from emu.kernel.chooser import (
     OptionKey,
     latency_options,
 )
-from emu.kernel.handles import HandleTable
-from emu.kernel.objects import DispatcherObject, KernelObject
+from emu.kernel.clock import Clock, Timer
+from emu.kernel.objects import DispatcherObject
+from emu.kernel.registry import Registry
 from emu.kernel.trace import (
     CHOICE,
     KERNEL_ACTOR,
@@ -87,28 +81,9 @@ ENDED_TIME: Final = "time limit"
 ENDED_STEPS: Final = "step limit"
 
 
-class Timer:
-    """A pending simpy timeout that calls ``fn(arg)`` unless cancelled first."""
-
-    __slots__ = ("arg", "due", "fn", "k", "tid")
-
-    def __init__(self, k: Kernel, tid: int, due: int, fn: Callable[[Any], None], arg: Any) -> None:
-        self.k = k
-        self.tid = tid
-        self.due = due
-        self.fn = fn
-        self.arg = arg
-
-    def fire(self, _event: object) -> None:
-        if self.k.timers.pop(self.tid, None) is not None:
-            self.fn(self.arg)
-
-    def cancel(self) -> None:
-        self.k.timers.pop(self.tid, None)
-
-
-class Kernel:
-    """The simulated executive: clock, dispatcher, chooser, trace and the kernel handle table."""
+class Kernel(Registry):
+    """The simulated executive: clock, dispatcher, chooser, trace; ids and handle tables come
+    from ``Registry``."""
 
     def __init__(
         self,
@@ -120,7 +95,8 @@ class Kernel:
     ) -> None:
         if processors < 1:
             raise ValueError(f"processors must be at least 1, not {processors}")
-        self.env = simpy.Environment()
+        self.clock = Clock()
+        self.env = self.clock.env
         self.trace: Trace = Trace(self.env) if trace else NullTrace(self.env)
         self.tracing = trace
         self.emit = self.trace.emit
@@ -130,21 +106,13 @@ class Kernel:
         self.ready: list[Actor] = []
         self.current: Actor | None = None
         self.actors: list[Actor] = []
-        self.timers: dict[int, Timer] = {}
         self.cpus_busy = 0
         self.cpu_queue: list[Actor] = []
         self.calls = 0
         self.end_reason = ""
         self._next: Actor | None = None
-        self._oids = count(1)
-        self._timer_ids = count(1)
-        self._tids = count(1)
-        self._apc_ids = count(1)
         self.instant_calls = 0
-        self._actor_names: dict[tuple[str, str], int] = {}
-        self._named: dict[str, KernelObject] = {}
-        self.handles = HandleTable(self, "kernel", 4, 4)
-        self.namespaces: dict[str, HandleTable] = {"kernel": self.handles}
+        super().__init__()
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -152,45 +120,6 @@ class Kernel:
     def now(self) -> int:
         """Virtual time in 100-ns ticks."""
         return int(self.env._now)
-
-    def new_oid(self) -> int:
-        return next(self._oids)
-
-    def new_tid(self) -> int:
-        """A thread id: a multiple of 4, like the client ids Windows hands out."""
-        return 4 * next(self._tids)
-
-    def new_apc_id(self) -> int:
-        return next(self._apc_ids)
-
-    def actor_id(self) -> int:
-        """The id of the acting thread or device, 0 when the kernel itself acts."""
-        cur = self.current
-        return cur.oid if cur is not None else KERNEL_ACTOR
-
-    def unique_actor_name(self, kind: str, name: str) -> str:
-        seen = self._actor_names.get((kind, name), 0) + 1
-        self._actor_names[(kind, name)] = seen
-        return name if seen == 1 else f"{name}-{seen}"
-
-    def namespace(self, name: str, base: int, step: int) -> HandleTable:
-        """A separate handle namespace (SC_HANDLE, PEERDIST, NETIO), created on first use."""
-        table = self.namespaces.get(name)
-        if table is None:
-            table = HandleTable(self, name, base, step)
-            self.namespaces[name] = table
-        return table
-
-    def find_name(self, name: str) -> KernelObject | None:
-        """A live named kernel object (CreateEvent's lpName namespace)."""
-        return self._named.get(name)
-
-    def add_name(self, name: str, obj: KernelObject) -> None:
-        self._named[name] = obj
-
-    def forget_name(self, obj: KernelObject) -> None:
-        if self._named.get(obj.name) is obj:
-            del self._named[obj.name]
 
     def violation(self, rule: str, message: str, objects: tuple[int, ...] = ()) -> int:
         """Record a rule broken while the run happens (catalogue id ``rule``)."""
@@ -200,15 +129,7 @@ class Kernel:
 
     def call_later(self, delay: int, fn: Callable[[Any], None], arg: Any) -> Timer:
         """Call ``fn(arg)`` after ``delay`` ticks (from the clock, not from any actor)."""
-        timer = Timer(self, next(self._timer_ids), int(self.env._now) + delay, fn, arg)
-        self.timers[timer.tid] = timer
-        Timeout(self.env, delay).callbacks.append(timer.fire)
-        return timer
-
-    def pending_timer_times(self) -> list[int]:
-        """Due times of the live timers, relative to now, ascending."""
-        now = int(self.env._now)
-        return sorted({t.due - now for t in self.timers.values()})
+        return self.clock.call_later(delay, fn, arg)
 
     # -- choices ------------------------------------------------------------------------------
 
@@ -226,7 +147,7 @@ class Kernel:
 
     def choose_latency(self, label: str, lo: int, hi: int) -> int:
         """A latency in ``[lo, hi]`` ticks: the bounds or an instant that crosses a timer."""
-        options = latency_options(lo, hi, self.pending_timer_times())
+        options = latency_options(lo, hi, self.clock.pending_times())
         return int(options[self.choose(ChoicePoint(LATENCY, label, options))])
 
     def choose_fault(self, label: str, faults: tuple[str, ...], probability: float) -> str:
@@ -394,17 +315,14 @@ class Kernel:
         self.chooser.finish()
 
     def _advance(self, until: int | None) -> str:
-        env = self.env
+        clock = self.clock
         while True:
-            if not self.timers:
+            if not clock.timers:
                 return ENDED_DONE if all(a.terminated for a in self.actors) else ENDED_QUIESCENT
-            due = env.peek()
-            if until is not None and due > until:
-                env.run(until=until)
+            if until is not None and clock.next_due() > until:
+                clock.advance_to(until)
                 return ENDED_TIME
-            env.step()
-            while env.peek() == due:
-                env.step()
+            clock.fire_due()
             if self.ready:
                 self.instant_calls = 0
                 return ""
@@ -466,7 +384,7 @@ class Kernel:
             "choices": len(self.chooser.schedule),
             "actors": len(self.actors),
             "ready": len(self.ready),
-            "timers": len(self.timers),
+            "timers": len(self.clock.timers),
         }
 
 

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Final
 from emu.kernel.trace import trace_kind
 
 if TYPE_CHECKING:
-    from emu.kernel.dispatcher import Kernel
     from emu.kernel.objects import KernelObject
+    from emu.kernel.registry import Registry
 
 HANDLE_MASK: Final = 0xFFFFFFFFFFFFFFFF
 NT_CURRENT_PROCESS: Final = HANDLE_MASK  # (HANDLE)-1, also INVALID_HANDLE_VALUE
@@ -59,7 +59,7 @@ class HandleTable:
 
     __slots__ = ("_entries", "_free", "base", "k", "namespace", "step")
 
-    def __init__(self, k: Kernel, namespace: str, base: int, step: int) -> None:
+    def __init__(self, k: Registry, namespace: str, base: int, step: int) -> None:
         self.k = k
         self.namespace = namespace
         self.base = base

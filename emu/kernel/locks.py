@@ -110,6 +110,13 @@ class CriticalSection(DispatcherObject):
             return True
         return False
 
+    def delete(self) -> None:
+        """DeleteCriticalSection: the section is gone, and so is any ownership of it."""
+        self.deleted = True
+        if self.owner is not None:
+            _owned(self.owner).remove(self)
+            self.owner = None
+
     def leave(self, thread: Thread) -> None:
         if self.owner is not thread:
             holder = self.owner.name if self.owner is not None else "nobody"
@@ -174,13 +181,16 @@ class SrwLock(DispatcherObject):
             return False
         return mode == SHARED or not self.shared
 
-    def acquire(self, thread: Thread, mode: str) -> Generator[Park, None, None]:
+    def _check_recursion(self, thread: Thread, mode: str) -> None:
         if self._holds(thread):
             self.k.violation(
                 "kernel.srw_recursive_acquire",
                 f"{thread.name} acquires {self.name} ({mode}) while already holding it",
                 (self.oid, thread.oid),
             )
+
+    def acquire(self, thread: Thread, mode: str) -> Generator[Park, None, None]:
+        self._check_recursion(thread, mode)
         if self._free_for(mode) and not (mode == EXCLUSIVE and self._holds(thread)):
             self._grant(thread, mode)
             return
@@ -188,6 +198,10 @@ class SrwLock(DispatcherObject):
         yield from waits.wait(self.k, thread, (self,), False, None, False)
 
     def try_acquire(self, thread: Thread, mode: str) -> bool:
+        # A Try that fails on a lock the thread holds is the documented outcome; a recursive
+        # shared Try that succeeds is the acquisition the documentation warns against.
+        if mode == SHARED and thread in self.shared:
+            self._check_recursion(thread, mode)
         if self._free_for(mode) and not (mode == EXCLUSIVE and self._holds(thread)):
             self._grant(thread, mode)
             return True

@@ -128,4 +128,4 @@ def test_a_satisfied_wait_cancels_its_timer_so_the_run_is_quiescent_at_once() ->
     spawn(k, "setter", setter())
     k.run()
     assert k.now == 0  # the cancelled 1 s timeout did not keep the run going
-    assert k.timers == {}
+    assert k.clock.timers == {}

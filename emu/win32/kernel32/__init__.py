@@ -3,13 +3,14 @@
 One module per header keeps each small; ``Kernel32`` composes them.
 """
 
+from emu.win32.kernel32.events import EventApi
 from emu.win32.kernel32.handleapi import HandleApi
 from emu.win32.kernel32.locks import LockApi
 from emu.win32.kernel32.processthreadsapi import ProcessThreadsApi
-from emu.win32.kernel32.synchapi import SynchApi
+from emu.win32.kernel32.waits import WaitApi
 
 
-class Kernel32(HandleApi, ProcessThreadsApi, SynchApi, LockApi):
+class Kernel32(HandleApi, ProcessThreadsApi, EventApi, WaitApi, LockApi):
     """Every kernel32 export emu models, as methods of the per-process ``Api``."""
 
     __slots__ = ()

@@ -150,7 +150,7 @@ class LockApi(Win32Base):
                     f"{lock.name} deleted while {lock.owner.name} owns it",
                     (lock.oid, t.oid),
                 )
-            lock.deleted = True
+            lock.delete()
         return self._done(t, name, (lpCriticalSection,), None)
         yield  # type: ignore[unreachable]  # every export is a generator
 

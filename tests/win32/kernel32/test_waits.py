@@ -1,4 +1,4 @@
-"""CreateEvent, OpenEvent, SetEvent, ResetEvent, the waits and the sleeps, with real codes."""
+"""WaitForSingleObject(Ex), WaitForMultipleObjects(Ex), SleepEx, Sleep, with real codes."""
 
 from __future__ import annotations
 
@@ -7,19 +7,15 @@ from typing import Any
 
 from emu.codes import (
     ERROR_ACCESS_DENIED,
-    ERROR_ALREADY_EXISTS,
-    ERROR_FILE_NOT_FOUND,
     ERROR_INVALID_HANDLE,
     ERROR_INVALID_PARAMETER,
     ERROR_NOACCESS,
     INFINITE,
-    SYNCHRONIZE,
     WAIT_FAILED,
     WAIT_IO_COMPLETION,
     WAIT_OBJECT_0,
     WAIT_TIMEOUT,
 )
-from emu.kernel.thread import Thread
 from emu.win32 import Api
 
 from tests.support import run
@@ -33,47 +29,6 @@ def calls(program: Any) -> list[Any]:
     return log
 
 
-def test_create_event_sets_last_error_to_zero_or_already_exists() -> None:
-    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
-        yield from api.SetLastError(SENTINEL)
-        first = yield from api.CreateEventW(None, True, False, "name")
-        log.append((yield from api.GetLastError()))
-        second = yield from api.CreateEventW(None, True, False, "name")
-        # "the function returns a handle to the existing object and GetLastError returns
-        # ERROR_ALREADY_EXISTS"
-        log.append((yield from api.GetLastError()))
-        log.append(second not in (first, 0))
-        yield from api.SetEvent(second)
-        log.append((yield from api.WaitForSingleObject(first, 0)))
-
-    assert calls(program) == [0, ERROR_ALREADY_EXISTS, True, WAIT_OBJECT_0]
-
-
-def test_create_event_named_like_another_kind_of_object_fails_with_invalid_handle() -> None:
-    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
-        thread = api.k.current
-        assert isinstance(thread, Thread)
-        api.k.add_name("taken", thread)
-        log.append((yield from api.CreateEventW(None, True, False, "taken")))
-        log.append((yield from api.GetLastError()))
-
-    assert calls(program) == [0, ERROR_INVALID_HANDLE]
-
-
-def test_open_event_gives_the_access_asked_for() -> None:
-    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
-        yield from api.CreateEventW(None, True, False, "shared")
-        weak = yield from api.OpenEventW(SYNCHRONIZE, False, "shared")
-        # SetEvent: "The handle must have the EVENT_MODIFY_STATE access right."
-        log.append((yield from api.SetEvent(weak)))
-        log.append((yield from api.GetLastError()))
-        log.append((yield from api.WaitForSingleObject(weak, 0)))
-        log.append((yield from api.OpenEventW(SYNCHRONIZE, False, "missing")))
-        log.append((yield from api.GetLastError()))
-
-    assert calls(program) == [0, ERROR_ACCESS_DENIED, WAIT_TIMEOUT, 0, ERROR_FILE_NOT_FOUND]
-
-
 def test_a_wait_needs_synchronize_access() -> None:
     def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
         yield from api.CreateEventW(None, True, True, "e")
@@ -82,18 +37,6 @@ def test_a_wait_needs_synchronize_access() -> None:
         log.append((yield from api.GetLastError()))
 
     assert calls(program) == [WAIT_FAILED, ERROR_ACCESS_DENIED]
-
-
-def test_set_event_on_the_wrong_kind_of_handle_fails_with_invalid_handle() -> None:
-    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
-        thread = yield from api.CreateThread(None, 0, lambda p: 0, 0, 0, None)
-        for call in (api.SetEvent, api.ResetEvent):
-            log.append((yield from call(thread)))
-            log.append((yield from api.GetLastError()))
-        log.append((yield from api.SetEvent(-2)))  # a pseudo-handle is a thread too
-        log.append((yield from api.GetLastError()))
-
-    assert calls(program) == [0, ERROR_INVALID_HANDLE] * 3
 
 
 def test_a_wait_that_succeeds_or_times_out_leaves_the_last_error_alone() -> None:

@@ -1,0 +1,81 @@
+"""Per-simulation identities: object ids, thread ids, APC ids, actor names, named objects and
+handle namespaces.
+
+Everything that names something in a run is allocated here, from counters that belong to one
+simulation, never from ``id()`` or module state: two simulations in one process hand out the same
+values independently, and the same run gives the same values in any process.
+
+Handle namespaces: kernel handles live in ``handles`` (4, 8, 12, ...). Windows has handle kinds
+that are not kernel handles (SC_HANDLE, PEERDIST and NETIO notification handles); each gets its
+own table from ``namespace``, so a value from one is never valid in another and CloseHandle on
+it fails, as on Windows.
+"""
+
+from __future__ import annotations
+
+from itertools import count
+from typing import TYPE_CHECKING
+
+from emu.kernel.handles import HandleTable
+from emu.kernel.trace import KERNEL_ACTOR
+
+if TYPE_CHECKING:
+    from emu.kernel.actor import Actor
+    from emu.kernel.objects import KernelObject
+    from emu.kernel.trace import Emit
+
+
+class Registry:
+    """Counters and namespaces of one simulation (the base of ``Kernel``)."""
+
+    current: Actor | None
+    emit: Emit
+
+    def __init__(self) -> None:
+        self._oids = count(1)
+        self._tids = count(1)
+        self._apc_ids = count(1)
+        self._actor_names: dict[tuple[str, str], int] = {}
+        self._named: dict[str, KernelObject] = {}
+        self.handles = HandleTable(self, "kernel", 4, 4)
+        self.namespaces: dict[str, HandleTable] = {"kernel": self.handles}
+
+    def new_oid(self) -> int:
+        return next(self._oids)
+
+    def new_tid(self) -> int:
+        """A thread id: a multiple of 4, like the client ids Windows hands out."""
+        return 4 * next(self._tids)
+
+    def new_apc_id(self) -> int:
+        return next(self._apc_ids)
+
+    def actor_id(self) -> int:
+        """The id of the acting thread or device, 0 when the kernel itself acts."""
+        cur = self.current
+        return cur.oid if cur is not None else KERNEL_ACTOR
+
+    def unique_actor_name(self, kind: str, name: str) -> str:
+        """``name``, or ``name-2``, ``name-3``... when another actor of the kind has it."""
+        seen = self._actor_names.get((kind, name), 0) + 1
+        self._actor_names[(kind, name)] = seen
+        return name if seen == 1 else f"{name}-{seen}"
+
+    def namespace(self, name: str, base: int, step: int) -> HandleTable:
+        """A separate handle namespace (SC_HANDLE, PEERDIST, NETIO), created on first use."""
+        table = self.namespaces.get(name)
+        if table is None:
+            table = HandleTable(self, name, base, step)
+            self.namespaces[name] = table
+        return table
+
+    def find_name(self, name: str) -> KernelObject | None:
+        """A live named kernel object (CreateEvent's lpName namespace)."""
+        return self._named.get(name)
+
+    def add_name(self, name: str, obj: KernelObject) -> None:
+        self._named[name] = obj
+
+    def forget_name(self, obj: KernelObject) -> None:
+        if self._named.get(obj.name) is obj:
+            del self._named[obj.name]

@@ -1,0 +1,42 @@
+"""The clock: integer ticks on one simpy Environment, cancellable timers."""
+
+from __future__ import annotations
+
+from emu.kernel.clock import Clock
+
+
+def test_timers_fire_in_time_order_and_only_enable() -> None:
+    clock = Clock()
+    fired: list[tuple[str, int]] = []
+    clock.call_later(30, lambda arg: fired.append((arg, clock.now)), "late")
+    clock.call_later(10, lambda arg: fired.append((arg, clock.now)), "early")
+    while clock.timers:
+        clock.fire_due()
+    assert fired == [("early", 10), ("late", 30)]
+
+
+def test_a_cancelled_timer_never_fires_and_is_no_longer_pending() -> None:
+    clock = Clock()
+    fired: list[str] = []
+    timer = clock.call_later(10, fired.append, "x")
+    clock.call_later(20, fired.append, "y")
+    timer.cancel()
+    assert clock.pending_times() == [20]
+    while clock.timers:
+        clock.fire_due()
+    assert fired == ["y"]
+
+
+def test_all_events_of_one_instant_are_processed_together() -> None:
+    clock = Clock()
+    fired: list[str] = []
+    for name in ("a", "b", "c"):
+        clock.call_later(5, fired.append, name)
+    clock.fire_due()
+    assert fired == ["a", "b", "c"] and clock.now == 5
+
+
+def test_advance_to_moves_the_clock() -> None:
+    clock = Clock()
+    clock.advance_to(1234)
+    assert clock.now == 1234 and isinstance(clock.now, int)
