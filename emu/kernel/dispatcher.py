@@ -69,8 +69,8 @@ ACTOR_BLOCKED = trace_kind(
     "actor.blocked",
     ("state", "on"),
     text="{o0} is still blocked at the end ({state}) on {on}",
-    doc="At the end of the run the actor was still in a wait (a possible lost wake-up unless "
-    "the scenario declares it blocks forever).",
+    doc="At the end of the run the actor was still in a wait, or still suspended (a possible "
+    "lost wake-up unless the scenario declares it blocks forever).",
 )
 
 DEFAULT_STEP_LIMIT: Final = 100_000
@@ -303,7 +303,7 @@ class Kernel(Registry):
     def finish(self, reason: str) -> None:
         """Report what is left undone, record ``run.end``, let the chooser check its schedule."""
         for actor in self.actors:
-            if waits.is_waiting(actor):
+            if waits.is_waiting(actor) or actor.state is ActorState.SUSPENDED:
                 self.emit(
                     KERNEL_ACTOR,
                     ACTOR_BLOCKED,

@@ -99,6 +99,15 @@ def test_create_suspended_waits_for_resume_thread() -> None:
     assert log == ["resuming", "1", "0", "worker ran"]
 
 
+def test_a_thread_never_resumed_is_reported_blocked_at_the_end() -> None:
+    def main(api: Api) -> Generator[Any, None, None]:
+        yield from api.CreateThread(None, 0, lambda p: 0, 0, CREATE_SUSPENDED, None)
+
+    sim = run(main)
+    blocked = sim.events("actor.blocked")
+    assert [(e.objects[0], e.payload["state"]) for e in blocked] == [("<lambda>", "SUSPENDED")]
+
+
 def test_create_thread_failures_return_null_with_error_invalid_parameter() -> None:
     log: list[int] = []
 
