@@ -17,6 +17,8 @@ The rules, with their sources:
   rest of the queue one level deeper (``depth`` in the trace).
 - Queueing to a thread that has exited fails with STATUS_UNSUCCESSFUL, which QueueUserAPC
   reports as ERROR_GEN_FAILURE (Wine kernel32 sync test_QueueUserAPC; MS docs).
+- "If an application queues an APC before the thread begins running, the thread begins by
+  calling the APC function" (QueueUserAPC, MS docs): see ``Thread._lifetime``.
 - A thread's exit discards its pending APCs (``apc.discard``); an APC still queued when the run
   ends, because its thread never waited alertably, is reported (``apc.undelivered``). Nothing is
   lost without a trace event that says which rule disposed of it.
@@ -46,12 +48,16 @@ APC_QUEUE = trace_kind(
 )
 APC_DELIVER = trace_kind(
     "apc.deliver",
-    ("apc", "routine", "data", "pending", "depth"),
+    ("apc", "routine", "data", "pending", "depth", "at"),
     state=("pending",),
-    text="run APC #{apc} {routine}({data}) on {o0} (depth {depth}), {pending} pending",
-    doc="The thread, in an alertable wait, dequeued the APC and calls its routine; `cause` is "
-    "the apc.queue event; `depth` counts nested deliveries.",
+    text="run APC #{apc} {routine}({data}) on {o0} ({at}, depth {depth}), {pending} pending",
+    doc='The thread dequeued the APC and calls its routine, `at` an "alertable wait" or at '
+    '"thread start" (queued before the thread began running); `cause` is the apc.queue '
+    "event; `depth` counts nested deliveries.",
 )
+
+AT_WAIT = "alertable wait"
+AT_START = "thread start"
 APC_RETURN = trace_kind(
     "apc.return",
     ("apc", "routine", "depth"),
@@ -110,8 +116,9 @@ def queue_user_apc(
     return STATUS_SUCCESS
 
 
-def deliver(k: Kernel, thread: Thread) -> Generator[Park, None, None]:
-    """Run every queued APC, FIFO, on ``thread``'s stack (it is in an alertable wait)."""
+def deliver(k: Kernel, thread: Thread, at: str = AT_WAIT) -> Generator[Park, None, None]:
+    """Run every queued APC, FIFO, on ``thread``'s stack (in an alertable wait, or as the
+    thread starts)."""
     queue = thread.apcs
     thread.apc_depth += 1
     depth = thread.apc_depth
@@ -122,7 +129,7 @@ def deliver(k: Kernel, thread: Thread) -> Generator[Park, None, None]:
                 thread.oid,
                 APC_DELIVER,
                 (thread.oid,),
-                (apc.aid, apc.label, apc.data, len(queue), depth),
+                (apc.aid, apc.label, apc.data, len(queue), depth, at),
                 apc.seq,
             )
             result = apc.routine(*apc.args)

@@ -69,8 +69,9 @@ ACTOR_BLOCKED = trace_kind(
     "actor.blocked",
     ("state", "on"),
     text="{o0} is still blocked at the end ({state}) on {on}",
-    doc="At the end of the run the actor was still in a wait, or still suspended (a possible "
-    "lost wake-up unless the scenario declares it blocks forever).",
+    doc="At the end of the run the actor was still in a wait with no timeout pending, or "
+    "still suspended (a possible lost wake-up unless the scenario declares it blocks "
+    "forever). A wait whose timeout is still pending at a time limit is not reported.",
 )
 
 DEFAULT_STEP_LIMIT: Final = 100_000
@@ -303,7 +304,8 @@ class Kernel(Registry):
     def finish(self, reason: str) -> None:
         """Report what is left undone, record ``run.end``, let the chooser check its schedule."""
         for actor in self.actors:
-            if waits.is_waiting(actor) or actor.state is ActorState.SUSPENDED:
+            stuck = waits.is_waiting(actor) and actor.wait_timer is None
+            if stuck or actor.state is ActorState.SUSPENDED:
                 self.emit(
                     KERNEL_ACTOR,
                     ACTOR_BLOCKED,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from emu.codes.access import EVENT_GENERIC_MAPPING
 from emu.kernel import waits
 from emu.kernel.objects import DispatcherObject
 from emu.kernel.trace import trace_kind
@@ -45,6 +46,7 @@ class KEvent(DispatcherObject):
     __slots__ = ("signaled",)
 
     TYPE = "Event"
+    GENERIC_MAPPING = EVENT_GENERIC_MAPPING
     MANUAL_RESET = True
 
     def __init__(self, k: Kernel, initial: bool, name: str | None = None) -> None:

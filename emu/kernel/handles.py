@@ -12,6 +12,10 @@ session handles and NETIO notification handles are user-mode pointers, and Close
 fails. Each lives in its own ``HandleTable`` whose values start far from the kernel's, so a
 handle from one namespace is never valid in another.
 
+Kernel handle lookups ignore the two low-order tag bits, as NT's do ("the bottom two bits of
+kernel HANDLEs are always zero"; Wine's kernel32 sync tests wait successfully on ``h | 1`` ...
+``h | 3``).
+
 Lookups never raise: a bad value (wrong type, closed, never opened, not an int) gives ``None``
 and the API layer returns the documented code.
 """
@@ -57,13 +61,16 @@ class HandleEntry:
 class HandleTable:
     """One handle namespace: values ``base + step * slot``, freed slots reused LIFO."""
 
-    __slots__ = ("_entries", "_free", "base", "k", "namespace", "step")
+    __slots__ = ("_entries", "_free", "base", "k", "namespace", "step", "untag")
 
-    def __init__(self, k: Registry, namespace: str, base: int, step: int) -> None:
+    def __init__(
+        self, k: Registry, namespace: str, base: int, step: int, *, tag_bits: int = 0
+    ) -> None:
         self.k = k
         self.namespace = namespace
         self.base = base
         self.step = step
+        self.untag = HANDLE_MASK & ~tag_bits
         self._entries: list[HandleEntry | None] = []
         self._free: list[int] = []
 
@@ -86,7 +93,7 @@ class HandleTable:
             if isinstance(handle, bool) or not isinstance(handle, int):
                 return -1
             handle = int(handle)
-        offset = (handle & HANDLE_MASK) - self.base
+        offset = (handle & self.untag) - self.base
         if offset < 0 or offset % self.step:
             return -1
         slot = offset // self.step

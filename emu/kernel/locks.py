@@ -2,7 +2,9 @@
 
 On Windows these live in user memory and block through keyed events; here each lock is a
 dispatcher object, so a thread that cannot acquire one blocks through the ordinary (traced,
-non-alertable) wait machinery and shows up at quiescence if it never gets the lock.
+non-alertable) wait machinery and shows up at quiescence if it never gets the lock. The
+structure holds a reference on its lock object (locks have no handles): a critical section is
+destroyed by DeleteCriticalSection, an SRW lock lives as long as the run.
 
 Critical sections (MS docs, EnterCriticalSection / LeaveCriticalSection / TryEnterCriticalSection):
 
@@ -73,6 +75,7 @@ class CriticalSection(DispatcherObject):
         self.owner: Actor | None = None
         self.recursion = 0
         self.deleted = False
+        self.reference()  # held by its CRITICAL_SECTION until DeleteCriticalSection
 
     def is_signaled_for(self, waiter: Actor) -> bool:
         return self.owner is None
@@ -112,10 +115,13 @@ class CriticalSection(DispatcherObject):
 
     def delete(self) -> None:
         """DeleteCriticalSection: the section is gone, and so is any ownership of it."""
+        if self.deleted:
+            return
         self.deleted = True
         if self.owner is not None:
             _owned(self.owner).remove(self)
             self.owner = None
+        self.dereference()
 
     def leave(self, thread: Thread) -> None:
         if self.owner is not thread:
@@ -149,6 +155,7 @@ class SrwLock(DispatcherObject):
         super().__init__(k)
         self.exclusive: Actor | None = None
         self.shared: list[Actor] = []
+        self.reference()  # held by its SRWLOCK, which has no destructor
 
     def is_signaled_for(self, waiter: Actor) -> bool:
         if self.exclusive is not None:

@@ -8,10 +8,13 @@ without a lock. ``Struct`` makes that memory observable:
 - A structure is declared like a C struct, one annotated field per member; the field names are
   the header's (``dwNotificationTriggered``). Fields are the only attributes.
 - Once a structure has been passed to the emulated system it is *bound* to the simulation (it
-  gets an object id and an ``obj.create`` event). From then on every program read and write of a
-  field is a ``mem.read`` / ``mem.write`` event by the acting thread, and every system access
-  (``sys_get`` / ``sys_set``, used by the kernel and devices to fill out-parameters) is one by
-  the system actor. Accesses before binding are the program initialising its own memory.
+  gets an object id, an ``obj.create`` event and a ``mem.init`` event with its initial fields).
+  A structure belongs to one simulation: reusing one in another run is a ``ProgramError``
+  (programs create their memory inside the program, so every run starts fresh). From then
+  on every program read and write of a field is a ``mem.read`` / ``mem.write`` event by the
+  acting thread, and every system access (``sys_get`` / ``sys_set``, used by the kernel and
+  devices to fill out-parameters) is one by the system actor. Accesses before binding are the
+  program initialising its own memory, summed up by ``mem.init``.
 - ``end_lifetime`` marks the memory dead (a row after its callback returned, a buffer the
   program freed). A later access still happens, as a dangling pointer's would, and records a
   ``mem.stale`` event naming the field, the access and the actor.
@@ -24,11 +27,19 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from emu.errors import ProgramError
 from emu.kernel.trace import OBJ_CREATE, payload_value, trace_kind
 
 if TYPE_CHECKING:
     from emu.kernel.dispatcher import Kernel
 
+MEM_INIT = trace_kind(
+    "mem.init",
+    ("values",),
+    text="{o0} holds {values}",
+    doc="A structure was first passed to the system: its fields as the program initialised "
+    "them, as (field, value) pairs.",
+)
 MEM_READ = trace_kind(
     "mem.read",
     ("field", "value", "by"),
@@ -64,6 +75,11 @@ MEM_STALE = trace_kind(
 
 PROGRAM = "program"
 SYSTEM = "system"
+
+
+def as_long(value: int) -> int:
+    """An integer as a 32-bit signed LONG (two's complement wrap)."""
+    return (int(value) + 0x80000000) % 0x100000000 - 0x80000000
 
 
 class Struct:
@@ -147,9 +163,16 @@ class Struct:
         if self._k is None:
             object.__setattr__(self, "_k", k)
             object.__setattr__(self, "_oid", k.new_oid())
-            k.emit(k.actor_id(), OBJ_CREATE, (self._oid,), (type(self).__name__, self.trace_name))
+            actor = k.actor_id()
+            k.emit(actor, OBJ_CREATE, (self._oid,), (type(self).__name__, self.trace_name))
+            initial = tuple((n, payload_value(v)) for n, v in self._values.items())
+            k.emit(actor, MEM_INIT, (self._oid,), (initial,))
         elif self._k is not k:
-            raise ValueError(f"{self.trace_name} is already used by another simulation")
+            raise ProgramError(
+                f"{self.trace_name} was first used by another simulation: a program creates its "
+                "structures inside the program, so that every run starts from fresh memory",
+                time=k.now,
+            )
         return self._oid
 
     @property
@@ -185,16 +208,16 @@ class Struct:
     def interlocked(self, name: str, op: str, operand: int, comparand: int = 0) -> int:
         """An atomic 32-bit read-modify-write of ``name``; returns the value before it."""
         values = self._values
-        old = int(values[name])
+        old = as_long(values[name])
+        operand = as_long(operand)
         if op == "add":
-            new = old + operand
+            new = as_long(old + operand)
         elif op == "exchange":
             new = operand
         elif op == "compare_exchange":
-            new = operand if old == comparand else old
+            new = operand if old == as_long(comparand) else old
         else:
             raise ValueError(f"unknown interlocked operation {op!r}")
-        new = (new + 0x80000000) % 0x100000000 - 0x80000000  # LONG wraps around
         values[name] = new
         k = self._k
         if k is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from emu.codes.access import map_generic_access
 from emu.kernel.trace import OBJ_CREATE, OBJ_DESTROY
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class KernelObject:
     __slots__ = ("alive", "handle_count", "k", "name", "oid", "ref_count")
 
     TYPE: ClassVar[str] = "Object"
+    GENERIC_MAPPING: ClassVar[tuple[int, int, int, int]] = (0, 0, 0, 0x001F0000)
+    """GenericRead, GenericWrite, GenericExecute, GenericAll of the object type."""
 
     def __init__(self, k: Kernel, name: str | None = None) -> None:
         self.k = k
@@ -39,6 +42,11 @@ class KernelObject:
         self.ref_count = 0
         self.alive = True
         k.emit(k.actor_id(), OBJ_CREATE, (self.oid,), (self.TYPE, self.name))
+
+    @classmethod
+    def map_access(cls, access: int) -> int:
+        """A requested access mask with the generic rights mapped for this object type."""
+        return map_generic_access(access, cls.GENERIC_MAPPING)
 
     def reference(self) -> None:
         """Take a pointer reference (a running thread, a wait in progress, a queued APC)."""

@@ -37,7 +37,7 @@ class Registry:
         self._apc_ids = count(1)
         self._actor_names: dict[tuple[str, str], int] = {}
         self._named: dict[str, KernelObject] = {}
-        self.handles = HandleTable(self, "kernel", 4, 4)
+        self.handles = HandleTable(self, "kernel", 4, 4, tag_bits=3)
         self.namespaces: dict[str, HandleTable] = {"kernel": self.handles}
 
     def new_oid(self) -> int:

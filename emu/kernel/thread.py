@@ -4,6 +4,15 @@ A thread runs a program generator on the dispatcher. It is waitable: its object 
 when it terminates, and stays signalled (a thread handle works like a manual-reset event that is
 set at exit). The exit code is the start routine's return value, or ExitThread's argument.
 
+A thread's life has two points of its own, besides its program's API calls:
+
+- **Start.** "If an application queues an APC before the thread begins running, the thread
+  begins by calling the APC function" (QueueUserAPC, MS docs): APCs queued before the thread's
+  first step run first (``apc.deliver`` with ``at`` = "thread start"), then the start routine.
+- **Exit.** Returning from the start routine (or ExitThread) is a scheduling point like an API
+  call: while another actor is enabled, the chooser may run it before the thread terminates, so
+  a GetExitCodeThread racing the exit can see STILL_ACTIVE, as on Windows.
+
 At exit, the kernel disposes of what dies with the thread, each with a trace event:
 
 - its pending user-mode APCs are discarded (``apc.discard``);
@@ -20,8 +29,9 @@ from collections import deque
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
+from emu.codes.access import THREAD_GENERIC_MAPPING
 from emu.kernel import apc
-from emu.kernel.actor import Actor, ActorBody, Park
+from emu.kernel.actor import Actor, ActorBody, Park, ThreadExit
 from emu.kernel.objects import DispatcherObject
 
 if TYPE_CHECKING:
@@ -36,17 +46,32 @@ class Thread(Actor):
 
     TYPE = "Thread"
     KIND = "thread"
+    GENERIC_MAPPING = THREAD_GENERIC_MAPPING
 
     def __init__(
         self, k: Kernel, name: str, body: ActorBody, *, impersonating: bool = False
     ) -> None:
         super().__init__(k, name, body)
+        self.body = self._lifetime(body)
         self.tid = k.new_tid()
         self.apcs: deque[apc.Apc] = deque()
         self.apc_depth = 0
         self.last_error = 0
         self.impersonating = impersonating
         self.owned_locks: list[KernelObject] = []
+
+    def _lifetime(self, body: ActorBody) -> ActorBody:
+        """Start (APCs queued before the first step), the program, then the exit point."""
+        if self.apcs:
+            yield from apc.deliver(self.k, self, apc.AT_START)
+        try:
+            result = yield from body
+        except ThreadExit as request:
+            result = request.code
+        k = self.k
+        if k.ready:
+            yield from k.preempt("exit", ((self.oid, "w"),))
+        return result
 
     def user_apc_pending(self) -> bool:
         return bool(self.apcs)

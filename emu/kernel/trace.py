@@ -246,13 +246,16 @@ def payload_value(value: Any) -> Any:
     """A value as a trace payload scalar, never an address.
 
     JSON scalars pass (an IntEnum member becomes a plain int, a StrEnum member a plain str, so
-    the trace holds no objects the garbage collector must track); a tuple is converted item by
+    the trace holds no objects the garbage collector must track; a float becomes its repr, as
+    JSON cannot carry NaN or infinity); a tuple is converted item by
     item; a callable becomes its name; a structure or kernel object its trace name or name;
     anything else its type name.
     """
     kind = type(value)
-    if value is None or kind is int or kind is str or kind is bool or kind is float:
+    if value is None or kind is int or kind is str or kind is bool:
         return value
+    if kind is float:
+        return repr(value)  # JSON has no NaN or infinity; the text is exact and deterministic
     if isinstance(value, int):
         return int(value)
     if isinstance(value, str):

@@ -47,8 +47,8 @@ THREAD_WAIT = trace_kind(
 )
 THREAD_WAKE = trace_kind(
     "thread.wake",
-    ("state", "status", "on"),
-    state=("state", "on"),
+    ("state", "status", "alertable", "on"),
+    state=("state", "alertable", "on"),
     text="{o0} wakes with status {status}",
     doc="A wait ended with NTSTATUS `status` (STATUS_WAIT_0+n, STATUS_USER_APC, "
     "STATUS_TIMEOUT, ...); `cause` is the event that satisfied or aborted it.",
@@ -121,7 +121,8 @@ def wait(
         _unlink(actor)
         status = STATUS_TIMEOUT
         actor.wait_status = status
-        k.emit(actor.oid, THREAD_WAKE, (actor.oid,), ("RUNNING", status, ()))
+        k.emit(actor.oid, THREAD_WAKE, (actor.oid,), ("RUNNING", status, False, ()))
+        actor.on_unblock()
     actor.wait_objects = ()
     for o in seen:  # the wait's references go when the waiter resumes, as at syscall return
         o.dereference()
@@ -167,7 +168,7 @@ def end_wait(k: Kernel, actor: Actor, status: int, cause: int) -> None:
     actor.wait_cause = cause
     actor.footprint = ()
     actor.state = ActorState.READY
-    k.emit(k.actor_id(), THREAD_WAKE, (actor.oid,), ("READY", status, ()), cause)
+    k.emit(k.actor_id(), THREAD_WAKE, (actor.oid,), ("READY", status, False, ()), cause)
     actor.on_unblock()
     k.make_ready(actor)
 

@@ -72,6 +72,11 @@ def apply_event(world: World, event: TraceTuple) -> None:
     if kind == "handle.close":
         world.handles.pop((str(payload[0]), int(payload[1])), None)
         return
+    if kind == "mem.init":
+        target = objs.get(objects[0])
+        if target is not None:
+            target.fields.update((str(n), v) for n, v in payload[0])
+        return
     if kind in ("mem.write", "mem.rmw"):
         target = objs.get(objects[0])
         if target is not None:

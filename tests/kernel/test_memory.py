@@ -6,6 +6,7 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
+from emu.errors import ProgramError
 from emu.kernel import Kernel
 from emu.kernel.memory import Struct
 from emu.win32 import LONG, Api
@@ -30,7 +31,7 @@ def test_fields_come_from_the_annotations_and_default_to_zero() -> None:
         note.dwBogus = 1  # type: ignore[attr-defined]
 
 
-def test_accesses_before_binding_are_not_traced_and_after_are() -> None:
+def test_accesses_before_binding_are_not_traced_and_after_are_with_the_initial_values() -> None:
     k = Kernel()
     note = NOTE()
     note.dwVersion = 2  # the program initialising its own memory
@@ -41,6 +42,7 @@ def test_accesses_before_binding_are_not_traced_and_after_are() -> None:
     kinds = [(e[3], e[5]) for e in k.trace.events if e[4] == (oid,)]
     assert kinds == [
         ("obj.create", ("NOTE", f"NOTE#{oid}")),
+        ("mem.init", ((("dwVersion", 2), ("pContext", 0)),)),
         ("mem.write", ("dwVersion", 3, "program")),
         ("mem.read", ("pContext", 0, "program")),
         ("mem.write", ("pContext", 7, "system")),
@@ -65,7 +67,7 @@ def test_an_access_after_the_lifetime_ended_is_recorded() -> None:
 def test_a_struct_belongs_to_one_simulation() -> None:
     note = NOTE()
     note.bind(Kernel())
-    with pytest.raises(ValueError, match="another simulation"):
+    with pytest.raises(ProgramError, match="first used by another simulation"):
         note.bind(Kernel())
 
 

@@ -88,7 +88,9 @@ class EventApi(Win32Base):
 
         "If the function succeeds, the return value is a handle to the event object. If the
         function fails, the return value is NULL." The handle has exactly
-        ``dwDesiredAccess``, so a handle without EVENT_MODIFY_STATE cannot set the event.
+        ``dwDesiredAccess``, generic rights mapped through the event type's GENERIC_MAPPING
+        (GENERIC_ALL is EVENT_ALL_ACCESS), so a handle without EVENT_MODIFY_STATE cannot set
+        the event.
         """
         t = self._caller()
         k = self.k
@@ -104,7 +106,7 @@ class EventApi(Win32Base):
             return self._fail(t, name, args, 0, ERROR_FILE_NOT_FOUND)
         if not isinstance(existing, KEvent):
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
-        return self._done(t, name, args, k.handles.insert(existing, access))
+        return self._done(t, name, args, k.handles.insert(existing, existing.map_access(access)))
 
     OpenEventA = OpenEventW
     OpenEvent = OpenEventW

@@ -22,6 +22,15 @@ from emu.win32.base import BOOL, LONG_VALUE, VOID, ApiCall, Win32Base, export
 from emu.win32.types import CRITICAL_SECTION, LONG, SRWLOCK
 
 
+def _footprint(struct: Any) -> tuple[tuple[int, str], ...]:
+    """The lock object behind a CRITICAL_SECTION or SRWLOCK, for the chooser (peeked: the
+    call validates the structure after the scheduling point, where it may have changed)."""
+    lock = (
+        getattr(struct, "lock", None) if isinstance(struct, (CRITICAL_SECTION, SRWLOCK)) else None
+    )
+    return ((lock.oid, "w"),) if isinstance(lock, (CriticalSection, SrwLock)) else ()
+
+
 class LockApi(Win32Base):
     __slots__ = ()
 
@@ -87,11 +96,11 @@ class LockApi(Win32Base):
         t = self._caller()
         k = self.k
         name = "EnterCriticalSection"
+        if k.ready:
+            yield from k.preempt(name, _footprint(lpCriticalSection))
         lock = self._cs(t, name, lpCriticalSection)
         if lock is None:
             return self._done(t, name, (lpCriticalSection,), None)
-        if k.ready:
-            yield from k.preempt(name, ((lock.oid, "w"),))
         yield from lock.enter(t)
         return self._done(t, name, (lpCriticalSection,), None)
 
@@ -106,11 +115,11 @@ class LockApi(Win32Base):
         t = self._caller()
         k = self.k
         name = "TryEnterCriticalSection"
+        if k.ready:
+            yield from k.preempt(name, _footprint(lpCriticalSection))
         lock = self._cs(t, name, lpCriticalSection)
         if lock is None:
             return self._done(t, name, (lpCriticalSection,), 0)
-        if k.ready:
-            yield from k.preempt(name, ((lock.oid, "w"),))
         return self._done(t, name, (lpCriticalSection,), int(lock.try_enter(t)))
 
     @export("kernel32", VOID)
@@ -125,11 +134,11 @@ class LockApi(Win32Base):
         t = self._caller()
         k = self.k
         name = "LeaveCriticalSection"
+        if k.ready:
+            yield from k.preempt(name, _footprint(lpCriticalSection))
         lock = self._cs(t, name, lpCriticalSection)
         if lock is None:
             return self._done(t, name, (lpCriticalSection,), None)
-        if k.ready:
-            yield from k.preempt(name, ((lock.oid, "w"),))
         lock.leave(t)
         return self._done(t, name, (lpCriticalSection,), None)
 
@@ -141,7 +150,10 @@ class LockApi(Win32Base):
         a thread owns is recorded as kernel.cs_delete_owned.
         """
         t = self._caller()
+        k = self.k
         name = "DeleteCriticalSection"
+        if k.ready:
+            yield from k.preempt(name, _footprint(lpCriticalSection))
         lock = self._cs(t, name, lpCriticalSection)
         if lock is not None:
             if lock.owner is not None:
@@ -152,7 +164,6 @@ class LockApi(Win32Base):
                 )
             lock.delete()
         return self._done(t, name, (lpCriticalSection,), None)
-        yield  # type: ignore[unreachable]  # every export is a generator
 
     # -- SRW locks ----------------------------------------------------------------------------
 
@@ -181,32 +192,32 @@ class LockApi(Win32Base):
     def _acquire(self, name: str, srw: Any, mode: str) -> ApiCall[None]:
         t = self._caller()
         k = self.k
+        if k.ready:
+            yield from k.preempt(name, _footprint(srw))
         lock = self._srw(t, name, srw)
         if lock is None:
             return self._done(t, name, (srw,), None)
-        if k.ready:
-            yield from k.preempt(name, ((lock.oid, "w"),))
         yield from lock.acquire(t, mode)
         return self._done(t, name, (srw,), None)
 
     def _try_acquire(self, name: str, srw: Any, mode: str) -> ApiCall[int]:
         t = self._caller()
         k = self.k
+        if k.ready:
+            yield from k.preempt(name, _footprint(srw))
         lock = self._srw(t, name, srw)
         if lock is None:
             return self._done(t, name, (srw,), 0)
-        if k.ready:
-            yield from k.preempt(name, ((lock.oid, "w"),))
         return self._done(t, name, (srw,), int(lock.try_acquire(t, mode)))
 
     def _release(self, name: str, srw: Any, mode: str) -> ApiCall[None]:
         t = self._caller()
         k = self.k
+        if k.ready:
+            yield from k.preempt(name, _footprint(srw))
         lock = self._srw(t, name, srw)
         if lock is None:
             return self._done(t, name, (srw,), None)
-        if k.ready:
-            yield from k.preempt(name, ((lock.oid, "w"),))
         lock.release(t, mode)
         return self._done(t, name, (srw,), None)
 
@@ -262,8 +273,11 @@ class LockApi(Win32Base):
             not isinstance(target, LONG)
             or not isinstance(operand, int)
             or not isinstance(comparand, int)
+            or not isinstance(target.peek("value"), int)
         ):
-            self._bad_argument(t, name, args, "the target is a LONG and the operands integers")
+            self._bad_argument(
+                t, name, args, "the target is a LONG holding an integer, the operands integers"
+            )
             return self._done(t, name, args, 0)
         oid = target.bind(k)
         if k.ready:

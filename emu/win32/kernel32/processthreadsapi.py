@@ -41,7 +41,7 @@ from emu.codes.access import (
     THREAD_SET_CONTEXT,
     THREAD_SUSPEND_RESUME,
 )
-from emu.codes.ntstatus import STATUS_INVALID_CID, STATUS_UNSUCCESSFUL
+from emu.codes.ntstatus import STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_UNSUCCESSFUL
 from emu.codes.wait import STILL_ACTIVE
 from emu.codes.winerror import ERROR_GEN_FAILURE, ERROR_INVALID_PARAMETER
 from emu.kernel.actor import ActorState, Park, ThreadExit
@@ -119,11 +119,12 @@ class ProcessThreadsApi(Win32Base):
             or not (lpThreadId is None or isinstance(lpThreadId, DWORD))
         ):
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
+        if lpThreadId is not None:
+            lpThreadId.bind(k)  # before any effect: a structure of another run is refused
         thread = Thread(k, routine_label(lpStartAddress), thread_body(lpStartAddress, lpParameter))
         k.spawn(thread, suspended=bool(flags & CREATE_SUSPENDED))
         handle = k.handles.insert(thread, THREAD_ALL_ACCESS)
         if lpThreadId is not None:
-            lpThreadId.bind(k)
             lpThreadId.sys_set("value", thread.tid)
         return self._done(t, name, args, handle)
 
@@ -150,6 +151,9 @@ class ProcessThreadsApi(Win32Base):
         "If the specified thread has not terminated and the function succeeds, the status
         returned is STILL_ACTIVE." The handle needs THREAD_QUERY_INFORMATION or
         THREAD_QUERY_LIMITED_INFORMATION.
+
+        Emulation notes: the handle is checked first; a missing ``lpExitCode`` (C NULL) fails
+        with ERROR_NOACCESS where Windows would fault writing through it.
         """
         t = self._caller()
         k = self.k
@@ -157,12 +161,12 @@ class ProcessThreadsApi(Win32Base):
             yield from k.preempt("GetExitCodeThread", self._footprint(hThread, "r"))
         name = "GetExitCodeThread"
         args = (hThread, lpExitCode)
-        if not isinstance(lpExitCode, DWORD):
-            return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
         thread, status = self._resolve(t, hThread, Thread, _QUERY, any_of=True)
         if status:
             return self._fail_nt(t, name, args, 0, status)
         assert isinstance(thread, Thread)
+        if not isinstance(lpExitCode, DWORD):
+            return self._fail_nt(t, name, args, 0, STATUS_ACCESS_VIOLATION)
         lpExitCode.bind(k)
         code = thread.exit_code if thread.exit_code is not None else STILL_ACTIVE
         lpExitCode.sys_set("value", code)
@@ -247,7 +251,8 @@ class ProcessThreadsApi(Win32Base):
 
         "If the function succeeds, the return value is an open handle to the specified
         thread. If the function fails, the return value is NULL." The handle has exactly
-        ``dwDesiredAccess``. A thread id that names no thread object is STATUS_INVALID_CID,
+        ``dwDesiredAccess``, generic rights mapped through the thread type's GENERIC_MAPPING.
+        A thread id that names no thread object is STATUS_INVALID_CID,
         reported as ERROR_INVALID_PARAMETER.
         """
         t = self._caller()
@@ -262,7 +267,8 @@ class ProcessThreadsApi(Win32Base):
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
         for actor in k.actors:
             if isinstance(actor, Thread) and actor.tid == tid and actor.alive:
-                return self._done(t, name, args, k.handles.insert(actor, access))
+                granted = actor.map_access(access)
+                return self._done(t, name, args, k.handles.insert(actor, granted))
         return self._fail_nt(t, name, args, 0, STATUS_INVALID_CID)
 
     @export("kernel32", HANDLE)
