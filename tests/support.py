@@ -64,6 +64,13 @@ def run(
     return sim
 
 
+def calls(program: Callable[[Api, list[Any]], Any]) -> list[Any]:
+    """Run ``program(api, log)`` on one thread and return what it appended to ``log``."""
+    log: list[Any] = []
+    run(lambda api: program(api, log))
+    return log
+
+
 def kinds(sim: Sim, wanted: Iterable[str]) -> list[str]:
     """The kinds of the events in ``wanted``, in trace order."""
     keep = set(wanted)

@@ -158,6 +158,8 @@ class SrwLock(DispatcherObject):
         self.reference()  # held by its SRWLOCK, which has no destructor
 
     def is_signaled_for(self, waiter: Actor) -> bool:
+        if waiter not in self.waiters:  # a new acquirer does not overtake queued threads
+            return self._free_for(waiter.wait_mode)
         if self.exclusive is not None:
             return False
         return waiter.wait_mode == SHARED or not self.shared

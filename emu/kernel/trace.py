@@ -274,6 +274,21 @@ def payload_value(value: Any) -> Any:
     return f"<{kind.__name__}>"
 
 
+def kinds_markdown() -> str:
+    """The table of every declared kind, as docs/trace.md carries it (kept equal by a test)."""
+    rows = [
+        "| kind | payload fields | state of `objects[0]` | recorded when |",
+        "|---|---|---|---|",
+    ]
+    for name, kind in sorted(TRACE_KINDS.items()):
+        if name.startswith("test."):
+            continue
+        fields = ", ".join(f"`{f}`" for f in kind.fields) or "—"
+        state = ", ".join(f"`{f}`" for f in kind.state) or "—"
+        rows.append(f"| `{name}` | {fields} | {state} | {kind.doc} |")
+    return "\n".join(rows) + "\n"
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_jsonable(v) for v in value]

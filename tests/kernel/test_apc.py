@@ -6,6 +6,7 @@ from collections.abc import Generator
 from typing import Any
 
 from emu.codes import (
+    CREATE_SUSPENDED,
     ERROR_GEN_FAILURE,
     INFINITE,
     THREAD_SET_CONTEXT,
@@ -199,3 +200,25 @@ def test_apc_delivery_and_return_are_traced_with_their_cause() -> None:
     assert deliver.cause == queue.seq
     assert queue.payload["pending"] == 1 and deliver.payload["pending"] == 0
     assert deliver.seq < done.seq
+
+
+def test_an_apc_queued_before_a_thread_starts_runs_first() -> None:
+    # "If an application queues an APC before the thread begins running, the thread begins by
+    # calling the APC function."
+    log: list[str] = []
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        def child(param: int) -> None:
+            log.append("start routine")
+
+        for flags in (0, CREATE_SUSPENDED):
+            handle = yield from api.CreateThread(None, 0, child, 0, flags, None)
+            yield from api.QueueUserAPC(lambda d: log.append(f"apc{d}"), handle, flags)
+            if flags:
+                yield from api.ResumeThread(handle)
+            yield from api.WaitForSingleObject(handle, INFINITE)
+
+    sim = run(main)
+    assert log == ["apc0", "start routine", f"apc{CREATE_SUSPENDED}", "start routine"]
+    assert {e.payload["at"] for e in sim.events("apc.deliver")} == {"thread start"}
+    assert sim.events("apc.discard") == []

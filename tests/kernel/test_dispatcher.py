@@ -299,3 +299,16 @@ def test_statistics_counts_the_run() -> None:
 def test_processors_must_be_positive() -> None:
     with pytest.raises(ValueError, match="processors must be at least 1"):
         Kernel(processors=0)
+
+
+def test_at_a_time_limit_only_waits_without_a_timeout_are_reported_blocked() -> None:
+    def sleeper(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(100, False)
+
+    def stuck(api: Api) -> Generator[Any, None, None]:
+        ev = yield from api.CreateEventW(None, True, False, None)
+        yield from api.WaitForSingleObject(ev, INFINITE)
+
+    sim = run({"sleeper": sleeper, "stuck": stuck}, until=5 * TICKS_PER_MS)
+    assert sim.reason == ENDED_TIME
+    assert [e.objects[0] for e in sim.events("actor.blocked")] == ["stuck"]

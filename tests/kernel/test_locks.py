@@ -8,6 +8,7 @@ from typing import Any
 from emu.kernel.chooser import RandomChooser
 from emu.win32 import CRITICAL_SECTION, SRWLOCK, Api
 
+from tests.kernel.test_dispatcher import Recording
 from tests.support import run
 
 
@@ -194,3 +195,87 @@ def test_lock_state_changes_are_traced() -> None:
     sim = run(main)
     ops = [(e.payload["op"], e.payload["count"]) for e in sim.events("lock.state")]
     assert ops == [("enter", 1), ("leave", 0)]
+
+
+def test_a_contended_lock_is_not_destroyed_while_in_use() -> None:
+    cs = CRITICAL_SECTION()
+
+    def a(api: Api) -> Generator[Any, None, None]:
+        yield from api.InitializeCriticalSection(cs)
+        yield from api.EnterCriticalSection(cs)
+        yield from api.SleepEx(1, False)
+        yield from api.LeaveCriticalSection(cs)
+        yield from api.SleepEx(5, False)
+        yield from api.DeleteCriticalSection(cs)
+
+    def b(api: Api) -> Generator[Any, None, None]:
+        yield from api.EnterCriticalSection(cs)
+        yield from api.LeaveCriticalSection(cs)
+
+    sim = run({"a": a, "b": b})
+    destroyed = [e for e in sim.events("obj.destroy") if e.objects[0].startswith("Critical")]
+    last_use = max(e.seq for e in sim.events("lock.state"))
+    # The section lives until DeleteCriticalSection, after every use.
+    assert len(destroyed) == 1 and destroyed[0].seq > last_use
+    deletes = sim.api_calls("DeleteCriticalSection")
+    assert destroyed[0].seq < deletes[0].seq
+
+
+def test_a_new_shared_acquirer_waits_behind_a_waiting_writer() -> None:
+    lock = SRWLOCK()
+    log: list[str] = []
+
+    def reader(api: Api) -> Generator[Any, None, None]:
+        yield from api.AcquireSRWLockShared(lock)
+        yield from api.SleepEx(3, False)
+        yield from api.ReleaseSRWLockShared(lock)
+
+    def writer(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(1, False)
+        yield from api.AcquireSRWLockExclusive(lock)
+        log.append("writer")
+        yield from api.ReleaseSRWLockExclusive(lock)
+
+    def late_reader(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(2, False)
+        log.append(f"try={(yield from api.TryAcquireSRWLockShared(lock))}")
+        yield from api.AcquireSRWLockShared(lock)
+        log.append("late reader")
+        yield from api.ReleaseSRWLockShared(lock)
+
+    run({"reader": reader, "writer": writer, "late": late_reader})
+    # Assumption (docs/rules.md): a shared acquirer does not overtake waiting threads.
+    assert log == ["try=0", "writer", "late reader"]
+
+
+def test_a_shared_release_by_another_thread_is_reported() -> None:
+    lock = SRWLOCK()
+
+    def holder(api: Api) -> Generator[Any, None, None]:
+        yield from api.AcquireSRWLockShared(lock)
+        yield from api.SleepEx(5, False)
+
+    def other(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(1, False)
+        yield from api.ReleaseSRWLockShared(lock)
+
+    assert run({"holder": holder, "other": other}).violations() == ["kernel.srw_release_not_owner"]
+
+
+def test_lock_validation_happens_after_the_scheduling_point() -> None:
+    # A thread preempted at EnterCriticalSection finds the section deleted when it resumes.
+    cs = CRITICAL_SECTION()
+
+    class PreemptAtEnter(Recording):
+        def pick(self, point: Any) -> int:
+            return 1 if point.label == "EnterCriticalSection" else 0
+
+    def a(api: Api) -> Generator[Any, None, None]:
+        yield from api.InitializeCriticalSection(cs)
+        yield from api.EnterCriticalSection(cs)
+
+    def b(api: Api) -> Generator[Any, None, None]:
+        yield from api.DeleteCriticalSection(cs)
+
+    sim = run({"a": a, "b": b}, chooser=PreemptAtEnter())
+    assert sim.violations() == ["kernel.cs_uninitialized"]

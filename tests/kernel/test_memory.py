@@ -97,3 +97,31 @@ def test_free_ends_a_lifetime_and_later_use_is_recorded() -> None:
 
     sim = run(main)
     assert [e.payload["access"] for e in sim.events("mem.stale")] == ["add"]
+
+
+def test_interlocked_functions_treat_operands_as_32_bit_longs() -> None:
+    log: list[int] = []
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        minus_one = LONG(value=-1)
+        # In C the comparand 0xFFFFFFFF is the LONG -1: the exchange happens.
+        log.append((yield from api.InterlockedCompareExchange(minus_one, 5, 0xFFFFFFFF)))
+        log.append(minus_one.value)
+        big = LONG(value=0xFFFFFFFF)  # the bits of -1
+        log.append((yield from api.InterlockedExchangeAdd(big, 1)))
+        log.append(big.value)
+
+    run(main)
+    assert log == [-1, 5, -1, 0]
+
+
+def test_interlocked_on_a_long_holding_a_non_integer_is_a_bad_argument() -> None:
+    log: list[int] = []
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        for value in (None, "x", "7"):
+            log.append((yield from api.InterlockedIncrement(LONG(value=value))))
+
+    sim = run(main)
+    assert log == [0, 0, 0]
+    assert sim.violations() == ["win32.bad_argument"] * 3

@@ -129,3 +129,78 @@ def test_a_satisfied_wait_cancels_its_timer_so_the_run_is_quiescent_at_once() ->
     k.run()
     assert k.now == 0  # the cancelled 1 s timeout did not keep the run going
     assert k.clock.timers == {}
+
+
+class CountingThread(Thread):
+    __slots__ = ("blocks", "unblocks")
+
+    def __init__(self, k: Kernel, name: str, body: ActorBody) -> None:
+        super().__init__(k, name, body)
+        self.blocks = 0
+        self.unblocks = 0
+
+    def on_block(self) -> None:
+        self.blocks += 1
+
+    def on_unblock(self) -> None:
+        self.unblocks += 1
+
+
+def test_every_block_is_matched_by_an_unblock_however_the_wait_ends() -> None:
+    k = Kernel()
+    ev = create_event(k, False, False)
+
+    def body() -> Generator[Any, None, None]:
+        yield from wait(k, t, (ev,), False, 2, False)  # times out
+        queue_user_apc(k, t, lambda: None, (), 0)
+        yield from wait(k, t, (), False, None, True)  # an APC queued before: no block
+        yield from wait(k, t, (ev,), False, None, False)  # signalled by the other thread
+
+    def setter() -> Generator[Any, None, None]:
+        yield from wait(k, s, (), False, 5, False)
+        ev.set()
+
+    t = CountingThread(k, "t", body())
+    k.spawn(t)
+    s = spawn(k, "s", setter())
+    k.run()
+    assert (t.blocks, t.unblocks) == (2, 2)
+
+
+def test_a_blocked_wait_any_reports_the_index_of_the_object_that_satisfied_it() -> None:
+    k = Kernel()
+    a, b = create_event(k, True, False), create_event(k, True, False)
+    got: list[int] = []
+
+    def waiter() -> Generator[Any, None, None]:
+        got.append((yield from wait(k, t1, (a, b), False, None, False)))
+
+    def setter() -> Generator[Any, None, None]:
+        yield from wait(k, t2, (), False, 3, False)
+        b.set()
+
+    t1 = spawn(k, "waiter", waiter())
+    t2 = spawn(k, "setter", setter())
+    k.run()
+    assert got == [STATUS_WAIT_0 + 1]
+
+
+def test_a_wake_names_the_signal_that_caused_it_and_clears_alertable() -> None:
+    k = Kernel()
+    ev = create_event(k, True, False)
+
+    def waiter() -> Generator[Any, None, None]:
+        yield from wait(k, t1, (ev,), False, None, True)
+
+    def setter() -> Generator[Any, None, None]:
+        yield from wait(k, t2, (), False, 3, False)
+        ev.set()
+
+    t1 = spawn(k, "waiter", waiter())
+    t2 = spawn(k, "setter", setter())
+    k.run()
+    events = k.trace.events
+    set_seq = next(e[0] for e in events if e[3] == "event.state" and e[5][0] == "set")
+    wake = next(e for e in events if e[3] == "thread.wake" and e[4] == (t1.oid,))
+    assert wake[6] == set_seq
+    assert wake[5][2] is False  # alertable no more

@@ -63,3 +63,22 @@ def test_structure_fields_are_rebuilt() -> None:
     sim = scenario()
     rmw = next(e for e in sim.k.trace.view() if e.kind == "mem.rmw")
     assert state_at(sim.k.trace, rmw.seq).objects[rmw.object_ids[0]].fields["value"] == 1
+
+
+def test_incremental_reconstruction_agrees_with_every_state_event() -> None:
+    # For every event that carries new state, the world rebuilt up to it holds that state.
+    from emu.demo import run_demo
+    from emu.kernel.trace import TRACE_KINDS
+    from emu.timeline.state import World, apply_event
+
+    for k in (scenario().k, run_demo(4)):
+        world = World(seq=-1, time=0)
+        for event in k.trace.events:
+            apply_event(world, event)
+            schema = TRACE_KINDS[event[3]]
+            if schema.state and event[4]:
+                fields = world.objects[event[4][0]].fields
+                for name, value in zip(schema.fields, event[5], strict=True):
+                    if name in schema.state:
+                        assert fields[name] == value, (event, name)
+        assert world == state_at(k.trace, len(k.trace) - 1)

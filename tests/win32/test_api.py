@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Generator
 from typing import Any
 
@@ -74,3 +75,5 @@ def test_no_python_exception_escapes_on_bad_arguments(name: str, data: st.DataOb
     sim = run(main, until=10_000_000)
     if name != "ExitThread":
         assert len(outcome) == 1 or sim.reason in ("quiescent", "time limit")
+    for line in sim.k.trace.to_jsonl().splitlines():  # whatever the arguments, it serialises
+        json.loads(line)

@@ -10,6 +10,9 @@ from emu.codes import (
     ERROR_ALREADY_EXISTS,
     ERROR_FILE_NOT_FOUND,
     ERROR_INVALID_HANDLE,
+    GENERIC_ALL,
+    GENERIC_READ,
+    GENERIC_WRITE,
     SYNCHRONIZE,
     WAIT_OBJECT_0,
     WAIT_TIMEOUT,
@@ -17,15 +20,9 @@ from emu.codes import (
 from emu.kernel.thread import Thread
 from emu.win32 import Api
 
-from tests.support import run
+from tests.support import calls
 
 SENTINEL = 0xDEADBEEF
-
-
-def calls(program: Any) -> list[Any]:
-    log: list[Any] = []
-    run(lambda api: program(api, log))
-    return log
 
 
 def test_create_event_sets_last_error_to_zero_or_already_exists() -> None:
@@ -79,3 +76,25 @@ def test_set_event_on_the_wrong_kind_of_handle_fails_with_invalid_handle() -> No
         log.append((yield from api.GetLastError()))
 
     assert calls(program) == [0, ERROR_INVALID_HANDLE] * 3
+
+
+def test_generic_rights_are_mapped_for_events() -> None:
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        yield from api.CreateEventW(None, True, False, "g")
+        for access in (GENERIC_ALL, GENERIC_WRITE, GENERIC_READ):
+            handle = yield from api.OpenEventW(access, False, "g")
+            log.append((yield from api.SetEvent(handle)))
+
+    # GENERIC_ALL is EVENT_ALL_ACCESS, GENERIC_WRITE includes EVENT_MODIFY_STATE.
+    assert calls(program) == [1, 1, 0]
+
+
+def test_the_low_two_bits_of_a_handle_are_ignored() -> None:
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        ev = yield from api.CreateEventW(None, True, False, None)
+        log.append((yield from api.SetEvent(ev | 1)))
+        log.append((yield from api.WaitForSingleObject(ev | 3, 0)))
+        log.append((yield from api.CloseHandle(ev | 2)))
+        log.append((yield from api.SetEvent(ev)))
+
+    assert calls(program) == [1, WAIT_OBJECT_0, 1, 0]

@@ -10,12 +10,18 @@ from emu.codes import (
     ERROR_ACCESS_DENIED,
     ERROR_INVALID_HANDLE,
     ERROR_INVALID_PARAMETER,
+    ERROR_NOACCESS,
+    GENERIC_ALL,
+    GENERIC_READ,
+    GENERIC_WRITE,
     INFINITE,
+    MAXIMUM_ALLOWED,
     STILL_ACTIVE,
     SYNCHRONIZE,
     THREAD_QUERY_INFORMATION,
     WAIT_OBJECT_0,
 )
+from emu.kernel.chooser import RandomChooser
 from emu.win32 import DWORD, Api
 
 from tests.support import run
@@ -208,3 +214,56 @@ def test_thread_ids_are_multiples_of_four() -> None:
 
     run(main)
     assert ids[0] % 4 == 0 and ids[1] == 0xFFFFFFFFFFFFFFFE
+
+
+def test_a_threads_exit_races_get_exit_code_thread_both_ways() -> None:
+    # Returning from the start routine is a scheduling point: a thread that signalled its
+    # parent may not have terminated yet when the parent asks for its exit code.
+    def outcome(seed: int) -> int:
+        seen: list[int] = []
+
+        def main(api: Api) -> Generator[Any, None, None]:
+            ev = yield from api.CreateEventW(None, True, False, None)
+
+            def child(param: int) -> Generator[Any, None, int]:
+                yield from api.SetEvent(ev)
+                return 7
+
+            handle = yield from api.CreateThread(None, 0, child, 0, 0, None)
+            yield from api.WaitForSingleObject(ev, INFINITE)
+            code = DWORD()
+            yield from api.GetExitCodeThread(handle, code)
+            seen.append(code.value)
+
+        run(main, processors=2, chooser=RandomChooser(seed))
+        return seen[0]
+
+    assert {outcome(seed) for seed in range(40)} == {7, STILL_ACTIVE}
+
+
+def test_generic_rights_are_mapped_for_threads() -> None:
+    log: list[int] = []
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        me = yield from api.GetCurrentThreadId()
+        for access in (GENERIC_WRITE, GENERIC_ALL, MAXIMUM_ALLOWED, GENERIC_READ):
+            handle = yield from api.OpenThread(access, False, me)
+            log.append((yield from api.QueueUserAPC(lambda d: None, handle, 0)))
+        yield from api.SleepEx(0, True)
+
+    run(main)
+    # GENERIC_WRITE maps to THREAD_SET_CONTEXT among others; GENERIC_READ does not.
+    assert log == [1, 1, 1, 0]
+
+
+def test_get_exit_code_thread_checks_the_handle_before_the_pointer() -> None:
+    log: list[int] = []
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        log.append((yield from api.GetExitCodeThread(0xBAD0, None)))
+        log.append((yield from api.GetLastError()))
+        log.append((yield from api.GetExitCodeThread(-2, None)))
+        log.append((yield from api.GetLastError()))
+
+    run(main)
+    assert log == [0, ERROR_INVALID_HANDLE, 0, ERROR_NOACCESS]

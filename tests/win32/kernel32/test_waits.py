@@ -18,15 +18,9 @@ from emu.codes import (
 )
 from emu.win32 import Api
 
-from tests.support import run
+from tests.support import calls, run
 
 SENTINEL = 0xDEADBEEF
-
-
-def calls(program: Any) -> list[Any]:
-    log: list[Any] = []
-    run(lambda api: program(api, log))
-    return log
 
 
 def test_a_wait_needs_synchronize_access() -> None:
