@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import emu.cli  # noqa: F401 - every layer imported, so every kind is declared
-import emu.demo  # noqa: F401
+import emu.cli
+import emu.demo
 import emu.timeline  # noqa: F401
 from emu.kernel.trace import kinds_markdown
 
