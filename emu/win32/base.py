@@ -130,20 +130,13 @@ class Win32Base:
 
     # -- results ------------------------------------------------------------------------------
 
-    def _done(self, t: Thread, name: str, args: tuple[Any, ...], result: R) -> R:
-        """Record a call that succeeded (last error untouched) and return ``result``."""
-        k = self.k
-        k.calls += 1
-        k.instant_calls += 1
-        if k.instant_calls > k.step_limit:
-            k.step_limit_reached()
-        if k.tracing:
-            k.emit(t.oid, API_CALL, (), (name, _args(args), payload_value(result), None))
-        return result
+    def _done(
+        self, t: Thread, name: str, args: tuple[Any, ...], result: R, error: int | None = None
+    ) -> R:
+        """Record the call (and the last error it set, if any) and return ``result``.
 
-    def _fail(self, t: Thread, name: str, args: tuple[Any, ...], result: R, error: int) -> R:
-        """Set the last error to ``error``, record the failed call, return ``result``."""
-        t.last_error = error
+        Counts the call for the step limit; the API event is built only when tracing.
+        """
         k = self.k
         k.calls += 1
         k.instant_calls += 1
@@ -152,6 +145,11 @@ class Win32Base:
         if k.tracing:
             k.emit(t.oid, API_CALL, (), (name, _args(args), payload_value(result), error))
         return result
+
+    def _fail(self, t: Thread, name: str, args: tuple[Any, ...], result: R, error: int) -> R:
+        """Set the last error to ``error``, record the failed call, return ``result``."""
+        t.last_error = error
+        return self._done(t, name, args, result, error)
 
     def _done_setting(
         self, t: Thread, name: str, args: tuple[Any, ...], result: R, error: int

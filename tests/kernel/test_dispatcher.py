@@ -131,7 +131,9 @@ def test_sched_points_carry_footprints_of_each_option() -> None:
     assert point.footprints[1] == ()
 
 
-def test_non_blocking_calls_create_no_simpy_event(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def simpy_events(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every event scheduled on any simpy Environment during the test."""
     scheduled: list[object] = []
     original = Environment.schedule
 
@@ -140,7 +142,10 @@ def test_non_blocking_calls_create_no_simpy_event(monkeypatch: pytest.MonkeyPatc
         original(self, event, priority, delay)
 
     monkeypatch.setattr(Environment, "schedule", counting)
+    return scheduled
 
+
+def test_non_blocking_calls_create_no_simpy_event(simpy_events: list[object]) -> None:
     def main(api: Api) -> Generator[Any, None, None]:
         ev = yield from api.CreateEventW(None, False, False, None)
         for _ in range(10):
@@ -151,20 +156,12 @@ def test_non_blocking_calls_create_no_simpy_event(monkeypatch: pytest.MonkeyPatc
         yield from api.CloseHandle(ev)
 
     run(main)
-    assert scheduled == []
+    assert simpy_events == []
 
 
 def test_a_blocked_thread_is_woken_by_the_object_without_a_simpy_event(
-    monkeypatch: pytest.MonkeyPatch,
+    simpy_events: list[object],
 ) -> None:
-    scheduled: list[object] = []
-    original = Environment.schedule
-
-    def counting(self: Environment, event: Any, priority: Any = 1, delay: Any = 0) -> None:
-        scheduled.append(event)
-        original(self, event, priority, delay)
-
-    monkeypatch.setattr(Environment, "schedule", counting)
     results: list[int] = []
 
     def waiter(api: Api) -> Generator[Any, None, None]:
@@ -177,7 +174,7 @@ def test_a_blocked_thread_is_woken_by_the_object_without_a_simpy_event(
 
     run({"waiter": waiter, "setter": setter})
     assert results == [WAIT_OBJECT_0]
-    assert scheduled == []  # an INFINITE wait and its wake-up use no timer
+    assert simpy_events == []  # an INFINITE wait and its wake-up use no timer
 
 
 def test_thread_states_follow_the_windows_states() -> None:

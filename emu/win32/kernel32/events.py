@@ -111,6 +111,22 @@ class EventApi(Win32Base):
     OpenEventA = OpenEventW
     OpenEvent = OpenEventW
 
+    def _modify(self, name: str, hEvent: Any, set_it: bool) -> ApiCall[int]:
+        t = self._caller()
+        k = self.k
+        if k.ready:
+            yield from k.preempt(name, self._footprint(hEvent, "w"))
+        args = (hEvent,)
+        event, status = self._resolve(t, hEvent, KEvent, EVENT_MODIFY_STATE, pseudo=False)
+        if status:
+            return self._fail_nt(t, name, args, 0, status)
+        assert isinstance(event, KEvent)
+        if set_it:
+            event.set()
+        else:
+            event.reset()
+        return self._done(t, name, args, 1)
+
     @export("kernel32", BOOL)
     def SetEvent(self, hEvent: Any) -> ApiCall[int]:
         """BOOL SetEvent(HANDLE hEvent);
@@ -119,17 +135,7 @@ class EventApi(Win32Base):
         EVENT_MODIFY_STATE access right." An auto-reset event releases a single waiting thread
         and becomes nonsignaled again; a manual-reset event releases every waiting thread.
         """
-        t = self._caller()
-        k = self.k
-        if k.ready:
-            yield from k.preempt("SetEvent", self._footprint(hEvent, "w"))
-        args = (hEvent,)
-        event, status = self._resolve(t, hEvent, KEvent, EVENT_MODIFY_STATE, pseudo=False)
-        if status:
-            return self._fail_nt(t, "SetEvent", args, 0, status)
-        assert isinstance(event, KEvent)
-        event.set()
-        return self._done(t, "SetEvent", args, 1)
+        return (yield from self._modify("SetEvent", hEvent, True))
 
     @export("kernel32", BOOL)
     def ResetEvent(self, hEvent: Any) -> ApiCall[int]:
@@ -138,14 +144,4 @@ class EventApi(Win32Base):
         "Sets the specified event object to the nonsignaled state." "The handle must have the
         EVENT_MODIFY_STATE access right."
         """
-        t = self._caller()
-        k = self.k
-        if k.ready:
-            yield from k.preempt("ResetEvent", self._footprint(hEvent, "w"))
-        args = (hEvent,)
-        event, status = self._resolve(t, hEvent, KEvent, EVENT_MODIFY_STATE, pseudo=False)
-        if status:
-            return self._fail_nt(t, "ResetEvent", args, 0, status)
-        assert isinstance(event, KEvent)
-        event.reset()
-        return self._done(t, "ResetEvent", args, 1)
+        return (yield from self._modify("ResetEvent", hEvent, False))
