@@ -30,7 +30,7 @@ from typing import Any, Final
 
 from emu.errors import EmuError, ProgramError, StepLimit
 from emu.kernel import waits
-from emu.kernel.actor import ACTOR_EXIT, ACTOR_STATE, PARK, Actor, ActorState, Park, ThreadExit
+from emu.kernel.actor import ACTOR_EXIT, ACTOR_STATE, PARK, Actor, ActorState, Park
 from emu.kernel.chooser import (
     DATA,
     FAULT,
@@ -45,7 +45,6 @@ from emu.kernel.chooser import (
     latency_options,
 )
 from emu.kernel.clock import Clock, Timer
-from emu.kernel.objects import DispatcherObject
 from emu.kernel.registry import Registry
 from emu.kernel.trace import (
     CHOICE,
@@ -339,9 +338,6 @@ class Kernel(Registry):
         except StopIteration as stop:
             self._exit(actor, stop.value)
             return
-        except ThreadExit as request:
-            self._exit(actor, request.code)
-            return
         except (EmuError, AssertionError):
             raise
         except Exception as exc:
@@ -389,6 +385,3 @@ class Kernel(Registry):
             "timers": len(self.clock.timers),
         }
 
-
-def is_dispatcher_object(obj: object) -> bool:
-    return isinstance(obj, DispatcherObject)
