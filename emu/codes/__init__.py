@@ -6,6 +6,7 @@ IntEnum per table (``NTSTATUS``, ``Win32Error``, ``WaitResult``) to print a valu
 """
 
 from emu.codes.access import *  # noqa: F403
+from emu.codes.files import *  # noqa: F403
 from emu.codes.ntmap import *  # noqa: F403
 from emu.codes.ntstatus import *  # noqa: F403
 from emu.codes.wait import *  # noqa: F403

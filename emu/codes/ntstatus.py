@@ -46,6 +46,14 @@ STATUS_OBJECT_NAME_COLLISION: Final = 0xC0000035
 STATUS_MUTANT_NOT_OWNED: Final = 0xC0000046
 STATUS_THREAD_IS_TERMINATING: Final = 0xC000004B
 STATUS_INSUFFICIENT_RESOURCES: Final = 0xC000009A
+STATUS_INSTANCE_NOT_AVAILABLE: Final = 0xC00000AB
+STATUS_PIPE_NOT_AVAILABLE: Final = 0xC00000AC
+STATUS_INVALID_PIPE_STATE: Final = 0xC00000AD
+STATUS_PIPE_BUSY: Final = 0xC00000AE
+STATUS_PIPE_DISCONNECTED: Final = 0xC00000B0
+STATUS_PIPE_CLOSING: Final = 0xC00000B1
+STATUS_PIPE_CONNECTED: Final = 0xC00000B2
+STATUS_PIPE_LISTENING: Final = 0xC00000B3
 STATUS_IO_TIMEOUT: Final = 0xC00000B5
 STATUS_NOT_SUPPORTED: Final = 0xC00000BB
 STATUS_INVALID_PARAMETER_1: Final = 0xC00000EF
@@ -116,6 +124,19 @@ NTSTATUS_MESSAGES: Final[dict[int, str]] = {
         "An attempt was made to access a thread that has begun termination."
     ),
     STATUS_INSUFFICIENT_RESOURCES: "Insufficient system resources exist to complete the API.",
+    STATUS_INSTANCE_NOT_AVAILABLE: "The instance count limit on the named pipe has been reached.",
+    STATUS_PIPE_NOT_AVAILABLE: (
+        "An instance of a named pipe cannot be found in the listening state."
+    ),
+    STATUS_INVALID_PIPE_STATE: "The named pipe is not in the connected or closing state.",
+    STATUS_PIPE_BUSY: (
+        "The specified pipe is set to complete operations and there are current I/O "
+        "operations queued so it cannot be changed to queue operations."
+    ),
+    STATUS_PIPE_DISCONNECTED: "The specified named pipe is in the disconnected state.",
+    STATUS_PIPE_CLOSING: "The specified named pipe is in the closing state.",
+    STATUS_PIPE_CONNECTED: "The specified named pipe is in the connected state.",
+    STATUS_PIPE_LISTENING: "The specified named pipe is in the listening state.",
     STATUS_IO_TIMEOUT: (
         "{Device Timeout} The specified I/O operation on %hs was not completed before the "
         "time-out period expired."

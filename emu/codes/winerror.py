@@ -31,11 +31,18 @@ ERROR_INVALID_NAME: Final = 123
 ERROR_WAIT_NO_CHILDREN: Final = 128
 ERROR_ALREADY_EXISTS: Final = 183
 WAIT_IO_COMPLETION: Final = 192
+ERROR_BAD_PIPE: Final = 230
+ERROR_PIPE_BUSY: Final = 231
+ERROR_NO_DATA: Final = 232
+ERROR_PIPE_NOT_CONNECTED: Final = 233
+ERROR_MORE_DATA: Final = 234
 WAIT_TIMEOUT: Final = 258
 ERROR_NOT_OWNER: Final = 288
 ERROR_MR_MID_NOT_FOUND: Final = 317
 ERROR_OBJECT_NAME_EXISTS: Final = 698
 ERROR_NO_YIELD_PERFORMED: Final = 721
+ERROR_PIPE_CONNECTED: Final = 535
+ERROR_PIPE_LISTENING: Final = 536
 ERROR_ABANDONED_WAIT_0: Final = 735
 ERROR_USER_APC: Final = 737
 ERROR_ALERTED: Final = 739
@@ -103,6 +110,11 @@ WIN32_MESSAGES: Final[dict[int, str]] = {
     ERROR_INVALID_NAME: "The filename, directory name, or volume label syntax is incorrect.",
     ERROR_WAIT_NO_CHILDREN: "There are no child processes to wait for.",
     ERROR_ALREADY_EXISTS: "Cannot create a file when that file already exists.",
+    ERROR_BAD_PIPE: "The pipe state is invalid.",
+    ERROR_PIPE_BUSY: "All pipe instances are busy.",
+    ERROR_NO_DATA: "The pipe is being closed.",
+    ERROR_PIPE_NOT_CONNECTED: "No process is on the other end of the pipe.",
+    ERROR_MORE_DATA: "More data is available.",
     WAIT_TIMEOUT: "The wait operation timed out.",
     ERROR_NOT_OWNER: "Attempt to release mutex not owned by caller.",
     ERROR_MR_MID_NOT_FOUND: (
@@ -113,6 +125,8 @@ WIN32_MESSAGES: Final[dict[int, str]] = {
         "existed."
     ),
     ERROR_NO_YIELD_PERFORMED: "A yield execution was performed and no thread was available to run.",
+    ERROR_PIPE_CONNECTED: "There is a process on other end of the pipe.",
+    ERROR_PIPE_LISTENING: "Waiting for a process to open the other end of the pipe.",
     ERROR_ABANDONED_WAIT_0: "ERROR_ABANDONED_WAIT_0",
     ERROR_USER_APC: "ERROR_USER_APC",
     ERROR_ALERTED: "ERROR_ALERTED",

@@ -85,6 +85,7 @@ class Actor(DispatcherObject):
         "body",
         "exit_code",
         "footprint",
+        "irql",
         "key",
         "queued",
         "state",
@@ -99,6 +100,9 @@ class Actor(DispatcherObject):
 
     TYPE = "Actor"
     KIND: ClassVar[str] = "actor"
+    SYSTEM: ClassVar[bool] = False
+    """A system actor (DPC processor, worker thread) idles in waits by design: never reported
+    as blocked at the end of a run."""
 
     def __init__(self, k: Kernel, name: str, body: ActorBody) -> None:
         super().__init__(k, k.unique_actor_name(self.KIND, name))
@@ -106,6 +110,7 @@ class Actor(DispatcherObject):
         self.body = body
         self.state = ActorState.READY
         self.footprint: Footprint = ()
+        self.irql = 0  # PASSIVE_LEVEL; DPCs run at DISPATCH_LEVEL
         self.queued = False
         self.exit_code: int | None = None
         self.wait_objects: tuple[DispatcherObject, ...] = ()
@@ -141,9 +146,6 @@ class Actor(DispatcherObject):
 
     def on_exit(self) -> None:
         """Release what dies with the actor (a thread's APC queue); before it is signalled."""
-
-    def at_end(self) -> None:
-        """Report what the actor leaves undone when the run ends (a thread's queued APCs)."""
 
     def resolve_exit_code(self, value: Any) -> int:
         if value is None:

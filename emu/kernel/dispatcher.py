@@ -303,7 +303,7 @@ class Kernel(Registry):
     def finish(self, reason: str) -> None:
         """Report what is left undone, record ``run.end``, let the chooser check its schedule."""
         for actor in self.actors:
-            stuck = waits.is_waiting(actor) and actor.wait_timer is None
+            stuck = waits.is_waiting(actor) and actor.wait_timer is None and not actor.SYSTEM
             if stuck or actor.state is ActorState.SUSPENDED:
                 self.emit(
                     KERNEL_ACTOR,
@@ -312,6 +312,8 @@ class Kernel(Registry):
                     (actor.state._value_, tuple(o.oid for o in actor.wait_objects)),
                 )
             actor.at_end()
+        for obj in self.end_reporters:
+            obj.at_end()
         self.emit(KERNEL_ACTOR, RUN_END, (), (reason,))
         self.chooser.finish()
 
@@ -384,4 +386,3 @@ class Kernel(Registry):
             "ready": len(self.ready),
             "timers": len(self.clock.timers),
         }
-

@@ -124,6 +124,8 @@ class HandleTable:
         k.emit(
             k.actor_id(), HANDLE_CLOSE, (obj.oid,), (self.namespace, self.base + self.step * slot)
         )
+        if obj.handle_count == 0:
+            obj.on_last_handle_closed()
         obj.maybe_destroy()
         return entry
 

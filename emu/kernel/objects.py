@@ -62,6 +62,15 @@ class KernelObject:
             self.on_destroy()
             self.k.emit(self.k.actor_id(), OBJ_DESTROY, (self.oid,), ("last reference",))
 
+    def on_last_handle_closed(self) -> None:
+        """The object's close procedure: its last handle is gone (references may remain).
+
+        A completion port runs down here; a file cancels its I/O and closes its connection.
+        """
+
+    def at_end(self) -> None:
+        """Report what the object leaves undone when the run ends (queued packets)."""
+
     def on_destroy(self) -> None:
         """Release what the object holds; called once, before the destroy event."""
         self.k.forget_name(self)

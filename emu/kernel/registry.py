@@ -13,8 +13,9 @@ it fails, as on Windows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import count
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from emu.kernel.handles import HandleTable
 from emu.kernel.trace import KERNEL_ACTOR
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from emu.kernel.actor import Actor
     from emu.kernel.objects import KernelObject
     from emu.kernel.trace import Emit
+
+
+T = TypeVar("T")
 
 
 class Registry:
@@ -35,6 +39,9 @@ class Registry:
         self._oids = count(1)
         self._tids = count(1)
         self._apc_ids = count(1)
+        self._serials: dict[str, count[int]] = {}
+        self.end_reporters: list[KernelObject] = []
+        self._devices: dict[str, Any] = {}
         self._actor_names: dict[tuple[str, str], int] = {}
         self._named: dict[str, KernelObject] = {}
         self.handles = HandleTable(self, "kernel", 4, 4, tag_bits=3)
@@ -50,6 +57,13 @@ class Registry:
     def new_apc_id(self) -> int:
         return next(self._apc_ids)
 
+    def new_id(self, kind: str) -> int:
+        """The next number of a per-simulation series (``"packet"``, ``"irp"``, ...), from 1."""
+        series = self._serials.get(kind)
+        if series is None:
+            series = self._serials[kind] = count(1)
+        return next(series)
+
     def actor_id(self) -> int:
         """The id of the acting thread or device, 0 when the kernel itself acts."""
         cur = self.current
@@ -60,6 +74,14 @@ class Registry:
         seen = self._actor_names.get((kind, name), 0) + 1
         self._actor_names[(kind, name)] = seen
         return name if seen == 1 else f"{name}-{seen}"
+
+    def device(self, name: str, factory: Callable[[], T]) -> T:
+        """The simulation's device ``name`` (the named-pipe file system, the SCM, ...),
+        created by ``factory`` on first use."""
+        device = self._devices.get(name)
+        if device is None:
+            device = self._devices[name] = factory()
+        return cast(T, device)
 
     def namespace(self, name: str, base: int, step: int) -> HandleTable:
         """A separate handle namespace (SC_HANDLE, PEERDIST, NETIO), created on first use."""

@@ -30,19 +30,32 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 from emu.codes.access import THREAD_GENERIC_MAPPING
-from emu.kernel import apc
+from emu.kernel import apc, io
 from emu.kernel.actor import Actor, ActorBody, Park, ThreadExit
 from emu.kernel.objects import DispatcherObject
 
 if TYPE_CHECKING:
     from emu.kernel.dispatcher import Kernel
+    from emu.kernel.io import IoRequest
+    from emu.kernel.iocp import IoCompletionPort, Packet
     from emu.kernel.objects import KernelObject
 
 
 class Thread(Actor):
     """A virtual thread (ETHREAD + TEB): TID, last error, APC queue, owned user-mode locks."""
 
-    __slots__ = ("apc_depth", "apcs", "impersonating", "last_error", "owned_locks", "tid")
+    __slots__ = (
+        "apc_depth",
+        "apcs",
+        "impersonating",
+        "io_packets",
+        "irps",
+        "last_error",
+        "owned_locks",
+        "port",
+        "port_counted",
+        "tid",
+    )
 
     TYPE = "Thread"
     KIND = "thread"
@@ -59,6 +72,10 @@ class Thread(Actor):
         self.last_error = 0
         self.impersonating = impersonating
         self.owned_locks: list[KernelObject] = []
+        self.port: IoCompletionPort | None = None  # the completion port it is associated with
+        self.port_counted = False  # counted among the port's running threads
+        self.io_packets: list[Packet] = []  # handed over while blocked in a dequeue
+        self.irps: list[IoRequest] = []  # its I/O requests not yet completed
 
     def _lifetime(self, body: ActorBody) -> ActorBody:
         """Start (APCs queued before the first step), the program, then the exit point."""
@@ -79,8 +96,20 @@ class Thread(Actor):
     def deliver_user_apcs(self) -> Generator[Park, None, None]:
         return apc.deliver(self.k, self)
 
+    def on_block(self) -> None:
+        if self.port is not None:
+            self.port.thread_blocked(self)
+
+    def on_unblock(self) -> None:
+        if self.port is not None:
+            self.port.thread_unblocked(self)
+
     def on_exit(self) -> None:
         k = self.k
+        if self.port is not None:
+            self.port.disassociate(self)
+        if self.irps:
+            io.cancel_thread_io(k, self)
         apc.discard_all(k, self, "thread exited")
         for lock in self.owned_locks:
             k.violation(

@@ -62,11 +62,15 @@ def wait(
     wait_all: bool,
     timeout: int | None,
     alertable: bool,
+    *,
+    shown: tuple[DispatcherObject, ...] = (),
 ) -> Generator[Park, None, int]:
     """Wait for ``objects`` (any or all); ``timeout`` in ticks, ``None`` for INFINITE.
 
     Returns STATUS_WAIT_0 + index, STATUS_USER_APC (after running the queued APCs) or
-    STATUS_TIMEOUT. An empty ``objects`` is a sleep.
+    STATUS_TIMEOUT. An empty ``objects`` is a sleep, or, with ``shown``, a wait that another
+    mechanism ends with ``end_wait`` (a dequeue from a completion port): ``shown`` is what the
+    trace names as waited on.
     """
     if objects:
         if wait_all:
@@ -103,7 +107,7 @@ def wait(
     state = ActorState.WAITING_ALERTABLE if alertable else ActorState.WAITING
     actor.state = state
     if k.tracing:
-        oids = tuple([o.oid for o in objects])
+        oids = tuple([o.oid for o in objects or shown])
         k.emit(
             actor.oid,
             THREAD_WAIT,

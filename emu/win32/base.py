@@ -31,7 +31,7 @@ from emu.codes.ntstatus import (
     STATUS_OBJECT_TYPE_MISMATCH,
 )
 from emu.errors import ProgramError
-from emu.kernel.actor import Park
+from emu.kernel.actor import Actor, Park
 from emu.kernel.handles import HANDLE_MASK, NT_CURRENT_PROCESS, NT_CURRENT_THREAD
 from emu.kernel.thread import Thread
 from emu.kernel.trace import payload_value, trace_kind
@@ -131,7 +131,7 @@ class Win32Base:
     # -- results ------------------------------------------------------------------------------
 
     def _done(
-        self, t: Thread, name: str, args: tuple[Any, ...], result: R, error: int | None = None
+        self, t: Actor, name: str, args: tuple[Any, ...], result: R, error: int | None = None
     ) -> R:
         """Record the call (and the last error it set, if any) and return ``result``.
 

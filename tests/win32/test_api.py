@@ -11,7 +11,7 @@ import pytest
 from emu.errors import ProgramError, UnsupportedApi
 from emu.kernel import Kernel
 from emu.win32 import API_SPECS, CRITICAL_SECTION, DWORD, LONG, SRWLOCK, Api, Process
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support import run
@@ -61,7 +61,9 @@ def test_calling_the_api_outside_a_thread_is_a_program_error() -> None:
         next(api.SetEvent(4))
 
 
-@given(name=st.sampled_from(EXPORTS), data=st.data())
+@pytest.mark.parametrize("name", EXPORTS)
+@settings(max_examples=12)
+@given(data=st.data())
 def test_no_python_exception_escapes_on_bad_arguments(name: str, data: st.DataObject) -> None:
     params = API_SPECS[name].params
     args = [data.draw(junk, label=p) for p in params]
@@ -70,7 +72,12 @@ def test_no_python_exception_escapes_on_bad_arguments(name: str, data: st.DataOb
     def main(api: Api) -> Generator[Any, None, None]:
         ev = yield from api.CreateEventW(None, False, False, None)
         del ev
-        outcome.append((yield from getattr(api, name)(*args)))
+        try:
+            outcome.append((yield from getattr(api, name)(*args)))
+        except UnsupportedApi:
+            # An unmodelled mode (a file that is not a pipe, a message-mode pipe) is refused
+            # loudly, never treated as success; it is not a bad argument.
+            outcome.append("unsupported")
 
     sim = run(main, until=10_000_000)
     if name != "ExitThread":

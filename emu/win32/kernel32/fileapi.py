@@ -1,0 +1,175 @@
+"""File I/O (fileapi.h): ReadFile, WriteFile, ReadFileEx, WriteFileEx, on any file object whose
+device implements reads and writes (named pipes now).
+
+- ReadFile / WriteFile: "If the function succeeds, the return value is nonzero (TRUE)." "If the
+  function is failing or is completing asynchronously, the return value is zero (FALSE). To get
+  extended error information, call the GetLastError function. Note: The GetLastError code
+  ERROR_IO_PENDING is not a failure." A handle without read (write) access fails with
+  ERROR_ACCESS_DENIED.
+- ReadFileEx / WriteFileEx queue the completion routine as an APC to the calling thread
+  ("When the I/O operation completes, and the calling thread is in an alertable wait state, the
+  system calls the completion routine"); on a handle associated with a completion port they
+  fail (F5.15: STATUS_INVALID_PARAMETER).
+
+Emulation notes: ``lpBuffer`` of a read is a ``bytearray`` the data is copied into when the read
+completes; of a write, bytes (copied when the call is made). A buffer that is missing or smaller
+than the byte count fails with ERROR_NOACCESS, where C would fault.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emu.codes.access import FILE_READ_DATA, FILE_WRITE_DATA
+from emu.codes.ntstatus import STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER
+from emu.codes.winerror import ERROR_INVALID_PARAMETER
+from emu.kernel.io import IoRequest
+from emu.win32.base import BOOL, ApiCall, dword, export
+from emu.win32.kernel32.iobase import IoBase
+
+
+class FileApi(IoBase):
+    __slots__ = ()
+
+    def _transfer(
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        hFile: Any,
+        lpBuffer: Any,
+        nBytes: Any,
+        lpOverlapped: Any,
+        transferred: Any = None,
+        routine: Any = None,
+    ) -> ApiCall[int]:
+        t = self._caller()
+        k = self.k
+        if k.ready:
+            yield from k.preempt(name, self._footprint(hFile, "w"))
+        write = name.startswith("Write")
+        size = dword(nBytes)
+        if size is None:
+            return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
+        end, status = self._file(t, hFile, FILE_WRITE_DATA if write else FILE_READ_DATA)
+        if end is None:
+            return self._fail_nt(t, name, args, 0, status)
+        writable = isinstance(lpBuffer, bytearray)
+        readable = writable or isinstance(lpBuffer, (bytes, memoryview))
+        if not (writable or (write and readable)) or len(lpBuffer) < size:
+            return self._fail_nt(t, name, args, 0, STATUS_ACCESS_VIOLATION)
+        if routine is not None and (not callable(routine) or end.port is not None):
+            return self._fail_nt(t, name, args, 0, STATUS_INVALID_PARAMETER)
+        device = end.device
+        status = device.check_write(end) if write else device.check_read(end)
+        if status:
+            return self._fail_nt(t, name, args, 0, status)
+        irp = self._begin(t, end, name.removesuffix("Ex"), lpOverlapped, routine)
+        if not isinstance(irp, IoRequest):
+            return self._fail_nt(t, name, args, 0, irp)
+        if write:
+            device.write(end, irp, bytes(lpBuffer[:size]))
+        else:
+            device.read(end, irp, size, lpBuffer)
+        if routine is not None:  # ReadFileEx/WriteFileEx: TRUE once queued; the APC reports
+            return self._done(t, name, args, 1)
+        return (yield from self._finish(t, name, args, irp, transferred))
+
+    @export("kernel32", BOOL)
+    def ReadFile(
+        self,
+        hFile: Any,
+        lpBuffer: Any,
+        nNumberOfBytesToRead: Any,
+        lpNumberOfBytesRead: Any = None,
+        lpOverlapped: Any = None,
+    ) -> ApiCall[int]:
+        """BOOL ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+        LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped);"""
+        args = (hFile, lpBuffer, nNumberOfBytesToRead, lpNumberOfBytesRead, lpOverlapped)
+        return (
+            yield from self._transfer(
+                "ReadFile",
+                args,
+                hFile,
+                lpBuffer,
+                nNumberOfBytesToRead,
+                lpOverlapped,
+                lpNumberOfBytesRead,
+            )
+        )
+
+    @export("kernel32", BOOL)
+    def WriteFile(
+        self,
+        hFile: Any,
+        lpBuffer: Any,
+        nNumberOfBytesToWrite: Any,
+        lpNumberOfBytesWritten: Any = None,
+        lpOverlapped: Any = None,
+    ) -> ApiCall[int]:
+        """BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
+        LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped);"""
+        args = (hFile, lpBuffer, nNumberOfBytesToWrite, lpNumberOfBytesWritten, lpOverlapped)
+        return (
+            yield from self._transfer(
+                "WriteFile",
+                args,
+                hFile,
+                lpBuffer,
+                nNumberOfBytesToWrite,
+                lpOverlapped,
+                lpNumberOfBytesWritten,
+            )
+        )
+
+    @export("kernel32", BOOL)
+    def ReadFileEx(
+        self,
+        hFile: Any,
+        lpBuffer: Any,
+        nNumberOfBytesToRead: Any,
+        lpOverlapped: Any,
+        lpCompletionRoutine: Any,
+    ) -> ApiCall[int]:
+        """BOOL ReadFileEx(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+        LPOVERLAPPED lpOverlapped, LPOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+
+        The routine runs as ``lpCompletionRoutine(dwErrorCode, dwNumberOfBytesTransfered,
+        lpOverlapped)`` in an alertable wait of the calling thread.
+        """
+        args = (hFile, lpBuffer, nNumberOfBytesToRead, lpOverlapped, lpCompletionRoutine)
+        return (
+            yield from self._transfer(
+                "ReadFileEx",
+                args,
+                hFile,
+                lpBuffer,
+                nNumberOfBytesToRead,
+                lpOverlapped,
+                routine=lpCompletionRoutine,
+            )
+        )
+
+    @export("kernel32", BOOL)
+    def WriteFileEx(
+        self,
+        hFile: Any,
+        lpBuffer: Any,
+        nNumberOfBytesToWrite: Any,
+        lpOverlapped: Any,
+        lpCompletionRoutine: Any,
+    ) -> ApiCall[int]:
+        """BOOL WriteFileEx(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
+        LPOVERLAPPED lpOverlapped, LPOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);"""
+        args = (hFile, lpBuffer, nNumberOfBytesToWrite, lpOverlapped, lpCompletionRoutine)
+        return (
+            yield from self._transfer(
+                "WriteFileEx",
+                args,
+                hFile,
+                lpBuffer,
+                nNumberOfBytesToWrite,
+                lpOverlapped,
+                routine=lpCompletionRoutine,
+            )
+        )
