@@ -27,6 +27,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
+
 from emu.codes import INFINITE, THREAD_SET_CONTEXT
 from emu.kernel import Kernel
 from emu.win32 import Api, Process

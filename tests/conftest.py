@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from emu.kernel import Kernel
 from hypothesis import HealthCheck, settings
+
+from emu.kernel import Kernel
 
 settings.register_profile(
     "ci",

@@ -75,3 +75,26 @@ def kinds(sim: Sim, wanted: Iterable[str]) -> list[str]:
     """The kinds of the events in ``wanted``, in trace order."""
     keep = set(wanted)
     return [e.kind for e in sim.events() if e.kind in keep]
+
+
+def run_driver(
+    driver: Callable[[Any], Any],
+    *,
+    processors: int = 1,
+    chooser: Chooser | None = None,
+    until: int | None = None,
+    unload: bool = False,
+) -> Sim:
+    """Load ``driver`` (a factory ``driver(kapi)`` returning DriverEntry) and run; with
+    ``unload``, its DriverUnload runs once everything else is quiet."""
+    from emu.win32.driver import System
+
+    k = Kernel(processors=processors, chooser=chooser)
+    system = System(k)
+    system.load("test", driver)
+    sim = Sim(k, None)  # type: ignore[arg-type]
+    if unload:
+        k.run(until, finish=False)
+        system.unload("test")
+    sim.reason = k.run(until)
+    return sim

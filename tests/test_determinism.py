@@ -11,7 +11,6 @@ from typing import Any
 
 from emu.demo import run_demo
 from emu.win32 import Api
-
 from tests.support import run
 
 SCRIPT = """

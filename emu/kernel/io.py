@@ -67,6 +67,12 @@ IO_CANCEL = trace_kind(
     doc="Cancellation of a pending request was requested (CancelIo, CancelIoEx, thread exit, "
     "handle close); the completion with STATUS_CANCELLED follows.",
 )
+IO_PENDING = trace_kind(
+    "io.pending",
+    ("irp", "op"),
+    text="{op} #{irp} on {o0} is still pending at the end",
+    doc="At the end of the run the request had not completed (nothing completed or cancelled it).",
+)
 IO_LATE = trace_kind(
     "io.late",
     ("irp", "op", "what"),
@@ -93,6 +99,7 @@ class FileObject(DispatcherObject):
         self.key: Any = 0
         self.pending: list[IoRequest] = []
         self.signaled = False
+        k.end_reporters.append(self)
 
     def is_signaled_for(self, waiter: Actor) -> bool:
         return self.signaled
@@ -105,6 +112,11 @@ class FileObject(DispatcherObject):
 
     def on_last_handle_closed(self) -> None:
         self.device.close(self)
+
+    def at_end(self) -> None:
+        k = self.k
+        for irp in self.pending:
+            k.emit(0, IO_PENDING, (self.oid,), (irp.number, irp.op), irp.seq)
 
     def on_destroy(self) -> None:
         if self.port is not None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import emu.codes as c
 import pytest
+
+import emu.codes as c
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from emu.codes import (
     WAIT_TIMEOUT,
 )
 from emu.win32 import Api
-
 from tests.support import run
 
 CURRENT_THREAD = -2
@@ -37,7 +36,7 @@ def test_apcs_run_only_in_an_alertable_wait() -> None:
     assert log == ["sleep=0", f"wait={WAIT_TIMEOUT}", "apc1", f"alertable={WAIT_IO_COMPLETION}"]
 
 
-def test_one_alertable_wait_runs_all_queued_apcs_in_fifo_order() -> None:
+def test_F5_24_one_alertable_wait_runs_all_queued_apcs_in_fifo_order() -> None:
     # F5.24: 16 APCs queued while the thread is not alertable; one SleepEx runs them all in
     # queue order, then returns WAIT_IO_COMPLETION.
     log: list[str] = []

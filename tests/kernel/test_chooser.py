@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from emu.errors import ReplayDivergence
 from emu.kernel import Kernel
 from emu.kernel.chooser import (

@@ -9,7 +9,6 @@ from emu.kernel.actor import ActorState
 from emu.kernel.chooser import RandomChooser
 from emu.kernel.time import TICKS_PER_MS
 from emu.win32 import Api
-
 from tests.support import run
 
 

@@ -6,6 +6,8 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
+from simpy.core import Environment
+
 from emu.codes import INFINITE, WAIT_OBJECT_0, WAIT_TIMEOUT
 from emu.errors import ProgramError
 from emu.kernel import Kernel
@@ -14,8 +16,6 @@ from emu.kernel.chooser import ChoicePoint, Chooser, RandomChooser, ReplayChoose
 from emu.kernel.dispatcher import ENDED_DONE, ENDED_QUIESCENT, ENDED_STEPS, ENDED_TIME
 from emu.kernel.time import TICKS_PER_MS
 from emu.win32 import Api
-from simpy.core import Environment
-
 from tests.support import run
 
 

@@ -10,7 +10,6 @@ from emu.kernel import Kernel
 from emu.kernel.chooser import RandomChooser
 from emu.kernel.event import NotificationEvent, SynchronizationEvent, create_event
 from emu.win32 import Api
-
 from tests.support import run
 
 

@@ -9,7 +9,6 @@ from emu.codes import ERROR_INVALID_HANDLE, INFINITE, WAIT_FAILED
 from emu.kernel import Kernel
 from emu.kernel.event import create_event
 from emu.win32 import Api
-
 from tests.support import run
 
 

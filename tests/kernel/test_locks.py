@@ -7,7 +7,6 @@ from typing import Any
 
 from emu.kernel.chooser import RandomChooser
 from emu.win32 import CRITICAL_SECTION, SRWLOCK, Api
-
 from tests.kernel.test_dispatcher import Recording
 from tests.support import run
 

@@ -6,11 +6,11 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
+
 from emu.errors import ProgramError
 from emu.kernel import Kernel
 from emu.kernel.memory import Struct
 from emu.win32 import LONG, Api
-
 from tests.support import run
 
 

@@ -7,9 +7,10 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import emu.cli
 import emu.timeline  # noqa: F401
-import pytest
 from emu.kernel.trace import (
     TRACE_KINDS,
     TRACE_SCHEMA_VERSION,
@@ -21,7 +22,6 @@ from emu.kernel.trace import (
     trace_kind,
 )
 from emu.win32 import Api
-
 from tests.support import run
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "trace.md"

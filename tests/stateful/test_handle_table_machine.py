@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
 from emu.kernel import Kernel
 from emu.kernel.event import create_event
 from emu.kernel.objects import KernelObject
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 
 class HandleTableMachine(RuleBasedStateMachine):

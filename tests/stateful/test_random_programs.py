@@ -20,13 +20,13 @@ from collections import defaultdict
 from collections.abc import Generator
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from emu.codes import THREAD_SET_CONTEXT, WAIT_IO_COMPLETION
 from emu.kernel.chooser import RandomChooser
 from emu.kernel.trace import TraceTuple
 from emu.win32 import Api
-from hypothesis import given
-from hypothesis import strategies as st
-
 from tests.support import Sim, build
 
 ALERTABLE_WAITS = {"SleepEx", "WaitForSingleObjectEx", "WaitForMultipleObjectsEx"}

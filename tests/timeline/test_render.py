@@ -8,7 +8,6 @@ from typing import Any
 from emu.timeline import render_timeline
 from emu.timeline.render import format_result
 from emu.win32 import Api
-
 from tests.support import run
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from emu.timeline import state_at
 from emu.win32 import LONG, Api
-
 from tests.support import run
 
 

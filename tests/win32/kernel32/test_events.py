@@ -19,7 +19,6 @@ from emu.codes import (
 )
 from emu.kernel.thread import Thread
 from emu.win32 import Api
-
 from tests.support import calls
 
 SENTINEL = 0xDEADBEEF

@@ -8,7 +8,6 @@ from typing import Any
 from emu.codes import ERROR_ALREADY_EXISTS, ERROR_INVALID_HANDLE, Win32Error
 from emu.kernel.handles import NT_CURRENT_PROCESS, NT_CURRENT_THREAD
 from emu.win32 import Api
-
 from tests.support import run
 
 

@@ -6,7 +6,6 @@ from collections.abc import Generator
 from typing import Any
 
 from emu.win32 import CRITICAL_SECTION, LONG, SRWLOCK, Api
-
 from tests.support import run
 
 

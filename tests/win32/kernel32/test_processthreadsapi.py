@@ -23,7 +23,6 @@ from emu.codes import (
 )
 from emu.kernel.chooser import RandomChooser
 from emu.win32 import DWORD, Api
-
 from tests.support import run
 
 

@@ -17,7 +17,6 @@ from emu.codes import (
     WAIT_TIMEOUT,
 )
 from emu.win32 import Api
-
 from tests.support import calls, run
 
 SENTINEL = 0xDEADBEEF
@@ -156,3 +155,26 @@ def test_a_wait_with_a_timeout_elapses_in_virtual_time() -> None:
         log.append(api.k.now)
 
     assert calls(program) == [WAIT_TIMEOUT, 2_500_000]
+
+
+def test_F5_17_sleep_ex_with_a_queued_apc() -> None:
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        yield from api.SetLastError(SENTINEL)
+        yield from api.QueueUserAPC(lambda d: log.append("apc"), -2, 0)
+        # Non-alertable: returns 0 and the APC stays queued; a zero timeout too.
+        log.append((yield from api.SleepEx(1, False)))
+        log.append((yield from api.SleepEx(0, False)))
+        # Alertable: runs it and returns WAIT_IO_COMPLETION.
+        log.append((yield from api.SleepEx(100, True)))
+        # "Sleep/SleepEx don't modify LastError, no matter what."
+        log.append((yield from api.GetLastError()))
+
+    assert calls(program) == [0, 0, "apc", WAIT_IO_COMPLETION, SENTINEL]
+
+
+def test_F5_18_an_alertable_sleep_that_times_out_returns_zero() -> None:
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        log.append((yield from api.SleepEx(100, True)))
+        log.append(api.k.now)
+
+    assert calls(program) == [0, 1_000_000]

@@ -1,0 +1,86 @@
+"""The completion port object: the running count, rundown, and what is left at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from emu.codes import STATUS_ABANDONED_WAIT_0, STATUS_SUCCESS, STATUS_TIMEOUT
+from emu.kernel import Kernel
+from emu.kernel.iocp import IoCompletionPort
+from emu.kernel.thread import Thread
+
+
+def test_a_thread_counts_while_it_runs_and_stops_counting_when_it_blocks() -> None:
+    k = Kernel()
+    port = IoCompletionPort(k, 2)
+    seen: list[int] = []
+
+    def body() -> Generator[Any, None, None]:
+        _status, _ = yield from port.remove(thread, 1, 0, False)  # associates, times out
+        seen.append(port.active)
+        from emu.kernel.waits import wait
+
+        yield from wait(k, thread, (), False, 10, False)
+        seen.append(port.active)
+
+    def observer() -> Generator[Any, None, None]:
+        from emu.kernel.waits import wait
+
+        yield from wait(k, other, (), False, 5, False)
+        seen.append(port.active)  # while the first sleeps
+
+    thread = Thread(k, "t", body())
+    other = Thread(k, "o", observer())
+    k.spawn(thread)
+    k.spawn(other)
+    k.run()
+    assert seen == [1, 0, 1]
+
+
+def test_rundown_abandons_dequeuers_and_ends_associations() -> None:
+    k = Kernel()
+    port = IoCompletionPort(k, 1)
+    handle = k.handles.insert(port, 0)
+    results: list[int] = []
+
+    def waiter() -> Generator[Any, None, None]:
+        status, _ = yield from port.remove(thread, 1, None, False)
+        results.append(status)
+
+    def closer() -> Generator[Any, None, None]:
+        k.handles.remove(handle)
+        return
+        yield
+
+    thread = Thread(k, "waiter", waiter())
+    k.spawn(thread)
+    k.spawn(Thread(k, "closer", closer()))
+    k.run()
+    assert results == [STATUS_ABANDONED_WAIT_0]
+    assert thread.port is None and port.threads == [] and port.closed
+    # A packet posted to a closed port is dropped, and the trace says so.
+    port.post(1, None, STATUS_SUCCESS, 0)
+    assert [e[3] for e in k.trace.events][-2:] == ["iocp.post", "iocp.drop"]
+
+
+def test_packets_left_in_the_queue_are_reported_at_the_end() -> None:
+    k = Kernel()
+    port = IoCompletionPort(k, 1)
+    port.post(7, None, STATUS_SUCCESS, 0)
+    k.run()
+    assert [e[5] for e in k.trace.events if e[3] == "iocp.pending"] == [(1, 7)]
+
+
+def test_a_thread_exit_disassociates_it() -> None:
+    k = Kernel()
+    port = IoCompletionPort(k, 1)
+
+    def body() -> Generator[Any, None, None]:
+        status, _ = yield from port.remove(thread, 1, 0, False)
+        assert status == STATUS_TIMEOUT
+
+    thread = Thread(k, "t", body())
+    k.spawn(thread)
+    k.run()
+    assert port.threads == [] and port.active == 0

@@ -1,0 +1,167 @@
+"""DPCs and work items through ntoskrnl."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from emu.codes import STATUS_SUCCESS
+from emu.kernel.time import TICKS_PER_MS
+from emu.win32.ntos_types import KDPC, KEVENT, KIRQL, LARGE_INTEGER, WORK_QUEUE_ITEM
+from emu.win32.ntoskrnl.base import DelayedWorkQueue, NotificationEvent
+from tests.support import run_driver
+from tests.win32.ntoskrnl.test_events import entry
+from tests.win32.ntoskrnl.test_irql import rules
+
+
+def test_a_dpc_runs_at_dispatch_level_with_its_arguments_and_is_queued_once() -> None:
+    log: list[Any] = []
+
+    def driver(kapi: Any) -> Any:
+        dpc = KDPC()
+
+        def routine(Dpc: Any, Context: Any, a1: Any, a2: Any) -> Generator[Any, None, None]:
+            log.append((Dpc is dpc, Context, a1, a2, (yield from kapi.KeGetCurrentIrql())))
+
+        def DriverEntry(DriverObject: Any, RegistryPath: str) -> Generator[Any, None, int]:
+            yield from kapi.KeInitializeDpc(dpc, routine, "ctx")
+            log.append((yield from kapi.KeInsertQueueDpc(dpc, 1, 2)))
+            # "If the specified DPC object is not currently in the queue, KeInsertQueueDpc
+            # queues the DPC and returns TRUE"; it is: FALSE.
+            log.append((yield from kapi.KeInsertQueueDpc(dpc, 3, 4)))
+            return STATUS_SUCCESS
+
+        return DriverEntry
+
+    sim = run_driver(driver)
+    assert log == [1, 0, (True, "ctx", 1, 2, 2)]
+    assert rules(sim) == []
+
+
+def test_a_removed_dpc_does_not_run() -> None:
+    log: list[Any] = []
+
+    def driver(kapi: Any) -> Any:
+        def DriverEntry(DriverObject: Any, RegistryPath: str) -> Generator[Any, None, int]:
+            dpc = KDPC()
+            yield from kapi.KeInitializeDpc(dpc, lambda *a: log.append("ran"), None)
+            yield from kapi.KeInsertQueueDpc(dpc, None, None)
+            log.append((yield from kapi.KeRemoveQueueDpc(dpc)))
+            log.append((yield from kapi.KeRemoveQueueDpc(dpc)))
+            return STATUS_SUCCESS
+
+        return DriverEntry
+
+    run_driver(driver)
+    assert log == [1, 0]
+
+
+def test_a_dpc_that_waits_is_a_violation_and_one_that_leaks_irql_too() -> None:
+    def driver(kapi: Any) -> Any:
+        ev = KEVENT()
+
+        def waits(Dpc: Any, Context: Any, a1: Any, a2: Any) -> Generator[Any, None, None]:
+            yield from kapi.KeWaitForSingleObject(ev, 0, 0, False, LARGE_INTEGER(QuadPart=-10))
+
+        def leaks(Dpc: Any, Context: Any, a1: Any, a2: Any) -> Generator[Any, None, None]:
+            yield from kapi.KeLowerIrql(0)
+
+        def DriverEntry(DriverObject: Any, RegistryPath: str) -> Generator[Any, None, int]:
+            yield from kapi.KeInitializeEvent(ev, NotificationEvent, False)
+            for routine in (waits, leaks):
+                dpc = KDPC()
+                yield from kapi.KeInitializeDpc(dpc, routine, None)
+                yield from kapi.KeInsertQueueDpc(dpc, None, None)
+            return STATUS_SUCCESS
+
+        return DriverEntry
+
+    assert rules(run_driver(driver)) == ["kernel.wait_at_dispatch", "kernel.irql_leak"]
+
+
+def test_io_work_items_run_serialized_at_passive_level_in_queue_order() -> None:
+    log: list[Any] = []
+
+    def driver(kapi: Any) -> Any:
+        def worker(name: str) -> Any:
+            def routine(DeviceObject: Any, Context: Any) -> Generator[Any, None, None]:
+                log.append((name, "start", (yield from kapi.KeGetCurrentIrql()), Context))
+                ev = KEVENT()
+                yield from kapi.KeInitializeEvent(ev, NotificationEvent, False)
+                yield from kapi.KeWaitForSingleObject(
+                    ev, 0, 0, False, LARGE_INTEGER(QuadPart=-10_000)
+                )
+                log.append((name, "end"))
+
+            return routine
+
+        def DriverEntry(DriverObject: Any, RegistryPath: str) -> Generator[Any, None, int]:
+            old = KIRQL()
+            yield from kapi.KeRaiseIrql(2, old)  # queueing is legal at DISPATCH_LEVEL
+            for name in ("first", "second"):
+                item = yield from kapi.IoAllocateWorkItem(DriverObject)
+                yield from kapi.IoQueueWorkItem(item, worker(name), DelayedWorkQueue, name)
+            yield from kapi.KeLowerIrql(old.value)
+            return STATUS_SUCCESS
+
+        return DriverEntry
+
+    sim = run_driver(driver, processors=2)
+    assert log == [
+        ("first", "start", 0, "first"),
+        ("first", "end"),
+        ("second", "start", 0, "second"),
+        ("second", "end"),
+    ]
+    assert rules(sim) == []
+
+
+def test_a_work_item_that_holds_the_worker_too_long_is_a_stall_hazard() -> None:
+    def driver(kapi: Any) -> Any:
+        def slow(Parameter: Any) -> Generator[Any, None, None]:
+            ev = KEVENT()
+            yield from kapi.KeInitializeEvent(ev, NotificationEvent, False)
+            timeout = LARGE_INTEGER(QuadPart=-200 * TICKS_PER_MS)
+            yield from kapi.KeWaitForSingleObject(ev, 0, 0, False, timeout)
+
+        def DriverEntry(DriverObject: Any, RegistryPath: str) -> Generator[Any, None, int]:
+            item = WORK_QUEUE_ITEM()
+            yield from kapi.ExInitializeWorkItem(item, slow, None)
+            yield from kapi.ExQueueWorkItem(item, DelayedWorkQueue)
+            return STATUS_SUCCESS
+
+        return DriverEntry
+
+    assert rules(run_driver(driver)) == ["kernel.worker_stall"]
+
+
+def test_requeueing_or_freeing_a_queued_work_item_is_recorded() -> None:
+    def driver(kapi: Any) -> Any:
+        def DriverEntry(DriverObject: Any, RegistryPath: str) -> Generator[Any, None, int]:
+            item = WORK_QUEUE_ITEM()
+            yield from kapi.ExInitializeWorkItem(item, lambda p: None, None)
+            yield from kapi.ExQueueWorkItem(item, DelayedWorkQueue)
+            yield from kapi.ExQueueWorkItem(item, DelayedWorkQueue)
+            io_item = yield from kapi.IoAllocateWorkItem(DriverObject)
+            yield from kapi.IoQueueWorkItem(io_item, lambda d, c: None, DelayedWorkQueue, None)
+            yield from kapi.IoFreeWorkItem(io_item)
+            return STATUS_SUCCESS
+
+        return DriverEntry
+
+    assert rules(run_driver(driver)) == [
+        "kernel.workitem_requeued",
+        "kernel.workitem_freed_queued",
+    ]
+
+
+def test_queueing_a_work_item_above_dispatch_level_is_recorded() -> None:
+    def body(kapi: Any) -> Generator[Any, None, None]:
+        old = KIRQL()
+        yield from kapi.KeRaiseIrql(5, old)
+        item = WORK_QUEUE_ITEM()
+        yield from kapi.ExInitializeWorkItem(item, lambda p: None, None)
+        yield from kapi.ExQueueWorkItem(item, DelayedWorkQueue)
+        yield from kapi.KeLowerIrql(old.value)
+
+    assert rules(run_driver(entry(body))) == ["kernel.irql_too_high"]
