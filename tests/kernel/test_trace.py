@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import emu
 import emu.cli
-import emu.timeline  # noqa: F401
+import emu.timeline
 from emu.kernel.trace import (
     TRACE_KINDS,
     TRACE_SCHEMA_VERSION,
@@ -109,6 +112,9 @@ def test_kind_declarations_are_checked() -> None:
 def test_docs_describe_every_kind() -> None:
     # The schema is documented: docs/trace.md carries the table of every declared kind, its
     # fields, its state fields and when it is recorded, exactly as the code declares them.
+    for module in pkgutil.walk_packages(emu.__path__, "emu."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
     text = DOC.read_text(encoding="utf-8")
     assert f"version {TRACE_SCHEMA_VERSION}" in text
     assert kinds_markdown() in text, "run: python docs/update_trace_kinds.py"
