@@ -8,6 +8,14 @@ Workloads (each a round trip, so both sides do the same amount of scheduling):
 - ``apc``: a client queues an APC to a server thread that sits in an alertable SleepEx loop;
   the APC sets an acknowledgement event the client waits on. Raw simpy: a plain list as the APC
   queue, a simpy event for the alertable wait, and the same acknowledgement.
+- ``iocp``: a producer posts a packet to a completion port that three consumer threads dequeue
+  (GetQueuedCompletionStatus, INFINITE); the consumer that gets it sets an acknowledgement event
+  the producer waits on. Raw simpy: a deque of packets, a LIFO list of the simpy events of
+  blocked consumers, the same acknowledgement.
+- ``workqueue``: a driver's system thread queues a work item (ExQueueWorkItem) whose callback,
+  on the serialized worker thread, sets the event the system thread waits on (KeSetEvent,
+  KeWaitForSingleObject). Raw simpy: a list as the work queue, a worker process, the same
+  acknowledgement.
 
 emu runs with the trace on and off. Printed per workload: rounds per second of each, the ratio
 emu/raw (targets: trace off >= 0.5, trace on >= 0.3), API calls per second and trace events per
@@ -23,14 +31,18 @@ import json
 import platform
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
 
-from emu.codes import INFINITE, THREAD_SET_CONTEXT
+from emu.codes import INFINITE, INVALID_HANDLE_VALUE, THREAD_SET_CONTEXT
 from emu.kernel import Kernel
-from emu.win32 import Api, Process
+from emu.win32 import DWORD, PVOID, ULONG_PTR, Api, Process
+from emu.win32.driver import System
+from emu.win32.ntos_types import KEVENT, WORK_QUEUE_ITEM
+from emu.win32.ntoskrnl.base import DelayedWorkQueue, SynchronizationEvent
 
 # -- emu ---------------------------------------------------------------------------------------
 
@@ -76,6 +88,62 @@ def emu_apc(rounds: int, trace: bool) -> Kernel:
     process = Process(k)
     server_thread = process.start("server", server)
     process.start("client", client)
+    k.run()
+    return k
+
+
+CONSUMERS = 3
+
+
+def emu_iocp(rounds: int, trace: bool) -> Kernel:
+    box: dict[str, int] = {}
+
+    def consumer(api: Api) -> Generator[Any, None, None]:
+        n, key, ov = DWORD(), ULONG_PTR(), PVOID()
+        while True:
+            yield from api.GetQueuedCompletionStatus(box["port"], n, key, ov, INFINITE)
+            if key.value == 0:
+                return
+            yield from api.SetEvent(box["ack"])
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        box["port"] = yield from api.CreateIoCompletionPort(INVALID_HANDLE_VALUE, 0, 0, 0)
+        box["ack"] = yield from api.CreateEventW(None, False, False, None)
+        for _ in range(CONSUMERS):
+            yield from api.CreateThread(None, 0, lambda p: consumer(api), None, 0, None)
+        yield from api.SleepEx(1, False)
+        for i in range(rounds):
+            yield from api.PostQueuedCompletionStatus(box["port"], 0, i + 1, None)
+            yield from api.WaitForSingleObject(box["ack"], INFINITE)
+        for _ in range(CONSUMERS):
+            yield from api.PostQueuedCompletionStatus(box["port"], 0, 0, None)
+
+    k = Kernel(processors=4, trace=trace, step_limit=10**9)
+    Process(k).start("main", main)
+    k.run()
+    return k
+
+
+def emu_workqueue(rounds: int, trace: bool) -> Kernel:
+    def driver(kapi: Any) -> Any:
+        done = KEVENT()
+
+        def callback(Parameter: Any) -> Generator[Any, None, None]:
+            yield from kapi.KeSetEvent(done, 0, False)
+
+        def DriverEntry(DriverObject: Any, RegistryPath: str) -> Generator[Any, None, int]:
+            yield from kapi.KeInitializeEvent(done, SynchronizationEvent, False)
+            item = WORK_QUEUE_ITEM()
+            yield from kapi.ExInitializeWorkItem(item, callback, None)
+            for _ in range(rounds):
+                yield from kapi.ExQueueWorkItem(item, DelayedWorkQueue)
+                yield from kapi.KeWaitForSingleObject(done, 0, 0, False, None)
+            return 0
+
+        return DriverEntry
+
+    k = Kernel(trace=trace, step_limit=10**9)
+    System(k).load("bench", driver)
     k.run()
     return k
 
@@ -157,6 +225,74 @@ def raw_apc(rounds: int) -> None:
     env.run()
 
 
+def raw_iocp(rounds: int) -> None:
+    env = simpy.Environment()
+    packets: deque[int] = deque()
+    blocked: list[simpy.Event] = []
+    ack = RawEvent()
+
+    def post(key: int) -> None:
+        if blocked:
+            blocked.pop().succeed(key)  # the most recent waiter
+        else:
+            packets.append(key)
+
+    def consumer() -> Generator[Any, None, None]:
+        while True:
+            if packets:
+                key = packets.popleft()
+            else:
+                wake = env.event()
+                blocked.append(wake)
+                key = yield wake
+            if key == 0:
+                return
+            raw_set(ack)
+
+    def producer() -> Generator[Any, None, None]:
+        yield env.timeout(1)
+        for i in range(rounds):
+            post(i + 1)
+            waiter = raw_wait(env, ack)
+            if waiter is not None:
+                yield waiter
+        for _ in range(CONSUMERS):
+            post(0)
+
+    for _ in range(CONSUMERS):
+        env.process(consumer())
+    env.process(producer())
+    env.run()
+
+
+def raw_workqueue(rounds: int) -> None:
+    env = simpy.Environment()
+    items: list[Callable[[], None]] = []
+    idle: list[simpy.Event] = []
+    done = RawEvent()
+
+    def worker() -> Generator[Any, None, None]:
+        while True:
+            if not items:
+                wake = env.event()
+                idle.append(wake)
+                yield wake
+            items.pop(0)()
+
+    def system() -> Generator[Any, None, None]:
+        for _ in range(rounds):
+            items.append(lambda: raw_set(done))
+            if idle:
+                idle.pop().succeed()
+            waiter = raw_wait(env, done)
+            if waiter is not None:
+                yield waiter
+
+    env.process(worker())
+    env.process(system())
+    env.run()
+
+
 # -- measurement -------------------------------------------------------------------------------
 
 
@@ -174,6 +310,8 @@ def measure(rounds: int, repeat: int) -> dict[str, Any]:
     workloads = {
         "pingpong": (emu_pingpong, raw_pingpong),
         "apc": (emu_apc, raw_apc),
+        "iocp": (emu_iocp, raw_iocp),
+        "workqueue": (emu_workqueue, raw_workqueue),
     }
     report: dict[str, Any] = {}
     for name, (emu_fn, raw_fn) in workloads.items():

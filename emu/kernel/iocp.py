@@ -58,7 +58,7 @@ IOCP_POST = trace_kind(
     "iocp.post",
     ("packet", "key", "value", "status", "information", "queued"),
     state=("queued",),
-    text="post packet #{packet} key {key} to {o0} ({queued} queued)",
+    text="post packet #{packet} key {key} status {status} to {o0} ({queued} queued)",
     doc="A completion packet was queued to the port (`queued`: the new queue length), or "
     "handed to a blocked dequeuer (then `queued` is unchanged and an iocp.dequeue follows).",
 )
@@ -66,7 +66,7 @@ IOCP_DEQUEUE = trace_kind(
     "iocp.dequeue",
     ("packet", "key", "value", "status", "information", "queued"),
     state=("queued",),
-    text="{o1} dequeues packet #{packet} key {key} from {o0} ({queued} left)",
+    text="{o1} dequeues packet #{packet} key {key} status {status} from {o0} ({queued} left)",
     doc="A thread (objects[1]) took the packet; `cause` is its iocp.post.",
 )
 IOCP_DROP = trace_kind(

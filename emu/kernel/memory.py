@@ -85,11 +85,12 @@ def as_long(value: int) -> int:
 class Struct:
     """A C structure shared between a program and the emulated system."""
 
-    __slots__ = ("_ended", "_k", "_oid", "_values")
+    __slots__ = ("_ended", "_k", "_name", "_oid", "_values")
 
     _values: dict[str, Any]
     _k: Kernel | None
     _oid: int
+    _name: str
     _ended: str
     _fields_: ClassVar[tuple[str, ...]] = ()
     _defaults_: ClassVar[dict[str, Any]] = {}
@@ -117,6 +118,7 @@ class Struct:
         object.__setattr__(self, "_values", initial)
         object.__setattr__(self, "_k", None)
         object.__setattr__(self, "_oid", 0)
+        object.__setattr__(self, "_name", f"{type(self).__name__}#0")
         object.__setattr__(self, "_ended", "")
 
     # -- program access (traced once bound) --------------------------------------------------
@@ -163,6 +165,7 @@ class Struct:
         if self._k is None:
             object.__setattr__(self, "_k", k)
             object.__setattr__(self, "_oid", k.new_oid())
+            object.__setattr__(self, "_name", f"{type(self).__name__}#{self._oid}")
             actor = k.actor_id()
             k.emit(actor, OBJ_CREATE, (self._oid,), (type(self).__name__, self.trace_name))
             initial = tuple((n, payload_value(v)) for n, v in self._values.items())
@@ -181,7 +184,7 @@ class Struct:
 
     @property
     def trace_name(self) -> str:
-        return f"{type(self).__name__}#{self._oid}"
+        return self._name
 
     @property
     def alive(self) -> bool:

@@ -32,6 +32,8 @@ def format_result(api: str, result: Any) -> str:
         return wait_result_name(result)
     if returns == WIN32_ERROR:
         return win32_error_name(result)
+    if returns == "NTSTATUS":
+        return ntstatus_name(result)
     return str(result)
 
 
@@ -90,10 +92,37 @@ def _wake(event: TraceEvent) -> str:
     return f"{event.objects[0]} wakes: {ntstatus_name(int(event.payload['status']))}"
 
 
+def _with_status(event: TraceEvent) -> str:
+    """The kind's own text, with its NTSTATUS printed by name."""
+    payload = dict(event.payload)
+    payload["status"] = ntstatus_name(int(payload["status"]))
+    named = TraceEvent(
+        event.seq,
+        event.time,
+        event.actor,
+        event.kind,
+        event.objects,
+        payload,
+        event.cause,
+        event.object_ids,
+        event.actor_id,
+    )
+    return named.text()
+
+
+def _driver_load(event: TraceEvent) -> str:
+    status = ntstatus_name(int(event.payload["status"]))
+    return f"DriverEntry of {event.payload['driver']} returns {status}"
+
+
 FORMATTERS: dict[str, Callable[[TraceEvent], str]] = {
     "api": _api,
     "thread.wait": _wait,
     "thread.wake": _wake,
+    "io.complete": _with_status,
+    "iocp.post": _with_status,
+    "iocp.dequeue": _with_status,
+    "driver.load": _driver_load,
 }
 
 

@@ -25,7 +25,7 @@ def test_benchmark_quick_json_reports_every_workload(capsys: pytest.CaptureFixtu
     bench = load_bench()
     assert bench.main(["--quick", "--json", "--rounds", "50"]) == 0  # type: ignore[attr-defined]
     report = json.loads(capsys.readouterr().out)
-    assert set(report["workloads"]) == {"pingpong", "apc"}
+    assert set(report["workloads"]) == {"pingpong", "apc", "iocp", "workqueue"}
     for row in report["workloads"].values():
         assert row["rounds"] == 50
         assert row["ratio_trace_off"] > 0 and row["ratio_trace_on"] > 0
@@ -47,3 +47,12 @@ def test_the_text_report_prints(capsys: pytest.CaptureFixture[str]) -> None:
     assert bench.main(["--quick", "--rounds", "20"]) == 0  # type: ignore[attr-defined]
     out = capsys.readouterr().out
     assert "pingpong" in out and "apc" in out and "ratio" in out
+
+
+def test_the_iocp_and_workqueue_workloads_do_the_work_they_claim() -> None:
+    bench = load_bench()
+    k = bench.emu_iocp(10, True)  # type: ignore[attr-defined]
+    dequeues = [e for e in k.trace.events if e[3] == "iocp.dequeue"]
+    assert len(dequeues) == 10 + bench.CONSUMERS  # type: ignore[attr-defined]
+    k = bench.emu_workqueue(10, True)  # type: ignore[attr-defined]
+    assert len([e for e in k.trace.events if e[3] == "work.return"]) == 10

@@ -44,3 +44,14 @@ def test_results_print_by_their_return_convention() -> None:
     assert format_result("WaitForMultipleObjects", 2) == "WAIT_OBJECT_0+2"
     assert format_result("GetLastError", 6) == "6"
     assert format_result("Unknown", "x") == "x"
+
+
+def test_statuses_of_io_and_packets_print_by_name() -> None:
+    from emu.codes import INVALID_HANDLE_VALUE
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        port = yield from api.CreateIoCompletionPort(INVALID_HANDLE_VALUE, None, 0, 0)
+        yield from api.PostQueuedCompletionStatus(port, 0, 3, None)
+
+    text = render_timeline(run(main).k.trace)
+    assert "post packet #1 key 3 status STATUS_SUCCESS" in text
