@@ -5,7 +5,8 @@ conformance tests use them (shared/spec/kernel.md F5.15, F5.16). What is modelle
 
 - An instance is created by CreateNamedPipe and is *listening*; a client CreateFile of the same
   name connects to a listening instance (none: ERROR_PIPE_BUSY; no such name:
-  ERROR_FILE_NOT_FOUND). ConnectNamedPipe completes when a client connects, or fails with
+  ERROR_FILE_NOT_FOUND; a direction that does not suit the client's access: ERROR_ACCESS_DENIED,
+  and nothing connects). ConnectNamedPipe completes when a client connects, or fails with
   ERROR_PIPE_CONNECTED if one already has ("If a client connects before the function is called,
   the function returns zero and GetLastError returns ERROR_PIPE_CONNECTED").
 - Each end has an inbound byte buffer. A write appends to the other end's buffer and completes
@@ -32,6 +33,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from emu.codes.ntstatus import (
+    STATUS_ACCESS_DENIED,
     STATUS_CANCELLED,
     STATUS_INSTANCE_NOT_AVAILABLE,
     STATUS_OBJECT_NAME_COLLISION,
@@ -111,13 +113,13 @@ class PipeEnd(FileObject):
 class PipeInstance:
     """A server end and, once a client connected, a client end."""
 
-    __slots__ = ("client", "connect", "name", "server")
+    __slots__ = ("client", "connects", "name", "server")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.server: PipeEnd | None = None
         self.client: PipeEnd | None = None
-        self.connect: IoRequest | None = None  # a pending ConnectNamedPipe
+        self.connects: list[IoRequest] = []  # pending ConnectNamedPipe requests
 
 
 class NamedPipeFileSystem:
@@ -158,20 +160,24 @@ class NamedPipeFileSystem:
     def open(
         self, name: str, overlapped: bool, can_read: bool, can_write: bool
     ) -> tuple[int, PipeEnd | None]:
+        """A client connects to a listening instance whose direction suits its access."""
         instances = self.pipes.get(name.lower())
         if not instances:
             return STATUS_OBJECT_NAME_NOT_FOUND, None
         for instance in instances:
             server = instance.server
-            if server is not None and server.state is PipeState.LISTENING:
-                client = PipeEnd(self.k, self, instance, False, overlapped, can_read, can_write)
-                instance.client = client
-                server.set_state(PipeState.CONNECTED)
-                client._trace()
-                if instance.connect is not None:
-                    irp, instance.connect = instance.connect, None
-                    complete(self.k, irp, STATUS_SUCCESS, 0)
-                return STATUS_SUCCESS, client
+            if server is None or server.state is not PipeState.LISTENING:
+                continue
+            if (can_read and not server.can_write) or (can_write and not server.can_read):
+                return STATUS_ACCESS_DENIED, None  # refused before anything connects
+            client = PipeEnd(self.k, self, instance, False, overlapped, can_read, can_write)
+            instance.client = client
+            server.set_state(PipeState.CONNECTED)
+            client._trace()
+            waiting, instance.connects = instance.connects, []
+            for irp in waiting:
+                complete(self.k, irp, STATUS_SUCCESS, 0)
+            return STATUS_SUCCESS, client
         return STATUS_PIPE_NOT_AVAILABLE, None
 
     # -- operations (each returns an immediate failure status, or 0 once the IRP is handled) ---
@@ -185,7 +191,7 @@ class NamedPipeFileSystem:
         if server.state is PipeState.DISCONNECTED:
             server.set_state(PipeState.LISTENING)
         if irp is not None:
-            server.instance.connect = irp
+            server.instance.connects.append(irp)
         return 0
 
     def check_read(self, end: PipeEnd) -> int:
@@ -197,7 +203,7 @@ class NamedPipeFileSystem:
             return STATUS_PIPE_BROKEN
         return 0
 
-    def read(self, end: PipeEnd, irp: IoRequest, size: int, buffer: bytearray) -> None:
+    def read(self, end: PipeEnd, irp: IoRequest, size: int, buffer: bytearray | memoryview) -> None:
         """Take buffered bytes now, or leave the read pending until data arrives; the bytes
         are copied into the caller's ``buffer`` when the read completes."""
         irp.data = (size, buffer)
@@ -262,8 +268,8 @@ class NamedPipeFileSystem:
         assert isinstance(end, PipeEnd)
         if irp in end.reads:
             end.reads.remove(irp)
-        if end.instance.connect is irp:
-            end.instance.connect = None
+        if irp in end.instance.connects:
+            end.instance.connects.remove(irp)
         complete(self.k, irp, STATUS_CANCELLED, 0)
 
     def close(self, end: FileObject) -> None:
@@ -273,10 +279,13 @@ class NamedPipeFileSystem:
         for irp in list(end.pending):
             if irp in end.reads:
                 end.reads.remove(irp)
+            if irp in instance.connects:
+                instance.connects.remove(irp)
             complete(self.k, irp, STATUS_PIPE_BROKEN, 0)
-        if instance.connect is not None and end.is_server:
-            instance.connect = None
+        current = end.is_server or instance.client is end  # not a client dropped earlier
         end.set_state(PipeState.CLOSED)
+        if not current:
+            return
         peer = end.peer()
         if end.is_server:
             self.pipes[instance.name.lower()].remove(instance)

@@ -84,7 +84,16 @@ IO_LATE = trace_kind(
 class FileObject(DispatcherObject):
     """A file object: the device behind it, its completion port association, its requests."""
 
-    __slots__ = ("device", "key", "overlapped", "pending", "port", "signaled")
+    __slots__ = (
+        "device",
+        "key",
+        "overlapped",
+        "pending",
+        "port",
+        "signaled",
+        "sync_done",
+        "sync_lock",
+    )
 
     TYPE = "File"
     GENERIC_MAPPING = FILE_GENERIC_MAPPING
@@ -99,6 +108,10 @@ class FileObject(DispatcherObject):
         self.key: Any = 0
         self.pending: list[IoRequest] = []
         self.signaled = False
+        # A synchronous handle serializes its I/O (the I/O manager's file-object lock) and
+        # waits for each request on a private completion event; both created on first use.
+        self.sync_lock: KEvent | None = None
+        self.sync_done: KEvent | None = None
         k.end_reporters.append(self)
 
     def is_signaled_for(self, waiter: Actor) -> bool:
@@ -137,7 +150,9 @@ class FileDevice(Protocol):
     """
 
     def check_read(self, file: Any) -> int: ...
-    def read(self, file: Any, irp: IoRequest, size: int, buffer: bytearray) -> None: ...
+    def read(
+        self, file: Any, irp: IoRequest, size: int, buffer: bytearray | memoryview
+    ) -> None: ...
     def check_write(self, file: Any) -> int: ...
     def write(self, file: Any, irp: IoRequest, data: bytes) -> None: ...
     def cancel(self, irp: IoRequest) -> None: ...
@@ -207,6 +222,7 @@ def start_io(
         overlapped.sys_set("InternalHigh", 0)
     if event is not None:
         event.reset()
+        event.reference()  # the request holds its event until it completes
     else:
         file.signaled = False
     file.pending.append(irp)
@@ -246,6 +262,7 @@ def complete(k: Kernel, irp: IoRequest, status: int, information: int) -> bool:
         overlapped.sys_set("InternalHigh", information)
     if irp.event is not None:
         irp.event.set()
+        irp.event.dereference()
     else:
         file.signaled = True
         if file.waiters:

@@ -281,13 +281,22 @@ class IoCompletionPort(DispatcherObject):
         thread.io_packets = []
         self.dequeuers.append(thread)
         self.wants[thread.oid] = count
-        status = yield from waits.wait(k, thread, (), False, timeout, alertable, shown=(self,))
+        self.reference()  # the wait holds the port, as NtRemoveIoCompletion's reference does
+        status = yield from waits.wait(
+            k, thread, (), False, timeout, alertable, shown=(self,), deliver=False
+        )
         if thread in self.dequeuers:  # timed out or ended by an APC
             self.dequeuers.remove(thread)
             self.wants.pop(thread.oid, None)
         packets, thread.io_packets = thread.io_packets, []
         if status == STATUS_SUCCESS:
-            return status, self._take(thread, packets)
+            taken = self._take(thread, packets)
+            self.dereference()
+            return status, taken
+        self.dereference()
+        if status == STATUS_USER_APC:
+            # Off the dequeuer list first: the APCs may wait, even dequeue, themselves.
+            yield from thread.deliver_user_apcs()
         return status, []
 
     # -- rundown ------------------------------------------------------------------------------

@@ -64,13 +64,15 @@ def wait(
     alertable: bool,
     *,
     shown: tuple[DispatcherObject, ...] = (),
+    deliver: bool = True,
 ) -> Generator[Park, None, int]:
     """Wait for ``objects`` (any or all); ``timeout`` in ticks, ``None`` for INFINITE.
 
     Returns STATUS_WAIT_0 + index, STATUS_USER_APC (after running the queued APCs) or
     STATUS_TIMEOUT. An empty ``objects`` is a sleep, or, with ``shown``, a wait that another
     mechanism ends with ``end_wait`` (a dequeue from a completion port): ``shown`` is what the
-    trace names as waited on.
+    trace names as waited on. With ``deliver`` False a wait ended by APCs returns
+    STATUS_USER_APC without running them: the caller tidies up first, then delivers.
     """
     if objects:
         if wait_all:
@@ -84,7 +86,8 @@ def wait(
                     o.consume(actor)
                     return STATUS_WAIT_0 + index
     if alertable and actor.user_apc_pending():
-        yield from actor.deliver_user_apcs()
+        if deliver:
+            yield from actor.deliver_user_apcs()
         return STATUS_USER_APC
     if timeout == 0:
         return STATUS_TIMEOUT
@@ -130,7 +133,7 @@ def wait(
     actor.wait_objects = ()
     for o in seen:  # the wait's references go when the waiter resumes, as at syscall return
         o.dereference()
-    if status == STATUS_USER_APC:
+    if status == STATUS_USER_APC and deliver:
         yield from actor.deliver_user_apcs()
     return status
 

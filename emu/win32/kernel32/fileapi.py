@@ -18,14 +18,29 @@ than the byte count fails with ERROR_NOACCESS, where C would fault.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from emu.codes.access import FILE_READ_DATA, FILE_WRITE_DATA
+from emu.codes.ntmap import win32_from_ntstatus
 from emu.codes.ntstatus import STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER
 from emu.codes.winerror import ERROR_INVALID_PARAMETER
-from emu.kernel.io import IoRequest
+from emu.kernel.apc import routine_label
+from emu.kernel.io import FileObject, IoRequest
+from emu.kernel.thread import Thread
 from emu.win32.base import BOOL, ApiCall, dword, export
-from emu.win32.kernel32.iobase import IoBase
+from emu.win32.kernel32.iobase import IoBase, source_bytes, target_buffer
+
+
+def win32_completion(routine: Callable[..., Any]) -> Callable[..., Any]:
+    """The completion routine as the system calls it: with the Win32 error, not the NTSTATUS
+    ("dwErrorCode: The I/O completion status"; kernelbase passes RtlNtStatusToDosError)."""
+
+    def completion(status: int, information: int, overlapped: Any) -> Any:
+        return routine(win32_from_ntstatus(status), information, overlapped)
+
+    completion.__name__ = routine_label(routine)
+    return completion
 
 
 class FileApi(IoBase):
@@ -50,26 +65,49 @@ class FileApi(IoBase):
         size = dword(nBytes)
         if size is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
-        end, status = self._file(t, hFile, FILE_WRITE_DATA if write else FILE_READ_DATA)
-        if end is None:
+        file, status = self._file(t, hFile, FILE_WRITE_DATA if write else FILE_READ_DATA)
+        if file is None:
             return self._fail_nt(t, name, args, 0, status)
-        writable = isinstance(lpBuffer, bytearray)
-        readable = writable or isinstance(lpBuffer, (bytes, memoryview))
-        if not (writable or (write and readable)) or len(lpBuffer) < size:
+        data = source_bytes(lpBuffer, size) if write else None
+        target = None if write else target_buffer(lpBuffer, size)
+        if data is None and target is None:
             return self._fail_nt(t, name, args, 0, STATUS_ACCESS_VIOLATION)
-        if routine is not None and (not callable(routine) or end.port is not None):
+        if routine is not None and (not callable(routine) or file.port is not None):
             return self._fail_nt(t, name, args, 0, STATUS_INVALID_PARAMETER)
-        device = end.device
-        status = device.check_write(end) if write else device.check_read(end)
+        request = (file, size, data, target, lpOverlapped, transferred, routine)
+        if file.overlapped:
+            return (yield from self._issue(t, name, args, *request))
+        yield from self._sync_enter(t, file)
+        result = yield from self._issue(t, name, args, *request)
+        self._sync_exit(file)
+        return result
+
+    def _issue(
+        self,
+        t: Thread,
+        name: str,
+        args: tuple[Any, ...],
+        file: FileObject,
+        size: int,
+        data: bytes | None,
+        target: bytearray | memoryview | None,
+        lpOverlapped: Any,
+        transferred: Any,
+        routine: Any,
+    ) -> ApiCall[int]:
+        device = file.device
+        status = device.check_write(file) if data is not None else device.check_read(file)
         if status:
             return self._fail_nt(t, name, args, 0, status)
-        irp = self._begin(t, end, name.removesuffix("Ex"), lpOverlapped, routine)
+        completion = None if routine is None else win32_completion(routine)
+        irp = self._begin(t, file, name.removesuffix("Ex"), lpOverlapped, completion)
         if not isinstance(irp, IoRequest):
             return self._fail_nt(t, name, args, 0, irp)
-        if write:
-            device.write(end, irp, bytes(lpBuffer[:size]))
+        if data is not None:
+            device.write(file, irp, data)
         else:
-            device.read(end, irp, size, lpBuffer)
+            assert target is not None
+            device.read(file, irp, size, target)
         if routine is not None:  # ReadFileEx/WriteFileEx: TRUE once queued; the APC reports
             return self._done(t, name, args, 1)
         return (yield from self._finish(t, name, args, irp, transferred))

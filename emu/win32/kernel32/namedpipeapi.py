@@ -193,11 +193,6 @@ class NamedPipeApi(IoBase):
         )
         if end is None:
             return self._fail_nt(t, name, args, bad, status)
-        server = end.peer()
-        assert server is not None
-        if (can_read and not server.can_write) or (can_write and not server.can_read):
-            self._npfs().close(end)  # the direction does not match: refuse the connection
-            return self._fail_nt(t, name, args, bad, STATUS_ACCESS_DENIED)
         return self._done(t, name, args, k.handles.insert(end, mapped))
 
     CreateFileA = CreateFileW
@@ -222,6 +217,16 @@ class NamedPipeApi(IoBase):
             return self._fail_nt(t, name, args, 0, status)
         if not end.is_server:
             return self._fail_nt(t, name, args, 0, STATUS_INVALID_DEVICE_REQUEST)
+        if end.overlapped:
+            return (yield from self._connect(t, name, args, end, lpOverlapped))
+        yield from self._sync_enter(t, end)
+        result = yield from self._connect(t, name, args, end, lpOverlapped)
+        self._sync_exit(end)
+        return result
+
+    def _connect(
+        self, t: Thread, name: str, args: tuple[Any, ...], end: PipeEnd, lpOverlapped: Any
+    ) -> ApiCall[int]:
         npfs = self._npfs()
         status = npfs.connect(end, None)
         if status:
