@@ -23,7 +23,7 @@ from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from emu.kernel.chooser import Footprint
-from emu.kernel.objects import DispatcherObject
+from emu.kernel.objects import DispatcherObject, KernelObject
 from emu.kernel.trace import trace_kind
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ class Actor(DispatcherObject):
         "irql",
         "key",
         "queued",
+        "spinlocks",
         "state",
         "wait_alertable",
         "wait_all",
@@ -100,9 +101,11 @@ class Actor(DispatcherObject):
 
     TYPE = "Actor"
     KIND: ClassVar[str] = "actor"
+    BASE_IRQL: ClassVar[int] = 0
+    """The IRQL the context runs its code at and must never go below (DISPATCH_LEVEL for DPCs)."""
     SYSTEM: ClassVar[bool] = False
-    """A system actor (DPC processor, worker thread) idles in waits by design: never reported
-    as blocked at the end of a run."""
+    """A system actor (DPC processor, worker thread) idles in waits by design: it is reported
+    as blocked at the end of a run only when it is stuck with work in hand."""
 
     def __init__(self, k: Kernel, name: str, body: ActorBody) -> None:
         super().__init__(k, k.unique_actor_name(self.KIND, name))
@@ -110,7 +113,8 @@ class Actor(DispatcherObject):
         self.body = body
         self.state = ActorState.READY
         self.footprint: Footprint = ()
-        self.irql = 0  # PASSIVE_LEVEL; DPCs run at DISPATCH_LEVEL
+        self.irql = self.BASE_IRQL
+        self.spinlocks: list[KernelObject] = []  # the spin locks it holds, in acquisition order
         self.queued = False
         self.exit_code: int | None = None
         self.wait_objects: tuple[DispatcherObject, ...] = ()
@@ -124,6 +128,11 @@ class Actor(DispatcherObject):
 
     @property
     def terminated(self) -> bool:
+        return self.state is ActorState.TERMINATED
+
+    @property
+    def settled(self) -> bool:
+        """Whether the actor has nothing left to do: a thread has exited, a system actor idles."""
         return self.state is ActorState.TERMINATED
 
     def is_signaled_for(self, waiter: Actor) -> bool:

@@ -45,6 +45,7 @@ from emu.kernel.chooser import (
     latency_options,
 )
 from emu.kernel.clock import Clock, Timer
+from emu.kernel.objects import KernelObject
 from emu.kernel.registry import Registry
 from emu.kernel.trace import (
     CHOICE,
@@ -68,9 +69,10 @@ ACTOR_BLOCKED = trace_kind(
     "actor.blocked",
     ("state", "on"),
     text="{o0} is still blocked at the end ({state}) on {on}",
-    doc="At the end of the run the actor was still in a wait with no timeout pending, or "
-    "still suspended (a possible lost wake-up unless the scenario declares it blocks "
-    "forever). A wait whose timeout is still pending at a time limit is not reported.",
+    doc="At the end of the run the actor was still in a wait with no timeout pending, still "
+    "suspended, or still spinning on a spin lock (a possible lost wake-up unless the scenario "
+    "declares it blocks forever). A wait whose timeout is still pending at a time limit is "
+    "not reported; an idle DPC processor or worker thread is not blocked.",
 )
 
 DEFAULT_STEP_LIMIT: Final = 100_000
@@ -303,25 +305,25 @@ class Kernel(Registry):
     def finish(self, reason: str) -> None:
         """Report what is left undone, record ``run.end``, let the chooser check its schedule."""
         for actor in self.actors:
-            stuck = waits.is_waiting(actor) and actor.wait_timer is None and not actor.SYSTEM
+            stuck = waits.is_waiting(actor) and actor.wait_timer is None and not actor.settled
             if stuck or actor.state is ActorState.SUSPENDED:
-                self.emit(
-                    KERNEL_ACTOR,
-                    ACTOR_BLOCKED,
-                    (actor.oid, *[o.oid for o in actor.wait_objects]),
-                    (actor.state._value_, tuple(o.oid for o in actor.wait_objects)),
-                )
+                self.report_blocked(actor, actor.state._value_, actor.wait_objects)
             actor.at_end()
         for obj in self.end_reporters:
             obj.at_end()
         self.emit(KERNEL_ACTOR, RUN_END, (), (reason,))
         self.chooser.finish()
 
+    def report_blocked(self, actor: Actor, state: str, on: tuple[KernelObject, ...]) -> None:
+        """Record that ``actor`` ends the run unable to proceed (waiting, suspended, spinning)."""
+        oids = tuple(o.oid for o in on)
+        self.emit(KERNEL_ACTOR, ACTOR_BLOCKED, (actor.oid, *oids), (state, oids))
+
     def _advance(self, until: int | None) -> str:
         clock = self.clock
         while True:
             if not clock.timers:
-                return ENDED_DONE if all(a.terminated for a in self.actors) else ENDED_QUIESCENT
+                return ENDED_DONE if all(a.settled for a in self.actors) else ENDED_QUIESCENT
             if until is not None and clock.next_due() > until:
                 clock.advance_to(until)
                 return ENDED_TIME

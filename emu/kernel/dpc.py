@@ -26,6 +26,7 @@ from emu.kernel.actor import PARK, Actor, ActorState, Park
 from emu.kernel.apc import routine_label
 from emu.kernel.chooser import SCHED, ChoicePoint
 from emu.kernel.irql import DISPATCH_LEVEL, irql_name, set_irql
+from emu.kernel.spinlock import orphan_spinlocks
 from emu.kernel.trace import payload_value, trace_kind
 
 if TYPE_CHECKING:
@@ -83,14 +84,18 @@ class DpcProcessor(Actor):
 
     TYPE = "Processor"
     KIND = "processor"
+    BASE_IRQL = DISPATCH_LEVEL
     SYSTEM = True
 
     def __init__(self, k: Kernel, index: int) -> None:
         super().__init__(k, f"cpu{index}", self._drain())
         self.index = index
-        self.irql = DISPATCH_LEVEL
         self.dpcs: deque[Dpc] = deque()
         self.idle = False
+
+    @property
+    def settled(self) -> bool:
+        return self.idle
 
     def _drain(self) -> Generator[Park, None, None]:
         k = self.k
@@ -113,6 +118,7 @@ class DpcProcessor(Actor):
                     (self.oid,),
                 )
                 set_irql(k, self, DISPATCH_LEVEL)
+            orphan_spinlocks(k, self, f"DPC {label} returned")
             k.emit(self.oid, DPC_RETURN, (self.oid,), (dpc.number, label))
             if self.dpcs and k.ready:
                 yield from k.preempt("dpc", ())

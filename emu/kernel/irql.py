@@ -12,7 +12,13 @@ be seen while the code runs:
   A zero-timeout poll is legal. The violating wait is performed as a poll, so the run goes on.
 - ``kernel.irql_raise_lower`` / ``kernel.irql_lower_raise``: KeRaiseIrql to a lower level or
   KeLowerIrql to a higher one (IRQL_NOT_GREATER_OR_EQUAL / IRQL_NOT_LESS_OR_EQUAL bug checks).
-- ``kernel.irql_leak``: a DPC or work item returns at another IRQL than it was called at.
+- ``kernel.irql_below_base``: lowering the IRQL below the level the context must keep: a DPC
+  below DISPATCH_LEVEL, or anyone holding a spin lock (KeAcquireSpinLock "sets the IRQL on the
+  current processor to DISPATCH_LEVEL until a corresponding call to KeReleaseSpinLock ...
+  restores the previous IRQL"; "dispatching is disabled while the spin lock is held"). The
+  level stays at that floor, so the run goes on without a second report.
+- ``kernel.irql_leak``: a DPC or work item returns at another IRQL than it was called at, or a
+  thread exits above PASSIVE_LEVEL.
 """
 
 from __future__ import annotations
@@ -70,3 +76,29 @@ def check_irql(k: Kernel, actor: Actor, api: str, maximum: int) -> bool:
         (actor.oid,),
     )
     return False
+
+
+def irql_floor(actor: Actor) -> int:
+    """The lowest IRQL ``actor`` may run at now: its base, DISPATCH_LEVEL with a spin lock."""
+    return DISPATCH_LEVEL if actor.spinlocks else actor.BASE_IRQL
+
+
+def lower_irql(k: Kernel, actor: Actor, irql: int, api: str) -> None:
+    """KeLowerIrql and the IRQL restore of KeReleaseSpinLock, with their bug-check rules."""
+    if irql > actor.irql:
+        k.violation(
+            "kernel.irql_lower_raise",
+            f"{api} to {irql} above the current IRQL {actor.irql} (IRQL_NOT_LESS_OR_EQUAL)",
+            (actor.oid,),
+        )
+    floor = irql_floor(actor)
+    if irql < floor:
+        held = "holds a spin lock" if actor.spinlocks else f"runs at {irql_name(floor)}"
+        k.violation(
+            "kernel.irql_below_base",
+            f"{api} to {irql_name(irql)} while {actor.name} {held}; the level stays at "
+            f"{irql_name(floor)}",
+            (actor.oid,),
+        )
+        irql = floor
+    set_irql(k, actor, irql)

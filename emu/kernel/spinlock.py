@@ -8,7 +8,10 @@ the chooser picks who gets it).
 
 Misuse, recorded inline: releasing a spin lock that is not held (``kernel.spinlock_not_held``);
 acquiring one the same context already holds, which spins forever on Windows
-(``kernel.spinlock_recursive``; here too, the context never gets it).
+(``kernel.spinlock_recursive``; here too, the context never gets it). A context still spinning
+when the run ends is reported as ``actor.blocked`` in state SPINNING. A thread that exits, or a
+DPC or work item that returns, while holding a spin lock leaves it held for good
+(``kernel.lock_orphaned``): every later acquirer spins.
 """
 
 from __future__ import annotations
@@ -46,6 +49,12 @@ class SpinLock(KernelObject):
         self.owner: Actor | None = None
         self.spinners: list[Actor] = []
         self.reference()  # held by its KSPIN_LOCK storage
+        k.end_reporters.append(self)
+
+    def at_end(self) -> None:
+        """A context still spinning when the run ends never gets the lock: report it."""
+        for actor in self.spinners:
+            self.k.report_blocked(actor, "SPINNING", (self,))
 
     def _trace(self, op: str, actor: Actor) -> None:
         k = self.k
@@ -56,6 +65,7 @@ class SpinLock(KernelObject):
         k = self.k
         if self.owner is None:
             self.owner = actor
+            actor.spinlocks.append(self)
             self._trace("acquire", actor)
             return
         if self.owner is actor:
@@ -83,6 +93,8 @@ class SpinLock(KernelObject):
                 f"{actor.name} releases {self.name}, held by {self.owner.name}",
                 (self.oid, actor.oid),
             )
+        if self in self.owner.spinlocks:
+            self.owner.spinlocks.remove(self)
         self.owner = None
         self._trace("release", actor)
         spinners = [s for s in self.spinners if s is not actor]
@@ -95,6 +107,18 @@ class SpinLock(KernelObject):
             chosen = spinners[index]
             self.spinners.remove(chosen)
             self.owner = chosen
+            chosen.spinlocks.append(self)
             self._trace("acquire", chosen)
             k.make_ready(chosen)
         return True
+
+
+def orphan_spinlocks(k: Kernel, actor: Actor, when: str) -> None:
+    """``actor``'s code ended (``when``) holding spin locks: they stay held by nobody running."""
+    for lock in actor.spinlocks:
+        k.violation(
+            "kernel.lock_orphaned",
+            f"{when} holding {lock.name}; it is never released and every later acquirer spins",
+            (lock.oid, actor.oid),
+        )
+    actor.spinlocks.clear()

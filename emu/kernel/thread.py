@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING
 from emu.codes.access import THREAD_GENERIC_MAPPING
 from emu.kernel import apc, io
 from emu.kernel.actor import Actor, ActorBody, Park, ThreadExit
+from emu.kernel.irql import irql_name
 from emu.kernel.objects import DispatcherObject
+from emu.kernel.spinlock import orphan_spinlocks
 
 if TYPE_CHECKING:
     from emu.kernel.dispatcher import Kernel
@@ -111,6 +113,13 @@ class Thread(Actor):
         if self.irps:
             io.cancel_thread_io(k, self)
         apc.discard_all(k, self, "thread exited")
+        if self.irql != self.BASE_IRQL:
+            k.violation(
+                "kernel.irql_leak",
+                f"{self.name} exited at {irql_name(self.irql)}, not PASSIVE_LEVEL",
+                (self.oid,),
+            )
+        orphan_spinlocks(k, self, f"{self.name} exited")
         for lock in self.owned_locks:
             k.violation(
                 "kernel.lock_orphaned",

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from emu.kernel.actor import PARK, ActorState, Park
 from emu.kernel.apc import routine_label
 from emu.kernel.irql import PASSIVE_LEVEL, irql_name, set_irql
+from emu.kernel.spinlock import orphan_spinlocks
 from emu.kernel.thread import Thread
 from emu.kernel.time import TICKS_PER_MS
 from emu.kernel.trace import trace_kind
@@ -80,6 +81,10 @@ class WorkerThread(Thread):
         self.idle = False
         self.stall_ticks = stall_ticks
 
+    @property
+    def settled(self) -> bool:
+        return self.idle
+
     def _serve(self) -> Generator[Park, None, None]:
         k = self.k
         while True:
@@ -103,6 +108,7 @@ class WorkerThread(Thread):
                     (self.oid,),
                 )
                 set_irql(k, self, PASSIVE_LEVEL)
+            orphan_spinlocks(k, self, f"work item {label} returned")
             k.emit(self.oid, WORK_RETURN, (self.oid,), (item.number, label, held))
             if held > self.stall_ticks:
                 k.violation(

@@ -15,7 +15,8 @@ against the kernel-mode surface it receives (``kapi``, ntoskrnl's exports)::
 runs in a system thread context at IRQL = PASSIVE_LEVEL"); ``System.unload`` runs the
 DriverUnload the driver set, on another system thread, as the I/O manager does when the driver
 is unloaded. A DriverEntry that fails (an NTSTATUS that is not a success) leaves the driver
-unloaded: its DriverUnload is never called.
+unloaded: its DriverUnload is never called. A driver is unloaded at most once; DriverEntry
+must return an NTSTATUS (an int), anything else is a ProgramError.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from types import GeneratorType
 from typing import Any
 
 from emu.codes.ntstatus import nt_success
+from emu.errors import ProgramError
 from emu.kernel.actor import Park
 from emu.kernel.dispatcher import Kernel
 from emu.kernel.thread import Thread
@@ -60,12 +62,13 @@ class KernelApi(Ntoskrnl):
 class Driver:
     """A loaded (or failed) driver: its object and the status of its DriverEntry."""
 
-    __slots__ = ("name", "obj", "status")
+    __slots__ = ("name", "obj", "status", "unloaded")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.obj = DRIVER_OBJECT(DriverName=name, DriverUnload=None, DriverExtension=None)
         self.status: int | None = None
+        self.unloaded = False
 
 
 class System:
@@ -78,6 +81,9 @@ class System:
 
     def load(self, name: str, driver: DriverProgram, registry_path: str = "") -> Thread:
         """Start a system thread that runs the driver's DriverEntry."""
+        loaded = self.drivers.get(name)
+        if loaded is not None and not loaded.unloaded:
+            raise ProgramError(f"driver {name} is already loaded", time=self.k.now)
         record = Driver(name)
         self.drivers[name] = record
         entry = driver(self.kapi)
@@ -86,7 +92,13 @@ class System:
         def run() -> Generator[Park, None, int]:
             record.obj.bind(self.k)
             status = yield from _call(entry, record.obj, path)
-            record.status = int(status) if isinstance(status, int) else 0
+            if type(status) is not int:
+                raise ProgramError(
+                    f"DriverEntry of {name} returned {status!r}; it returns an NTSTATUS",
+                    thread=thread.name,
+                    time=self.k.now,
+                )
+            record.status = status & 0xFFFFFFFF  # an NTSTATUS is a 32-bit LONG
             self.k.emit(self.k.actor_id(), DRIVER_LOAD, (), (name, record.status))
             return 0
 
@@ -99,6 +111,9 @@ class System:
         record = self.drivers.get(name)
         if record is None or record.status is None or not nt_success(record.status):
             return None
+        if record.unloaded:
+            return None
+        record.unloaded = True
         routine = record.obj.peek("DriverUnload")
         if not callable(routine):
             return None

@@ -1,7 +1,8 @@
 """Properties of completion ports, I/O requests, work queues and DPCs over random programs.
 
 - a port never loses or duplicates a packet: every posted packet is dequeued exactly once,
-  dropped by rundown, or reported still queued at the end;
+  dropped by rundown, or reported still queued at the end, also when APCs that run inside an
+  alertable dequeue dequeue or wait themselves;
 - threads blocked in a dequeue are released LIFO;
 - an I/O request completes exactly once, or is reported still pending at the end;
 - the callbacks of one work queue never overlap;
@@ -31,7 +32,7 @@ port_op = st.one_of(
     st.tuples(st.just("get"), st.sampled_from([0, 1, 5, INFINITE])),
     st.tuples(st.just("getex"), st.integers(1, 3), st.sampled_from([0, 2]), st.booleans()),
     st.tuples(st.just("sleep"), st.sampled_from([0, 1, 2])),
-    st.tuples(st.just("apc"), st.integers(0, 3)),
+    st.tuples(st.just("apc"), st.integers(0, 3), st.sampled_from(["plain", "get", "sleep"])),
 )
 
 
@@ -45,6 +46,16 @@ def test_a_port_never_loses_or_duplicates_a_packet(
 ) -> None:
     box: dict[str, Any] = {}
     names = [f"t{i}" for i in range(len(plans))]
+
+    def apc_routine(api: Api, port: int, kind: str) -> Any:
+        # An APC that runs inside an alertable dequeue may itself dequeue or wait alertably.
+        def routine(data: Any) -> Generator[Any, None, None]:
+            if kind == "get":
+                yield from api.GetQueuedCompletionStatus(port, DWORD(), ULONG_PTR(), PVOID(), 1)
+            elif kind == "sleep":
+                yield from api.SleepEx(1, True)
+
+        return routine
 
     def program(plan: list[tuple[Any, ...]]) -> Any:
         def body(api: Api) -> Generator[Any, None, None]:
@@ -68,7 +79,7 @@ def test_a_port_never_loses_or_duplicates_a_packet(
                 else:
                     target = sim.threads[names[step[1] % len(names)]].tid
                     handle = yield from api.OpenThread(0x10, False, target)
-                    yield from api.QueueUserAPC(lambda d: None, handle, 0)
+                    yield from api.QueueUserAPC(apc_routine(api, port, step[2]), handle, 0)
 
         return body
 

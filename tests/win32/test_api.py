@@ -14,7 +14,20 @@ from hypothesis import strategies as st
 import emu.win32.driver  # noqa: F401 - registers the kernel-mode exports too
 from emu.errors import ProgramError, UnsupportedApi
 from emu.kernel import Kernel
-from emu.win32 import API_SPECS, CRITICAL_SECTION, DWORD, LONG, SRWLOCK, Api, Process
+from emu.win32 import (
+    API_SPECS,
+    CRITICAL_SECTION,
+    DWORD,
+    LONG,
+    OVERLAPPED,
+    OVERLAPPED_ENTRY,
+    PVOID,
+    SRWLOCK,
+    ULONG,
+    ULONG_PTR,
+    Api,
+    Process,
+)
 from tests.support import run
 
 USER_EXPORTS = sorted(name for name, spec in API_SPECS.items() if spec.dll == "kernel32")
@@ -31,6 +44,14 @@ junk = st.one_of(
     st.lists(st.integers(min_value=-10, max_value=20), max_size=4),
     st.sampled_from([DWORD, LONG, CRITICAL_SECTION, SRWLOCK, object]).map(lambda cls: cls()),
     st.just(lambda *a: None),
+    st.sampled_from([dict, lambda: bytearray(3), lambda: memoryview(bytearray(3))]).map(
+        lambda make: make()
+    ),
+    st.sampled_from([OVERLAPPED, OVERLAPPED_ENTRY, ULONG, ULONG_PTR, PVOID]).map(lambda c: c()),
+    st.sampled_from(["x", None, [], 2**70, 0x103, -1]).map(
+        lambda v: OVERLAPPED(Internal=v, InternalHigh=v, hEvent=v)
+    ),
+    st.sampled_from(["x", None, [], 2**70]).map(lambda v: DWORD(value=v)),
 )
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
+import pytest
+
 from emu.codes import STATUS_SUCCESS, STATUS_UNSUCCESSFUL
+from emu.errors import ProgramError
 from tests.support import run_driver
 
 
@@ -40,3 +43,25 @@ def test_a_failed_driver_entry_is_never_unloaded() -> None:
     sim = run_driver(make_driver(STATUS_UNSUCCESSFUL, log), unload=True)
     assert [entry[0] for entry in log] == ["entry"]
     assert sim.events("driver.unload") == []
+
+
+def test_a_driver_is_unloaded_once_and_loaded_once() -> None:
+    from emu.kernel import Kernel
+    from emu.win32.driver import System
+
+    log: list[Any] = []
+    k = Kernel()
+    system = System(k)
+    system.load("test", make_driver(STATUS_SUCCESS, log))
+    with pytest.raises(ProgramError, match="already loaded"):
+        system.load("test", make_driver(STATUS_SUCCESS, log))
+    k.run(finish=False)
+    assert system.unload("test") is not None
+    assert system.unload("test") is None
+    k.run()
+    assert [entry[0] for entry in log] == ["entry", "unload"]
+
+
+def test_driver_entry_must_return_an_ntstatus() -> None:
+    with pytest.raises(ProgramError, match="returned 'ok'; it returns an NTSTATUS"):
+        run_driver(make_driver("ok", []))  # type: ignore[arg-type]

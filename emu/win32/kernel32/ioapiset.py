@@ -312,7 +312,9 @@ class IoApiSet(Win32Base):
         lpNumberOfBytesTransferred.bind(k)
         if k.ready:
             yield from k.preempt(name, ((lpOverlapped.oid, "r"),))
-        status = int(lpOverlapped.sys_get("Internal"))
+        status = lpOverlapped.sys_get("Internal")
+        if type(status) is not int:  # not a status the system wrote: garbage in the OVERLAPPED
+            return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
         if status == STATUS_PENDING:
             if not wait:
                 return self._fail(t, name, args, 0, ERROR_IO_INCOMPLETE)
@@ -325,7 +327,9 @@ class IoApiSet(Win32Base):
                 return self._fail_nt(t, name, args, 0, status)
             assert isinstance(obj, (KEvent, FileObject))
             yield from waits.wait(k, t, (obj,), False, None, False)
-            status = int(lpOverlapped.sys_get("Internal"))
+            status = lpOverlapped.sys_get("Internal")
+            if type(status) is not int:
+                return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
             if status == STATUS_PENDING:  # woken by another completion: read as success
                 status = STATUS_SUCCESS
         _store(lpNumberOfBytesTransferred, lpOverlapped.sys_get("InternalHigh"))

@@ -130,7 +130,7 @@ class KeDeferred(NtosBase):
     def _queue(self, name: str, args: tuple[Any, ...], item: WorkItem, queue_type: Any) -> int:
         ctx = self._ctx()
         check_irql(self.k, ctx, name, DISPATCH_LEVEL)
-        queue_name = WORK_QUEUES.get(queue_type)
+        queue_name = WORK_QUEUES.get(queue_type) if type(queue_type) is int else None
         if queue_name is None:
             self.k.violation("win32.bad_argument", f"{name}: unknown QueueType", (ctx.oid,))
             return 0

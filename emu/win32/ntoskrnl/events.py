@@ -133,7 +133,10 @@ class KeEvents(NtosBase):
         ticks: int | None = None
         if Timeout is not None:
             Timeout.bind(k)
-            value = int(Timeout.sys_get("QuadPart"))
+            value = Timeout.sys_get("QuadPart")
+            if type(value) is not int:
+                what = "Timeout->QuadPart is a LONGLONG"
+                return self._bad(ctx, name, args, what, STATUS_INVALID_PARAMETER)
             ticks = -value if value < 0 else max(0, value - k.now)
         check_irql(k, ctx, name, DISPATCH_LEVEL)
         if ctx.irql >= DISPATCH_LEVEL and ticks != 0:

@@ -4,18 +4,24 @@ KeInitializeSpinLock, KeAcquireSpinLock, KeReleaseSpinLock and their AtDpcLevel 
 - KeAcquireSpinLock raises to DISPATCH_LEVEL (IRQL <= DISPATCH_LEVEL on entry) and returns the
   old IRQL; KeReleaseSpinLock restores it; the AtDpcLevel forms require DISPATCH_LEVEL.
 - KeRaiseIrql / KeLowerIrql: raising to a lower level or lowering to a higher one is a bug
-  check (recorded); KeGetCurrentIrql returns the current level.
+  check (recorded); so is lowering below DISPATCH_LEVEL in a DPC or while holding a spin lock
+  (``kernel.irql_below_base``, emu.kernel.irql). KeGetCurrentIrql returns the current level.
+- KeReleaseSpinLock's NewIrql goes through the same rules as KeLowerIrql.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from emu.kernel.irql import DISPATCH_LEVEL, HIGH_LEVEL, check_irql, set_irql
+from emu.kernel.irql import DISPATCH_LEVEL, HIGH_LEVEL, check_irql, lower_irql, set_irql
 from emu.kernel.spinlock import SpinLock as KSpinLock
 from emu.win32.base import DWORD_VALUE, VOID, ApiCall, export
 from emu.win32.ntos_types import KIRQL, KSPIN_LOCK
 from emu.win32.ntoskrnl.base import NtosBase
+
+
+def _is_kirql(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= HIGH_LEVEL
 
 
 class KeIrql(NtosBase):
@@ -34,7 +40,7 @@ class KeIrql(NtosBase):
         ctx = self._ctx()
         k = self.k
         name, args = "KeRaiseIrql", (NewIrql, OldIrql)
-        if not isinstance(NewIrql, int) or not 0 <= NewIrql <= HIGH_LEVEL:
+        if not _is_kirql(NewIrql):
             return self._bad(ctx, name, args, "NewIrql is a KIRQL", None)
         if not isinstance(OldIrql, KIRQL):
             return self._bad(ctx, name, args, "OldIrql is a KIRQL pointer", None)
@@ -56,18 +62,25 @@ class KeIrql(NtosBase):
         ctx = self._ctx()
         k = self.k
         name, args = "KeLowerIrql", (NewIrql,)
-        if not isinstance(NewIrql, int) or not 0 <= NewIrql <= HIGH_LEVEL:
+        if not _is_kirql(NewIrql):
             return self._bad(ctx, name, args, "NewIrql is a KIRQL", None)
-        if NewIrql > ctx.irql:
-            k.violation(
-                "kernel.irql_lower_raise",
-                f"KeLowerIrql to {NewIrql} above the current IRQL {ctx.irql} "
-                "(IRQL_NOT_LESS_OR_EQUAL)",
-                (ctx.oid,),
-            )
-        set_irql(k, ctx, NewIrql)
+        lower_irql(k, ctx, NewIrql, name)
         return self._done(ctx, name, args, None)
         yield  # type: ignore[unreachable]  # every export is a generator
+
+    def _at_dispatch(self, name: str) -> None:
+        """The AtDpcLevel / FromDpcLevel forms: "Callers ... must be running at IRQL =
+        DISPATCH_LEVEL"."""
+        ctx = self._ctx()
+        k = self.k
+        if ctx.irql > DISPATCH_LEVEL:
+            check_irql(k, ctx, name, DISPATCH_LEVEL)
+        elif ctx.irql < DISPATCH_LEVEL:
+            k.violation(
+                "kernel.irql_too_low",
+                f"{name} called at IRQL {ctx.irql}; it requires DISPATCH_LEVEL",
+                (ctx.oid,),
+            )
 
     def _spinlock(self, SpinLock_: Any) -> KSpinLock | None:
         if isinstance(SpinLock_, KSPIN_LOCK) and isinstance(SpinLock_.obj, KSpinLock):
@@ -96,14 +109,7 @@ class KeIrql(NtosBase):
         if lock is None or (not at_dpc and not isinstance(old, KIRQL)):
             return self._bad(ctx, name, args, "an initialized KSPIN_LOCK (and a KIRQL)", None)
         if at_dpc:
-            if ctx.irql != DISPATCH_LEVEL:
-                check_irql(k, ctx, name, DISPATCH_LEVEL)
-                if ctx.irql < DISPATCH_LEVEL:
-                    k.violation(
-                        "kernel.irql_too_low",
-                        f"{name} called at IRQL {ctx.irql}; it requires DISPATCH_LEVEL",
-                        (ctx.oid,),
-                    )
+            self._at_dispatch(name)
         else:
             check_irql(k, ctx, name, DISPATCH_LEVEL)
             old.bind(k)
@@ -118,11 +124,13 @@ class KeIrql(NtosBase):
         if k.ready:
             yield from k.preempt(name, ((lock.oid, "w"),) if lock is not None else ())
         args = (lock_struct,) if at_dpc else (lock_struct, new)
-        if lock is None or (not at_dpc and not isinstance(new, int)):
+        if lock is None or (not at_dpc and not _is_kirql(new)):
             return self._bad(ctx, name, args, "an initialized KSPIN_LOCK (and a KIRQL)", None)
+        if at_dpc:
+            self._at_dispatch(name)
         lock.release(ctx)
         if not at_dpc:
-            set_irql(k, ctx, int(new))
+            lower_irql(k, ctx, new, name)
         return self._done(ctx, name, args, None)
 
     @export("ntoskrnl", VOID)

@@ -11,6 +11,7 @@ from emu.codes import (
     ERROR_INVALID_PARAMETER,
     ERROR_IO_PENDING,
     ERROR_NOACCESS,
+    ERROR_OPERATION_ABORTED,
     ERROR_SUCCESS,
     INVALID_HANDLE_VALUE,
     STATUS_PIPE_BROKEN,
@@ -218,3 +219,51 @@ def test_io_pending_is_not_a_failure_code_but_the_overlapped_says_pending() -> N
         log.append(((yield from api.GetLastError()), ov.Internal))
 
     assert calls(program) == [0, (ERROR_IO_PENDING, 0x103)]
+
+
+def test_read_file_ex_routines_get_win32_errors_not_ntstatus() -> None:
+    # The completion routine's dwErrorCode is a system error code: a cancelled
+    # read reports ERROR_OPERATION_ABORTED, a broken pipe ERROR_BROKEN_PIPE.
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        server, client = yield from pipe_pair(api)
+
+        def done(error: int, count: int, overlapped: Any) -> None:
+            log.append((error, count))
+
+        # hEvent is free for the caller's use with ReadFileEx: garbage is ignored.
+        yield from api.ReadFileEx(server, bytearray(4), 4, OVERLAPPED(hEvent=0xBAD0), done)
+        yield from api.CancelIoEx(server, None)
+        yield from api.SleepEx(0, True)
+        yield from api.ReadFileEx(server, bytearray(4), 4, OVERLAPPED(hEvent="junk"), done)
+        yield from api.CloseHandle(client)
+        yield from api.SleepEx(0, True)
+
+    assert calls(program) == [(ERROR_OPERATION_ABORTED, 0), (ERROR_BROKEN_PIPE, 0)]
+
+
+def test_io_on_a_synchronous_handle_is_serialized_across_threads() -> None:
+    # Assumption (docs/rules.md): the I/O manager serializes requests on a handle opened
+    # without FILE_FLAG_OVERLAPPED; a write waits behind a read blocked on the same handle.
+    log: list[Any] = []
+    box: dict[str, int] = {}
+
+    def reader(api: Api) -> Generator[Any, None, None]:
+        box["server"] = yield from server_end(api, overlapped=False)
+        yield from api.ConnectNamedPipe(box["server"], None)
+        buf = bytearray(3)
+        yield from api.ReadFile(box["server"], buf, 3, DWORD(), None)
+        log.append(("read", bytes(buf), api.k.now))
+
+    def writer(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(2, False)
+        yield from api.WriteFile(box["server"], b"out", 3, DWORD(), None)
+        log.append(("wrote", api.k.now))
+
+    def client(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(1, False)
+        handle = yield from client_end(api, overlapped=False)
+        yield from api.SleepEx(4, False)
+        yield from api.WriteFile(handle, b"in!", 3, DWORD(), None)
+
+    run({"reader": reader, "writer": writer, "client": client})
+    assert log == [("read", b"in!", 50_000), ("wrote", 50_000)]

@@ -20,12 +20,15 @@ from emu.codes import (
     ERROR_PIPE_LISTENING,
     ERROR_PIPE_NOT_CONNECTED,
     FILE_FLAG_FIRST_PIPE_INSTANCE,
+    FILE_FLAG_OVERLAPPED,
     GENERIC_READ,
+    GENERIC_WRITE,
     INVALID_HANDLE_VALUE,
     OPEN_EXISTING,
     PIPE_ACCESS_DUPLEX,
     PIPE_ACCESS_INBOUND,
     PIPE_TYPE_MESSAGE,
+    STATUS_PENDING,
     WAIT_OBJECT_0,
 )
 from emu.errors import UnsupportedApi
@@ -225,3 +228,50 @@ def test_disconnect_named_pipe_drops_the_client() -> None:
         ERROR_IO_PENDING,
         True,
     ]
+
+
+def test_a_refused_client_leaves_the_instance_listening() -> None:
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        server = yield from api.CreateNamedPipeW(
+            NAME, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED, 0, 1, 0, 0, 0, None
+        )
+        ov = OVERLAPPED()
+        yield from api.ConnectNamedPipe(server, ov)
+        log.append((yield from api.CreateFileW(NAME, GENERIC_READ, 0, None, OPEN_EXISTING, 0, 0)))
+        log.append(ov.Internal == STATUS_PENDING)  # the refused client connected nothing
+        writer = yield from api.CreateFileW(NAME, GENERIC_WRITE, 0, None, OPEN_EXISTING, 0, 0)
+        log.append(writer != INVALID_HANDLE_VALUE)
+        log.append((yield from api.GetOverlappedResult(server, ov, DWORD(), False)))
+
+    assert calls(program) == [INVALID_HANDLE_VALUE, True, True, 1]
+
+
+def test_every_pending_connect_completes_when_the_client_comes() -> None:
+    # Assumption (docs/rules.md): two ConnectNamedPipe calls pending on one instance both
+    # complete with success when a client connects.
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        server = yield from server_end(api)
+        first, second = OVERLAPPED(), OVERLAPPED()
+        log.append((yield from api.ConnectNamedPipe(server, first)))
+        log.append((yield from api.ConnectNamedPipe(server, second)))
+        yield from client_end(api)
+        for ov in (first, second):
+            log.append((yield from api.GetOverlappedResult(server, ov, DWORD(), False)))
+
+    assert calls(program) == [0, 0, 1, 1]
+
+
+def test_after_a_reconnect_closing_the_old_client_leaves_the_new_one_alone() -> None:
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        server, old = yield from pipe_pair(api)
+        yield from api.DisconnectNamedPipe(server)
+        yield from api.ConnectNamedPipe(server, OVERLAPPED())
+        new = yield from client_end(api)
+        yield from api.CloseHandle(old)
+        n = DWORD()
+        log.append((yield from api.WriteFile(new, b"hi", 2, n, OVERLAPPED())))
+        buf = bytearray(2)
+        log.append((yield from api.ReadFile(server, buf, 2, n, OVERLAPPED())))
+        log.append(bytes(buf))
+
+    assert calls(program) == [1, 1, b"hi"]

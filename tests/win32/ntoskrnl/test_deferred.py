@@ -56,19 +56,23 @@ def test_a_removed_dpc_does_not_run() -> None:
     assert log == [1, 0]
 
 
-def test_a_dpc_that_waits_is_a_violation_and_one_that_leaks_irql_too() -> None:
+def test_a_dpc_that_waits_lowers_or_leaks_irql_is_recorded() -> None:
     def driver(kapi: Any) -> Any:
         ev = KEVENT()
 
         def waits(Dpc: Any, Context: Any, a1: Any, a2: Any) -> Generator[Any, None, None]:
             yield from kapi.KeWaitForSingleObject(ev, 0, 0, False, LARGE_INTEGER(QuadPart=-10))
 
+        def lowers(Dpc: Any, Context: Any, a1: Any, a2: Any) -> Generator[Any, None, None]:
+            yield from kapi.KeLowerIrql(0)  # a DPC never runs below DISPATCH_LEVEL
+            log.append((yield from kapi.KeGetCurrentIrql()))
+
         def leaks(Dpc: Any, Context: Any, a1: Any, a2: Any) -> Generator[Any, None, None]:
-            yield from kapi.KeLowerIrql(0)
+            yield from kapi.KeRaiseIrql(5, KIRQL())
 
         def DriverEntry(DriverObject: Any, RegistryPath: str) -> Generator[Any, None, int]:
             yield from kapi.KeInitializeEvent(ev, NotificationEvent, False)
-            for routine in (waits, leaks):
+            for routine in (waits, lowers, leaks):
                 dpc = KDPC()
                 yield from kapi.KeInitializeDpc(dpc, routine, None)
                 yield from kapi.KeInsertQueueDpc(dpc, None, None)
@@ -76,7 +80,13 @@ def test_a_dpc_that_waits_is_a_violation_and_one_that_leaks_irql_too() -> None:
 
         return DriverEntry
 
-    assert rules(run_driver(driver)) == ["kernel.wait_at_dispatch", "kernel.irql_leak"]
+    log: list[Any] = []
+    assert rules(run_driver(driver)) == [
+        "kernel.wait_at_dispatch",
+        "kernel.irql_below_base",
+        "kernel.irql_leak",
+    ]
+    assert log == [2]
 
 
 def test_io_work_items_run_serialized_at_passive_level_in_queue_order() -> None:
@@ -165,3 +175,31 @@ def test_queueing_a_work_item_above_dispatch_level_is_recorded() -> None:
         yield from kapi.KeLowerIrql(old.value)
 
     assert rules(run_driver(entry(body))) == ["kernel.irql_too_high"]
+
+
+def test_a_work_item_stuck_in_a_wait_is_reported_an_idle_worker_is_not() -> None:
+    def driver(stuck: bool) -> Any:
+        def factory(kapi: Any) -> Any:
+            ev = KEVENT()
+
+            def routine(Parameter: Any) -> Generator[Any, None, None]:
+                yield from kapi.KeWaitForSingleObject(ev, 0, 0, False, None)
+
+            def DriverEntry(DriverObject: Any, RegistryPath: str) -> Generator[Any, None, int]:
+                yield from kapi.KeInitializeEvent(ev, NotificationEvent, not stuck)
+                item = WORK_QUEUE_ITEM()
+                yield from kapi.ExInitializeWorkItem(item, routine, None)
+                yield from kapi.ExQueueWorkItem(item, DelayedWorkQueue)
+                return STATUS_SUCCESS
+
+            return DriverEntry
+
+        return factory
+
+    done = run_driver(driver(stuck=False))
+    assert (done.reason, done.events("actor.blocked")) == ("all threads done", [])
+    stuck = run_driver(driver(stuck=True))
+    assert stuck.reason == "quiescent"
+    assert [(e.payload["state"], e.objects[0]) for e in stuck.events("actor.blocked")] == [
+        ("WAITING", "DelayedWorkQueue")
+    ]

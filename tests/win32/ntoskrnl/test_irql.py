@@ -118,4 +118,81 @@ def test_the_at_dpc_level_forms_require_dispatch_level() -> None:
         yield from kapi.KeAcquireSpinLockAtDpcLevel(lock)  # at PASSIVE_LEVEL
         yield from kapi.KeReleaseSpinLockFromDpcLevel(lock)
 
-    assert rules(run_driver(entry(body))) == ["kernel.irql_too_low"]
+    assert rules(run_driver(entry(body))) == ["kernel.irql_too_low", "kernel.irql_too_low"]
+
+
+def test_lowering_the_irql_while_holding_a_spin_lock_is_recorded_and_refused() -> None:
+    log: list[Any] = []
+
+    def body(kapi: Any) -> Generator[Any, None, None]:
+        lock, other = KSPIN_LOCK(), KSPIN_LOCK()
+        yield from kapi.KeInitializeSpinLock(lock)
+        yield from kapi.KeInitializeSpinLock(other)
+        old, old2 = KIRQL(), KIRQL()
+        yield from kapi.KeAcquireSpinLock(lock, old)
+        yield from kapi.KeLowerIrql(0)
+        log.append((yield from kapi.KeGetCurrentIrql()))
+        yield from kapi.KeAcquireSpinLock(other, old2)
+        # Released out of order: restoring PASSIVE_LEVEL while `other` is still held.
+        yield from kapi.KeReleaseSpinLock(lock, old.value)
+        log.append((yield from kapi.KeGetCurrentIrql()))
+        yield from kapi.KeReleaseSpinLock(other, old.value)
+        log.append((yield from kapi.KeGetCurrentIrql()))
+
+    sim = run_driver(entry(body))
+    assert rules(sim) == ["kernel.irql_below_base", "kernel.irql_below_base"]
+    assert log == [2, 2, 0]
+
+
+def test_release_spin_lock_new_irql_is_a_kirql_not_above_the_current_level() -> None:
+    def body(kapi: Any) -> Generator[Any, None, None]:
+        lock = KSPIN_LOCK()
+        yield from kapi.KeInitializeSpinLock(lock)
+        old = KIRQL()
+        yield from kapi.KeAcquireSpinLock(lock, old)
+        yield from kapi.KeReleaseSpinLock(lock, "PASSIVE")  # not a KIRQL: refused, still held
+        yield from kapi.KeReleaseSpinLock(lock, 99)
+        yield from kapi.KeReleaseSpinLock(lock, 5)  # above DISPATCH_LEVEL
+        yield from kapi.KeLowerIrql(old.value)
+
+    sim = run_driver(entry(body))
+    assert rules(sim) == ["win32.bad_argument", "win32.bad_argument", "kernel.irql_lower_raise"]
+
+
+def test_exiting_at_raised_irql_or_holding_a_spin_lock_is_recorded() -> None:
+    def body(kapi: Any) -> Generator[Any, None, None]:
+        lock = KSPIN_LOCK()
+        yield from kapi.KeInitializeSpinLock(lock)
+        yield from kapi.KeAcquireSpinLock(lock, KIRQL())
+
+    assert rules(run_driver(entry(body))) == ["kernel.irql_leak", "kernel.lock_orphaned"]
+
+
+def test_a_context_spinning_at_the_end_is_reported_blocked() -> None:
+    def driver(kapi: Any) -> Any:
+        from emu.win32.ntos_types import KDPC
+
+        lock = KSPIN_LOCK()
+
+        def keeps(Dpc: Any, Context: Any, a1: Any, a2: Any) -> Generator[Any, None, None]:
+            yield from kapi.KeAcquireSpinLockAtDpcLevel(lock)  # returns holding it
+
+        def spins(Dpc: Any, Context: Any, a1: Any, a2: Any) -> Generator[Any, None, None]:
+            yield from kapi.KeAcquireSpinLockAtDpcLevel(lock)
+
+        def DriverEntry(DriverObject: Any, RegistryPath: str) -> Generator[Any, None, int]:
+            yield from kapi.KeInitializeSpinLock(lock)
+            for index, routine in enumerate((keeps, spins)):
+                dpc = KDPC()
+                yield from kapi.KeInitializeDpc(dpc, routine, None)
+                yield from kapi.KeSetTargetProcessorDpc(dpc, index)
+                yield from kapi.KeInsertQueueDpc(dpc, None, None)
+            return STATUS_SUCCESS
+
+        return DriverEntry
+
+    sim = run_driver(driver, processors=2)
+    assert rules(sim) == ["kernel.lock_orphaned"]
+    blocked = sim.events("actor.blocked")
+    assert [(e.payload["state"], e.objects[0]) for e in blocked] == [("SPINNING", "cpu1")]
+    assert sim.reason == "quiescent"

@@ -29,6 +29,9 @@ junk = st.one_of(
         lambda cls: cls()
     ),
     st.just(lambda *a: None),
+    st.sampled_from([list, dict, bytearray]).map(lambda make: make()),  # unhashable
+    st.sampled_from(["x", None, 1.5, [], 2**70]).map(lambda v: LARGE_INTEGER(QuadPart=v)),
+    st.sampled_from(["x", None, [], -1]).map(lambda v: KIRQL(value=v)),
 )
 
 
