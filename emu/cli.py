@@ -1,8 +1,9 @@
 """The ``emu`` command line.
 
-``emu demo [--seed N] [--verbose] [--jsonl]`` runs the built-in demo and prints its timeline (or
-its trace as JSON lines). Scenario commands (run, validate, schema, explore) join as the
-scenario layer lands. Exit codes: 0 success, 1 the run failed, 2 invalid input.
+``emu run FILE...`` runs scenarios and prints their timelines; ``emu validate FILE...`` checks
+them; ``emu schema`` prints the JSON Schema of the format (``emu.cli_scenarios``). ``emu demo
+[--seed N] [--verbose] [--jsonl]`` runs the built-in Python demo. Exit codes: 0 success, 1 the
+run failed (an expectation does not hold), 2 invalid input.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from emu import __version__
+from emu.cli_scenarios import add_commands
 from emu.kernel.time import format_ticks
 
 
@@ -48,13 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--verbose", action="store_true", help="show scheduler events too")
     demo.add_argument("--jsonl", action="store_true", help="print the trace as JSON lines")
     demo.set_defaults(handler=_demo)
+    add_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except BrokenPipeError:  # the reader went away (emu schema | head): not an error of ours
+        sys.stderr.close()
+        return 0
     return code
 
 

@@ -62,7 +62,32 @@ class ReplayDivergence(EmuError):
 
 
 class ScenarioError(EmuError):
-    """An invalid scenario file: carries ``file:line:column`` and one line of explanation."""
+    """An invalid scenario: ``file:line:column: message [in path]``, always one line.
+
+    ``line`` and ``column`` count from 1 (0 when the error concerns the whole file); ``path``
+    is the breadcrumb to the node (``threads.monitor.steps[2]``), empty at the top.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str = "<scenario>",
+        line: int = 0,
+        column: int = 0,
+        path: str = "",
+    ) -> None:
+        self.message = " ".join(message.split())  # one line, whatever the input
+        self.file = file
+        self.line = line
+        self.column = column
+        self.path = path if len(path) <= 100 else f"{path[:60]}...{path[-36:]}"
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        crumb = f" [in {self.path}]" if self.path else ""
+        return f"{where}: {self.message}{crumb}"
 
 
 class StepLimit(EmuError):

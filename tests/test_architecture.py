@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "explore": 5,
     "timeline": 5,
     "cli": 6,
+    "cli_scenarios": 6,
     "pytest_plugin": 6,
     "testing": 6,
     "demo": 6,

@@ -83,6 +83,7 @@ class Actor(DispatcherObject):
 
     __slots__ = (
         "body",
+        "call_error",
         "exit_code",
         "footprint",
         "irql",
@@ -117,6 +118,7 @@ class Actor(DispatcherObject):
         self.spinlocks: list[KernelObject] = []  # the spin locks it holds, in acquisition order
         self.queued = False
         self.exit_code: int | None = None
+        self.call_error: int | None = None  # the last error the latest API call set, if any
         self.wait_objects: tuple[DispatcherObject, ...] = ()
         self.wait_all = False
         self.wait_alertable = False

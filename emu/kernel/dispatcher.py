@@ -114,6 +114,9 @@ class Kernel(Registry):
         self.end_reason = ""
         self._next: Actor | None = None
         self.instant_calls = 0
+        self.stop_when: Callable[[], bool] | None = None
+        """Checked whenever the current instant has nothing left to run: True ends the run
+        (reason "all threads done") before virtual time advances further."""
         super().__init__()
 
     # -- identity -----------------------------------------------------------------------------
@@ -321,6 +324,8 @@ class Kernel(Registry):
 
     def _advance(self, until: int | None) -> str:
         clock = self.clock
+        if self.stop_when is not None and self.stop_when():
+            return ENDED_DONE
         while True:
             if not clock.timers:
                 return ENDED_DONE if all(a.settled for a in self.actors) else ENDED_QUIESCENT

@@ -123,8 +123,8 @@ class IoCompletionPort(DispatcherObject):
     TYPE = "IoCompletion"
     GENERIC_MAPPING = IO_COMPLETION_GENERIC_MAPPING
 
-    def __init__(self, k: Kernel, concurrency: int) -> None:
-        super().__init__(k)
+    def __init__(self, k: Kernel, concurrency: int, name: str | None = None) -> None:
+        super().__init__(k, name)
         self.concurrency = concurrency if concurrency > 0 else k.processors
         self.packets: deque[Packet] = deque()
         self.dequeuers: list[Thread] = []  # blocked in a dequeue; the last one is released first

@@ -160,12 +160,16 @@ class Struct:
 
     # -- lifetime -----------------------------------------------------------------------------
 
-    def bind(self, k: Kernel) -> int:
-        """Attach to a simulation on first use by the system; returns the object id."""
+    def bind(self, k: Kernel, name: str | None = None) -> int:
+        """Attach to a simulation on first use by the system; returns the object id.
+
+        ``name`` is how the trace shows it (a scenario's variable name); the default is
+        ``TYPE#id``.
+        """
         if self._k is None:
             object.__setattr__(self, "_k", k)
             object.__setattr__(self, "_oid", k.new_oid())
-            object.__setattr__(self, "_name", f"{type(self).__name__}#{self._oid}")
+            object.__setattr__(self, "_name", name or f"{type(self).__name__}#{self._oid}")
             actor = k.actor_id()
             k.emit(actor, OBJ_CREATE, (self._oid,), (type(self).__name__, self.trace_name))
             initial = tuple((n, payload_value(v)) for n, v in self._values.items())

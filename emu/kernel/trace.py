@@ -12,7 +12,7 @@ changes), ``payload`` a tuple of JSON scalars in the order of the kind's ``field
 the ``seq`` of the event that caused this one (-1: none), so happens-before edges are explicit.
 
 Each kind declares which of its fields are the *new state* of ``objects[0]``; that is how
-``emu.timeline.state_at`` rebuilds the world at any event without knowing any subsystem. A
+``emu.kernel.tracestate.state_at`` rebuilds the world at any event without knowing any subsystem. A
 readable, frozen view (``TraceEvent``) is built only when asked for, and ``to_jsonl`` writes the
 documented, versioned schema of docs/trace.md.
 """

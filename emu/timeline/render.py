@@ -132,7 +132,7 @@ def describe(event: TraceEvent) -> str:
     return formatter(event) if formatter is not None else event.text()
 
 
-HIDDEN_BY_DEFAULT = frozenset({"actor.state", "choice", "mem.read"})
+HIDDEN_BY_DEFAULT = frozenset({"actor.state", "choice", "mem.read", "mem.init"})
 
 
 def render_timeline(
@@ -140,16 +140,22 @@ def render_timeline(
 ) -> str:
     """The timeline as text: ``time  actor  description`` per event.
 
-    Scheduler bookkeeping (state flips, choices, structure reads) is hidden unless ``verbose``;
+    Bookkeeping (state flips, choices, structure creation and reads) is hidden unless ``verbose``;
     ``kinds`` limits the output to the given event kinds.
     """
     wanted = set(kinds) if kinds is not None else None
     rows: list[tuple[str, str, str]] = []
-    for event in trace.view():
+    events = trace.view()
+    # A structure's creation is bookkeeping too: its mem.init says it was created.
+    structures = {e.object_ids[0] for e in events if e.kind == "mem.init"}
+    for event in events:
         if wanted is not None:
             if event.kind not in wanted:
                 continue
-        elif not verbose and event.kind in HIDDEN_BY_DEFAULT:
+        elif not verbose and (
+            event.kind in HIDDEN_BY_DEFAULT
+            or (event.kind == "obj.create" and event.object_ids[0] in structures)
+        ):
             continue
         rows.append((format_ticks(event.time), event.actor, describe(event)))
     if not rows:

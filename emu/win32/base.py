@@ -138,6 +138,7 @@ class Win32Base:
         Counts the call for the step limit; the API event is built only when tracing.
         """
         k = self.k
+        t.call_error = error
         k.calls += 1
         k.instant_calls += 1
         if k.instant_calls > k.step_limit:

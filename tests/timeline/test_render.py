@@ -42,7 +42,8 @@ def test_results_print_by_their_return_convention() -> None:
     assert format_result("SetEvent", 1) == "TRUE"
     assert format_result("CreateEventW", 0) == "NULL"
     assert format_result("WaitForMultipleObjects", 2) == "WAIT_OBJECT_0+2"
-    assert format_result("GetLastError", 6) == "6"
+    assert format_result("GetLastError", 6) == "ERROR_INVALID_HANDLE"
+    assert format_result("GetCurrentThreadId", 6) == "6"
     assert format_result("Unknown", "x") == "x"
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from emu.codes.winerror import ERROR_INVALID_HANDLE, WIN32_ERROR_MEMBERS
 from emu.kernel.handles import NT_CURRENT_PROCESS, NT_CURRENT_THREAD
-from emu.win32.base import BOOL, DWORD_VALUE, VOID, ApiCall, Win32Base, dword, export, handle_value
+from emu.win32.base import BOOL, VOID, WIN32_ERROR, ApiCall, Win32Base, dword, export, handle_value
 
 
 class HandleApi(Win32Base):
@@ -44,7 +44,7 @@ class HandleApi(Win32Base):
             return self._fail(t, "CloseHandle", args, 0, ERROR_INVALID_HANDLE)
         return self._done(t, "CloseHandle", args, 1)
 
-    @export("kernel32", DWORD_VALUE)
+    @export("kernel32", WIN32_ERROR)
     def GetLastError(self) -> ApiCall[int]:
         """DWORD GetLastError(void);
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from emu.timeline import state_at
+from emu.kernel.tracestate import state_at
 from emu.win32 import LONG, Api
 from tests.support import run
 
@@ -68,7 +68,7 @@ def test_incremental_reconstruction_agrees_with_every_state_event() -> None:
     # For every event that carries new state, the world rebuilt up to it holds that state.
     from emu.demo import run_demo
     from emu.kernel.trace import TRACE_KINDS
-    from emu.timeline.state import World, apply_event
+    from emu.kernel.tracestate import World, apply_event
 
     for k in (scenario().k, run_demo(4)):
         world = World(seq=-1, time=0)

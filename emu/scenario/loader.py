@@ -1,0 +1,402 @@
+"""From a file to a compiled ``Scenario``: load safely, check the shape, check the meaning.
+
+``load_scenario(path)`` reads the file, parses it into positioned nodes
+(``emu.scenario.yamlsafe``), checks its layout against the format (``emu.scenario.format``),
+then compiles each section in dependency order: devices and ``shared:`` first (the names every
+program may reference), handlers, threads and drivers (their steps, into callables), the
+timeline and faults (device actions), and the expectation. The first problem found stops the
+load with a one-line ``ScenarioError``: ``file:line:column: message [in breadcrumb]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from emu.errors import ScenarioError
+from emu.scenario import format as fmt
+from emu.scenario.devices import DEVICE_KINDS, ActionContext
+from emu.scenario.durations import DurationError, parse_duration
+from emu.scenario.model import (
+    Expectation,
+    Machine,
+    ProgramSpec,
+    Scenario,
+    Setup,
+    SimContext,
+    TimedAction,
+)
+from emu.scenario.nodes import Map, Node, Scalar, Seq
+from emu.scenario.programs import (
+    HandlerSpec,
+    compile_driver,
+    compile_handler,
+    compile_thread,
+    declarations,
+    position,
+    surfaces,
+)
+from emu.scenario.pyrefs import PythonRefs
+from emu.scenario.shape import did_you_mean
+from emu.scenario.structs import bind_named
+from emu.scenario.values import Binding, Scope
+from emu.scenario.yamlsafe import load_nodes
+
+KERNEL_ONLY = "is a kernel-mode routine: call it from a driver's entry:, unload: or routines:"
+USER_ONLY = "is a user-mode function: call it from a thread or a handler"
+
+
+def load_scenario(path: str | Path, *, allow_python: bool = False) -> Scenario:
+    """Load, validate and compile the scenario file at ``path``."""
+    file = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file: {exc.strerror}", file=file) from None
+    return load_bytes(data, file, allow_python=allow_python)
+
+
+def load_text(text: str, file: str = "<scenario>", *, allow_python: bool = False) -> Scenario:
+    return load_bytes(text.encode("utf-8"), file, allow_python=allow_python)
+
+
+def load_bytes(data: bytes, file: str, *, allow_python: bool = False) -> Scenario:
+    root = load_nodes(data, file)
+    return _Compiler(file, allow_python).compile(root)
+
+
+class _Compiler:
+    def __init__(self, file: str, allow_python: bool) -> None:
+        self.file = file
+        self.refs = PythonRefs(file, allow_python)
+        self.shared: dict[str, Binding] = {}
+        self.user, self.kernel = surfaces()
+
+    def compile(self, root: Node) -> Scenario:
+        if not isinstance(root, Map):
+            root.fail("a scenario is a mapping with at least `version`, `name` and `threads`")
+        version = root.get("version")
+        if (
+            isinstance(version, Scalar)
+            and type(version.value) is int
+            and version.value != fmt.VERSION
+        ):
+            version.fail(
+                f"unsupported scenario version {version.value}: this emu reads version "
+                f"{fmt.VERSION}"
+            )
+        fmt.top_shape().check(root)
+        machine = self._machine(root.get("machine"))
+        setup: list[Setup] = []
+        action_names = self._devices(root.get("devices"), setup)
+        shared_decls = declarations(
+            root.get("shared"), Scope("the scenario", self.shared), shared=True
+        )
+        handlers = self._handlers(root.get("handlers"))
+        threads = self._programs(root.get("threads"), "thread")
+        drivers = self._programs(root.get("drivers"), "driver")
+        if not threads and not drivers:
+            root.fail("a scenario needs at least one thread (threads:) or driver (drivers:)")
+        context = ActionContext(action_names)
+        timeline = self._timed(root.get("timeline"), context, fault=False)
+        faults = self._timed(root.get("faults"), context, fault=True)
+        self._check_references(context, threads, drivers, handlers)
+        setup.append(_shared_setup(shared_decls))
+        setup.append(_handler_setup(handlers))
+        name_node = root.get("name")
+        description = root.get("description")
+        return Scenario(
+            version=fmt.VERSION,
+            name=str(name_node.value) if isinstance(name_node, Scalar) else "",
+            description=str(description.value) if isinstance(description, Scalar) else "",
+            file=self.file,
+            machine=machine,
+            setup=tuple(setup),
+            threads=tuple(threads),
+            drivers=tuple(drivers),
+            timeline=timeline,
+            faults=faults,
+            run_until=self._run_until(root.get("run_until")),
+            expect=self._expect(root.get("expect"), threads),
+            seed=_int_or_none(root.get("seed")),
+            schedule=self._schedule(root.get("schedule")),
+            python=tuple(self.refs.used),
+        )
+
+    # -- sections -------------------------------------------------------------------------------
+
+    def _machine(self, node: Node | None) -> Machine:
+        if not isinstance(node, Map):
+            return Machine()
+        processors = node.get("processors")
+        profile = node.get("profile")
+        latency: dict[str, tuple[int, int]] = {}
+        ranges = node.get("latency")
+        if isinstance(ranges, Map):
+            for key, child in ranges.items():
+                if key not in fmt.LATENCY_KEYS:
+                    known = ", ".join(fmt.LATENCY_KEYS) or "none yet: no modelled device waits"
+                    hint = did_you_mean(key, tuple(fmt.LATENCY_KEYS))
+                    ranges.key_node(key).fail(f"unknown latency {key!r}{hint} (latencies: {known})")
+                assert isinstance(child, Seq)
+                low, high = (parse_duration(item.plain()) for item in child)
+                if low > high:
+                    child.fail("a latency range is [low, high] with low <= high")
+                latency[key] = (low, high)
+        return Machine(
+            processors=int(processors.value) if isinstance(processors, Scalar) else 1,
+            profile=str(profile.value) if isinstance(profile, Scalar) else "default",
+            latency=latency,
+        )
+
+    def _devices(self, node: Node | None, setup: list[Setup]) -> dict[str, str]:
+        names: dict[str, str] = {}
+        if not isinstance(node, Map):
+            return names
+        for kind_name, config in node.items():
+            kind = DEVICE_KINDS[kind_name]
+            assert isinstance(config, Map)
+            declared, make = kind.declare(config)
+            for name, what in declared.items():
+                if name in names:
+                    config.fail(f"{name!r} is declared by two devices")
+                names[name] = what
+                self.shared[name] = Binding(what, True)
+            setup.append(make)
+        return names
+
+    def _handlers(self, node: Node | None) -> list[HandlerSpec]:
+        if not isinstance(node, Map):
+            return []
+        for name in node.keys:
+            self._claim(node, name, "handler")
+        return [
+            compile_handler(
+                name,
+                child,
+                self.shared,
+                self.user,
+                _why(self.kernel, KERNEL_ONLY),
+                self.refs.resolve,
+            )
+            for name, child in node.items()
+        ]
+
+    def _claim(self, node: Map, name: str, what: str) -> None:
+        if name in self.shared:
+            node.key_node(name).fail(f"{name!r} is already a {self.shared[name].what}")
+        if not name.isidentifier():
+            node.key_node(name).fail(f"{name!r} is not a usable name (letters, digits and _)")
+        self.shared[name] = Binding(what, True)
+
+    def _programs(self, node: Node | None, kind: str) -> list[ProgramSpec]:
+        if not isinstance(node, Map):
+            return []
+        specs: list[ProgramSpec] = []
+        for name, child in node.items():
+            if kind == "thread":
+                specs.append(
+                    compile_thread(
+                        name,
+                        child,
+                        self.shared,
+                        self.user,
+                        _why(self.kernel, KERNEL_ONLY),
+                        self.refs.resolve,
+                    )
+                )
+            else:
+                specs.append(
+                    compile_driver(
+                        name, child, self.kernel, _why(self.user, USER_ONLY), self.refs.resolve
+                    )
+                )
+        return specs
+
+    def _timed(
+        self, node: Node | None, context: ActionContext, *, fault: bool
+    ) -> tuple[TimedAction, ...]:
+        if node is None:
+            return ()
+        what = "faults" if fault else "timeline"
+        if not isinstance(node, Seq):
+            node.fail(f"{what} is a list of entries such as {{at: 10ms, kernel.set_event: ready}}")
+        entries: list[TimedAction] = []
+        previous: tuple[int, Node] | None = None
+        for item in node:
+            entry = self._entry(item, context, fault)
+            if not fault:
+                if previous is not None and entry.at < previous[0]:
+                    at_node = item.get("at") if isinstance(item, Map) else item
+                    assert at_node is not None
+                    at_node.fail(
+                        f"times out of order: {at_node.plain()} comes after "
+                        f"{previous[1].plain()} (line {previous[1].line}); the timeline is in "
+                        "time order"
+                    )
+                at_node = item.get("at") if isinstance(item, Map) else None
+                assert at_node is not None
+                previous = (entry.at, at_node)
+            entries.append(entry)
+        return tuple(entries)
+
+    def _entry(self, item: Node, context: ActionContext, fault: bool) -> TimedAction:
+        if not isinstance(item, Map):
+            item.fail("expected an entry such as {at: 10ms, kernel.set_event: ready}")
+        timing = ("at", "between", "probability") if fault else ("at",)
+        actions = _actions()
+        chosen = [key for key in item.keys if key not in timing]
+        for key in chosen:
+            if key not in actions:
+                hint = did_you_mean(key, (*actions, *timing))
+                listing = ", ".join(actions)
+                item.key_node(key).fail(f"unknown action {key!r}{hint}; actions: {listing}")
+        if len(chosen) != 1:
+            item.fail(f"an entry has exactly one action ({len(chosen)} given)")
+        at, until = self._when(item, fault)
+        probability = 1.0
+        prob_node = item.get("probability")
+        if prob_node is not None:
+            value = prob_node.value if isinstance(prob_node, Scalar) else None
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 <= value <= 1
+            ):
+                prob_node.fail("probability is a number from 0 to 1")
+            probability = float(value)
+        label = chosen[0]
+        kind_name, action_name = label.split(".", 1)
+        spec = DEVICE_KINDS[kind_name].actions[action_name]
+        argument = item.get(label)
+        assert argument is not None
+        spec.shape.check(argument)
+        run = spec.compile(argument, context)
+        text = f"{label}: {_short(argument)}"
+        return TimedAction(at, until, probability, text, run, position(item), fault)
+
+    def _when(self, item: Map, fault: bool) -> tuple[int, int | None]:
+        at_node, between = item.get("at"), item.get("between")
+        if fault and (at_node is None) == (between is None):
+            item.fail("a fault has either at: or between: [from, to], exactly one of them")
+        if at_node is not None:
+            return _duration(at_node), None
+        if between is None:
+            item.fail("a timeline entry needs at: (a duration such as 10ms)")
+        if not isinstance(between, Seq) or len(between) != 2:
+            between.fail("between is [from, to], two durations")
+        low, high = (_duration(x) for x in between)
+        if low > high:
+            between.fail("between goes from the earlier time to the later one")
+        return low, high
+
+    def _check_references(
+        self,
+        context: ActionContext,
+        threads: list[ProgramSpec],
+        drivers: list[ProgramSpec],
+        handlers: list[HandlerSpec],
+    ) -> None:
+        known = {
+            "thread": [t.name for t in threads],
+            "driver": [d.name for d in drivers],
+            "handler": [h.name for h in handlers],
+        }
+        for node, name, what in context.references:
+            if name not in known[what]:
+                listing = ", ".join(known[what]) or "none"
+                hint = did_you_mean(name, known[what])
+                node.fail(f"no {what} named {name!r}{hint} ({what}s: {listing})")
+
+    def _run_until(self, node: Node | None) -> int | str:
+        if node is None:
+            return fmt.RUN_UNTIL_WORDS[1]
+        value = node.plain()
+        if value in fmt.RUN_UNTIL_WORDS:
+            return str(value)
+        return _duration(node)
+
+    def _expect(self, node: Node | None, threads: list[ProgramSpec]) -> Expectation:
+        if not isinstance(node, Map):
+            return Expectation()
+        end = node.get("end")
+        codes: dict[str, int] = {}
+        exits = node.get("exit_codes")
+        names = [t.name for t in threads]
+        if isinstance(exits, Map):
+            for name, child in exits.items():
+                if name not in names:
+                    hint = did_you_mean(name, names)
+                    exits.key_node(name).fail(f"no thread named {name!r}{hint}")
+                codes[name] = int(child.plain())
+        violations = node.get("violations")
+        return Expectation(
+            end=str(end.value) if isinstance(end, Scalar) else None,
+            exit_codes=codes,
+            violations=tuple(str(v) for v in violations.plain())
+            if violations is not None
+            else None,
+        )
+
+    def _schedule(self, node: Node | None) -> tuple[tuple[int, Any], ...] | None:
+        if not isinstance(node, Seq):
+            return None
+        steps: list[tuple[int, Any]] = []
+        for item in node:
+            assert isinstance(item, Seq)
+            index, key = item.items
+            if not isinstance(index, Scalar) or type(index.value) is not int or index.value < 0:
+                index.fail("a recorded choice is [index, option key] with an index from 0")
+            steps.append((int(index.value), key.plain()))
+        return tuple(steps)
+
+
+def _why(names: dict[str, Any], why: str) -> dict[str, str]:
+    return dict.fromkeys(names, why)
+
+
+def _actions() -> tuple[str, ...]:
+    return tuple(
+        f"{kind.name}.{action}" for kind in DEVICE_KINDS.values() for action in kind.actions
+    )
+
+
+def _duration(node: Node) -> int:
+    try:
+        return parse_duration(node.plain())
+    except DurationError as exc:
+        node.fail(str(exc))
+
+
+def _int_or_none(node: Node | None) -> int | None:
+    return int(node.value) if isinstance(node, Scalar) and type(node.value) is int else None
+
+
+def _short(node: Node) -> str:
+    plain = node.plain()
+    if isinstance(plain, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in plain.items()) + "}"
+    return str(plain)
+
+
+def _shared_setup(decls: list[Any]) -> Setup:
+    def setup(ctx: SimContext) -> None:
+        k = ctx.k
+        for decl in decls:
+            value = decl.make()
+            bind_named(value, k, decl.name)  # shared memory is traced from the first access
+            ctx.shared[decl.name] = value
+
+    return setup
+
+
+def _handler_setup(handlers: list[HandlerSpec]) -> Setup:
+    def setup(ctx: SimContext) -> None:
+        for handler in handlers:
+            ctx.shared[handler.name] = handler.instantiate(ctx.api, ctx.shared)
+
+    return setup
+
+
+Factory = Callable[[SimContext], Callable[..., Any]]

@@ -1,0 +1,122 @@
+"""A compiled scenario: immutable, built once at load, shared by every run made from it.
+
+Everything that varies per run (memory, handles, threads) is created by the factories it holds
+when a Simulation is built; nothing here is copied or re-read per run. ``SimContext`` is what
+those factories and the timeline's actions see of a simulation being built or run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from emu.kernel.dispatcher import Kernel
+    from emu.kernel.objects import KernelObject
+    from emu.kernel.thread import Thread
+    from emu.win32.api import Api
+    from emu.win32.driver import System
+
+
+class SimContext(Protocol):
+    """The parts of a Simulation a compiled scenario uses."""
+
+    k: Kernel
+    api: Api
+    system: System
+    shared: dict[str, Any]
+    objects: dict[str, KernelObject]
+    threads: dict[str, Thread]
+
+
+Setup = Callable[[SimContext], None]
+Action = Callable[[SimContext], "str | None"]
+"""A world action; returns why it did nothing (a closed port, an exited thread), or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where something was declared: for messages and reports."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramSpec:
+    """A thread (or a driver) of the scenario and how to make its program for one run."""
+
+    name: str
+    kind: str  # "thread" or "driver"
+    source: str  # "steps" or "module:function"
+    blocks_forever: bool
+    make: Callable[[SimContext], Callable[..., Any]]
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class TimedAction:
+    """A world event of the timeline, or an injected fault.
+
+    ``at`` is when it may happen; with ``until`` the chooser picks an instant in
+    ``[at, until]``; with ``probability`` below 1 the chooser decides whether it happens at all
+    (option 0: it does not). ``label`` is the action as written (``kernel.set_event: ready``).
+    """
+
+    at: int
+    until: int | None
+    probability: float
+    label: str
+    run: Action
+    position: Position
+    fault: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    processors: int = 1
+    profile: str = "default"
+    latency: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """What the run must show (``expect:``); None fields are not checked."""
+
+    end: str | None = None
+    exit_codes: dict[str, int] = field(default_factory=dict)
+    violations: tuple[str, ...] | None = None
+
+
+RUN_UNTIL_DONE = "all_done"
+RUN_UNTIL_QUIESCENT = "quiescent"
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A loaded, validated and compiled scenario."""
+
+    version: int
+    name: str
+    description: str
+    file: str
+    machine: Machine
+    setup: tuple[Setup, ...]
+    threads: tuple[ProgramSpec, ...]
+    drivers: tuple[ProgramSpec, ...]
+    timeline: tuple[TimedAction, ...]
+    faults: tuple[TimedAction, ...]
+    run_until: int | str
+    expect: Expectation
+    seed: int | None
+    schedule: tuple[tuple[int, Any], ...] | None
+    python: tuple[str, ...]  # the Python programs it runs (module:function)
+
+    @property
+    def step_count(self) -> int:
+        return len(self.threads) + len(self.drivers)

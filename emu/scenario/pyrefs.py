@@ -1,0 +1,129 @@
+"""Python programs named by a scenario (``python: module:function``), and the trust rule.
+
+A scenario file is data, but a Python reference runs code. The rule: a module found inside the
+emu package or the project's ``scenarios/`` folder is part of the project and runs; any other
+module is refused unless the caller allows Python (``--allow-python``), because loading it
+executes it. The module is located without importing it, so a refused module never runs.
+
+A module is looked up first next to the scenario file (``programs.py`` beside
+``server.yaml``, loaded under a name derived from its path, so two folders may both have a
+``programs.py``), then on ``sys.path``. The function must exist and be callable; it is called
+once per run (a thread's factory) or per invocation (a handler), never at load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.machinery
+import importlib.util
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+import emu
+from emu.scenario.nodes import Node, Scalar
+
+EMU_DIR: Final = Path(emu.__file__).resolve().parent
+PROJECT_SCENARIOS: Final = EMU_DIR.parent / "scenarios"
+_REF: Final = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*):([A-Za-z_][A-Za-z0-9_]*)\Z"
+)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def trusted(path: Path) -> bool:
+    """Whether a module file belongs to the project (emu itself or its scenarios)."""
+    return _inside(path, EMU_DIR) or (
+        PROJECT_SCENARIOS.is_dir() and _inside(path, PROJECT_SCENARIOS)
+    )
+
+
+def _beside(folder: Path, module: str) -> Path | None:
+    base = folder.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _on_sys_path(module: str) -> Path | None:
+    """The file of ``module`` on sys.path, found without importing anything."""
+    parts = module.split(".")
+    search: list[str] | None = None
+    origin: str | None = None
+    for depth in range(len(parts)):
+        spec = importlib.machinery.PathFinder.find_spec(".".join(parts[: depth + 1]), search)
+        if spec is None:
+            return None
+        origin = spec.origin
+        search = list(spec.submodule_search_locations or [])
+    return Path(origin) if origin else None
+
+
+class PythonRefs:
+    """Resolves the ``python:`` references of one scenario file."""
+
+    def __init__(self, scenario_file: str, allow_python: bool) -> None:
+        self.folder = Path(scenario_file).resolve().parent
+        self.allow = allow_python
+        self.used: list[str] = []
+
+    def resolve(self, node: Node) -> Callable[..., Any]:
+        if not isinstance(node, Scalar) or not isinstance(node.value, str):
+            node.fail("python takes module:function (for example programs:server)")
+        text = node.value.strip()
+        match = _REF.match(text)
+        if match is None:
+            node.fail(f"{text!r} is not module:function (for example programs:server)")
+        module_name, function = match.groups()
+        local = _beside(self.folder, module_name)
+        path = local or _on_sys_path(module_name)
+        if path is None:
+            node.fail(
+                f"python program {text!r}: no module {module_name!r} beside the scenario or "
+                "on sys.path"
+            )
+        if not trusted(path) and not self.allow:
+            node.fail(
+                f"python program {text!r} comes from {path}, outside the project; loading it "
+                "runs its code, so allow it explicitly with --allow-python"
+            )
+        module = self._import(node, module_name, local)
+        target = getattr(module, function, None)
+        if target is None:
+            node.fail(f"python program {text!r}: module {module_name!r} has no {function!r}")
+        if not callable(target):
+            node.fail(f"python program {text!r}: {function!r} is not a function")
+        self.used.append(text)
+        return target  # type: ignore[no-any-return]
+
+    def _import(self, node: Node, module_name: str, local: Path | None) -> Any:
+        try:
+            if local is None:
+                return importlib.import_module(module_name)
+            digest = hashlib.sha1(str(local).encode(), usedforsecurity=False).hexdigest()[:12]
+            unique = f"_emu_scenario_{digest}_{module_name.replace('.', '_')}"
+            if unique in sys.modules:
+                return sys.modules[unique]
+            spec = importlib.util.spec_from_file_location(unique, local)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[unique] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[unique]
+                raise
+            return module
+        except Exception as exc:  # the module's own error, reported as the scenario's
+            node.fail(f"importing {module_name!r} failed: {type(exc).__name__}: {exc}")

@@ -1,0 +1,306 @@
+"""Shapes: the declarative description of the scenario format, checked and published.
+
+One description serves two purposes: ``check(node)`` validates the shape of a loaded document
+(types, known and required keys, ranges) with positioned one-line errors and "did you mean"
+hints, and ``json()`` emits the same rules as JSON Schema (``emu schema``), so editors validate
+and complete scenario files exactly as the loader does. Meaning (which functions exist, which
+variables are bound) is checked afterwards, by the compiler.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Final, NoReturn
+
+from emu.scenario.durations import DurationError, parse_duration
+from emu.scenario.nodes import Map, Node, Scalar, Seq
+
+NAME_PATTERN: Final = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
+_NAME: Final = re.compile(NAME_PATTERN)
+MAX_INT: Final = (1 << 64) - 1
+
+
+def did_you_mean(word: str, candidates: Sequence[str]) -> str:
+    """`` (did you mean 'X'?)`` when a candidate is close to ``word``, else empty."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.75)
+    if not close:
+        lowered = {c.lower(): c for c in candidates}
+        if word.lower() in lowered:
+            close = [lowered[word.lower()]]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def describe_value(node: Node) -> str:
+    if isinstance(node, Scalar):
+        value = node.value
+        if value is None:
+            return "null"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return f"the number {node.text}"
+        return f"the string {value!r}" if len(str(value)) <= 40 else "a long string"
+    return f"a {node.KIND}"
+
+
+class Shape:
+    """A rule for one node."""
+
+    description = "a value"
+
+    def check(self, node: Node) -> None:
+        raise NotImplementedError
+
+    def json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def expected(self, node: Node) -> NoReturn:
+        node.fail(f"expected {self.description}, found {describe_value(node)}")
+
+
+class AnyValue(Shape):
+    description = "any value"
+
+    def __init__(self, description: str = "any value") -> None:
+        self.description = description
+
+    def check(self, node: Node) -> None:
+        return
+
+    def json(self) -> dict[str, Any]:
+        return {"description": self.description}
+
+
+class Str(Shape):
+    def __init__(self, description: str = "a string", *, pattern: str | None = None) -> None:
+        self.description = description
+        self.pattern = pattern
+
+    def check(self, node: Node) -> None:
+        if not isinstance(node, Scalar) or not isinstance(node.value, str):
+            self.expected(node)
+        if self.pattern is not None and not re.match(self.pattern, node.value):
+            node.fail(f"{node.value!r} is not {self.description}")
+
+    def json(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "description": self.description}
+        if self.pattern is not None:
+            schema["pattern"] = self.pattern
+        return schema
+
+
+class Name(Str):
+    def __init__(self, description: str = "a name (letters, digits, _ . -)") -> None:
+        super().__init__(description, pattern=NAME_PATTERN)
+
+
+class Int(Shape):
+    def __init__(self, low: int = 0, high: int = MAX_INT, description: str = "") -> None:
+        self.low = low
+        self.high = high
+        self.description = description or f"an integer from {low} to {high}"
+
+    def check(self, node: Node) -> None:
+        if not isinstance(node, Scalar) or type(node.value) is not int:
+            self.expected(node)
+        if not self.low <= node.value <= self.high:
+            node.fail(f"{node.text} is out of range: expected {self.description}")
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "type": "integer",
+            "minimum": self.low,
+            "maximum": self.high,
+            "description": self.description,
+        }
+
+
+class Probability(Shape):
+    description = "a probability from 0 to 1"
+
+    def check(self, node: Node) -> None:
+        value = node.value if isinstance(node, Scalar) else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.expected(node)
+        assert isinstance(node, Scalar)
+        if not 0.0 <= float(value) <= 1.0:
+            node.fail(f"{node.text} is not a probability from 0 to 1")
+
+    def json(self) -> dict[str, Any]:
+        return {"type": "number", "minimum": 0, "maximum": 1, "description": self.description}
+
+
+class Bool(Shape):
+    description = "true or false"
+
+    def check(self, node: Node) -> None:
+        if not isinstance(node, Scalar) or not isinstance(node.value, bool):
+            self.expected(node)
+
+    def json(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+
+DURATION_PATTERN: Final = r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(ns|us|µs|ms|s)\s*$"
+
+
+class Duration(Shape):
+    description = "a duration with a unit (10ms, 150us, 2s)"
+
+    def check(self, node: Node) -> None:
+        if not isinstance(node, Scalar):
+            self.expected(node)
+        try:
+            parse_duration(node.value)
+        except DurationError as exc:
+            node.fail(str(exc))
+
+    def json(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": DURATION_PATTERN, "description": self.description}
+
+
+class Choice(Shape):
+    """One of a fixed set of words."""
+
+    def __init__(self, words: Sequence[str], description: str = "") -> None:
+        self.words = tuple(words)
+        self.description = description or "one of " + ", ".join(self.words)
+
+    def check(self, node: Node) -> None:
+        if not isinstance(node, Scalar) or not isinstance(node.value, str):
+            self.expected(node)
+        if node.value not in self.words:
+            hint = did_you_mean(node.value, self.words)
+            node.fail(f"{node.value!r} is not {self.description}{hint}")
+
+    def json(self) -> dict[str, Any]:
+        return {"enum": list(self.words), "description": self.description}
+
+
+class ListOf(Shape):
+    def __init__(self, item: Shape, *, low: int = 0, high: int | None = None) -> None:
+        self.item = item
+        self.low = low
+        self.high = high
+        self.description = f"a list of {item.description}"
+
+    def check(self, node: Node) -> None:
+        if not isinstance(node, Seq):
+            self.expected(node)
+        if len(node) < self.low:
+            node.fail(f"expected at least {self.low} item(s), found {len(node)}")
+        if self.high is not None and len(node) > self.high:
+            node.fail(f"expected at most {self.high} item(s), found {len(node)}")
+        for item in node:
+            self.item.check(item)
+
+    def json(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "array", "items": self.item.json(), "minItems": self.low}
+        if self.high is not None:
+            schema["maxItems"] = self.high
+        return schema
+
+
+class Either(Shape):
+    """The first alternative whose quick test accepts the node decides."""
+
+    def __init__(self, *options: tuple[Callable[[Node], bool], Shape], description: str) -> None:
+        self.options = options
+        self.description = description
+
+    def check(self, node: Node) -> None:
+        for accepts, shape in self.options:
+            if accepts(node):
+                shape.check(node)
+                return
+        self.expected(node)
+
+    def json(self) -> dict[str, Any]:
+        return {"anyOf": [shape.json() for _, shape in self.options]}
+
+
+def is_map(node: Node) -> bool:
+    return isinstance(node, Map)
+
+
+def is_seq(node: Node) -> bool:
+    return isinstance(node, Seq)
+
+
+def is_scalar(node: Node) -> bool:
+    return isinstance(node, Scalar)
+
+
+def is_text(node: Node) -> bool:
+    return isinstance(node, Scalar) and isinstance(node.value, str)
+
+
+class Record(Shape):
+    """A mapping with known keys; ``required`` ones must be present."""
+
+    def __init__(
+        self,
+        fields: dict[str, Shape],
+        *,
+        required: Sequence[str] = (),
+        description: str = "a mapping",
+        what: str = "key",
+    ) -> None:
+        self.fields = fields
+        self.required = tuple(required)
+        self.description = description
+        self.what = what
+
+    def check(self, node: Node) -> None:
+        if not isinstance(node, Map):
+            self.expected(node)
+        for name in node.keys:
+            if name not in self.fields:
+                key = node.key_node(name)
+                known = ", ".join(self.fields)
+                hint = did_you_mean(name, tuple(self.fields))
+                key.fail(f"unknown {self.what} {name!r}{hint}; expected one of: {known}")
+        for name in self.required:
+            if name not in node:
+                node.fail(f"missing required key {name!r} in {self.description}")
+        for name, child in node.items():
+            self.fields[name].check(child)
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "description": self.description,
+            "properties": {name: shape.json() for name, shape in self.fields.items()},
+            "required": list(self.required),
+            "additionalProperties": False,
+        }
+
+
+class MapOf(Shape):
+    """A mapping from names the user chooses (thread names, object names) to one shape."""
+
+    def __init__(self, value: Shape, *, description: str, key: str = "name") -> None:
+        self.value = value
+        self.description = description
+        self.key = key
+
+    def check(self, node: Node) -> None:
+        if not isinstance(node, Map):
+            self.expected(node)
+        for name, child in node.items():
+            if not _NAME.match(name):
+                node.key_node(name).fail(
+                    f"{name!r} is not a valid {self.key} (letters, digits, _ . - ; "
+                    "starting with a letter or _)"
+                )
+            self.value.check(child)
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "description": self.description,
+            "propertyNames": {"pattern": NAME_PATTERN},
+            "additionalProperties": self.value.json(),
+        }

@@ -1,0 +1,263 @@
+"""Values in steps: constants by their header names, ``$references``, flags, durations.
+
+An argument, an expectation or an operand is compiled once, at load, into either a constant or
+a small function of the running frame. What a YAML value means:
+
+- a number, ``true`` / ``false`` (TRUE / FALSE, passed as 1 / 0) or ``null`` (NULL);
+- a constant by its header name, written plainly: ``INFINITE``, ``GENERIC_READ``,
+  ``WAIT_IO_COMPLETION``, ``STATUS_SUCCESS``, ``NotificationEvent`` (every constant emu knows,
+  with its real value). A plain ALL_CAPS_WITH_UNDERSCORES word that is not a known constant is
+  an error with a "did you mean"; quote it to pass the text itself;
+- flags combined as in C: ``GENERIC_READ | GENERIC_WRITE``, or a list of constants;
+- ``$name`` for a variable (a handle bound with ``as:``, a declared structure, a device object,
+  a handler), ``$name.Field`` for a structure's field, ``$name[2].Field`` for an element of an
+  array; reading a field of a traced structure is a traced read, as in C;
+- a duration (``10ms``) where the parameter is in milliseconds (``dwMilliseconds``), converted
+  to whole milliseconds;
+- a list, for an array parameter (``lpHandles``); text for a buffer (``lpBuffer``), as UTF-8;
+- ``{new: TYPE, Field: value}``: a fresh structure for this call only;
+- any other text is a string (``lpName``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final
+
+from emu import codes
+from emu.errors import ProgramError
+from emu.kernel import irql
+from emu.scenario.durations import DurationError, parse_milliseconds
+from emu.scenario.nodes import Map, Node, Scalar, Seq
+from emu.scenario.shape import did_you_mean
+from emu.scenario.structs import STRUCT_TYPES, Declaration, compile_declaration
+from emu.win32.ntoskrnl import base as ntos
+
+if TYPE_CHECKING:
+    from emu.scenario.frame import Frame
+
+Value = Callable[["Frame"], Any]
+
+ARRAY_PARAMS: Final = frozenset(("lpHandles", "lpCompletionPortEntries"))
+BUFFER_PARAMS: Final = frozenset(("lpBuffer",))
+_CONSTANT_LIKE: Final = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
+_REF: Final = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*)\Z")
+_STEP: Final = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[([0-9]+)\]")
+
+
+@cache
+def constants() -> dict[str, int]:
+    """Every named constant a scenario may use, with its real value."""
+    table: dict[str, int] = {"TRUE": 1, "FALSE": 0, "NULL": 0}
+    for module in (codes, irql, ntos):
+        for name in dir(module):
+            value = getattr(module, name)
+            if name.startswith("_") or isinstance(value, bool) or not isinstance(value, int):
+                continue
+            if name[0].isupper():
+                table.setdefault(name, value)
+    return table
+
+
+def constant_name(value: int, prefix: str = "") -> str | None:
+    """A constant's name for ``value`` (with ``prefix``), for messages."""
+    for name, known in constants().items():
+        if known == value and name.startswith(prefix):
+            return name
+    return None
+
+
+def is_constant_like(text: str) -> bool:
+    return bool(_CONSTANT_LIKE.match(text)) or text in constants()
+
+
+@dataclass(slots=True)
+class Binding:
+    """A name a program can reference, and what is known of it at load."""
+
+    what: str  # "structure", "array", "buffer", "handle", "handler", "variable"
+    shared: bool
+    declaration: Declaration | None = None
+
+
+@dataclass(slots=True)
+class Scope:
+    """The names visible to one program (a thread, a driver, or a handler)."""
+
+    owner: str
+    shared: dict[str, Binding]
+    local: dict[str, Binding] = field(default_factory=dict)
+
+    def find(self, name: str) -> Binding | None:
+        return self.local.get(name) or self.shared.get(name)
+
+    def names(self) -> tuple[str, ...]:
+        return (*self.local, *self.shared)
+
+
+def _field_path(path: str) -> list[str | int]:
+    steps: list[str | int] = []
+    for match in _STEP.finditer(path):
+        steps.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
+    return steps
+
+
+def compile_reference(node: Node, text: str, scope: Scope) -> Value:
+    """``$name``, ``$name.Field`` or ``$name[i].Field`` as a function of the frame."""
+    match = _REF.match(text)
+    if match is None:
+        node.fail(f"{text!r} is not a reference: write $name, $name.Field or $name[0].Field")
+    name, path = match.group(1), match.group(2)
+    binding = scope.find(name)
+    if binding is None:
+        hint = did_you_mean(name, scope.names())
+        node.fail(f"unknown variable ${name}{hint} in {scope.owner}")
+    steps = _field_path(path)
+    _check_fields(node, name, binding, steps)
+    where = f"{node.file}:{node.line}:{node.column}"
+    shared = binding.shared
+
+    def lookup(frame: Frame) -> Any:
+        table = frame.shared if shared else frame.locals
+        try:
+            value = table[name]
+        except KeyError:
+            raise ProgramError(
+                f"{where}: ${name} is used before a step bound it (with as: or set:)",
+                thread=frame.owner,
+            ) from None
+        for step in steps:
+            try:
+                value = value[step] if isinstance(step, int) else getattr(value, step)
+            except (AttributeError, IndexError, TypeError) as exc:
+                raise ProgramError(f"{where}: {text}: {exc}", thread=frame.owner) from None
+        return value
+
+    return lookup
+
+
+def _check_fields(node: Node, name: str, binding: Binding, steps: list[str | int]) -> None:
+    decl = binding.declaration
+    if decl is None or not steps:
+        return
+    first = steps[0]
+    if decl.array:
+        if not isinstance(first, int):
+            node.fail(f"${name} is an array of {decl.type_name}: index it, as ${name}[0]")
+        steps = steps[1:]
+        if not steps:
+            return
+        first = steps[0]
+    elif isinstance(first, int):
+        node.fail(f"${name} is a {decl.type_name}, not an array")
+    if isinstance(first, str) and decl.struct is not None and first not in decl.fields:
+        hint = did_you_mean(first, decl.fields)
+        node.fail(
+            f"{decl.type_name} has no field {first!r}{hint}; fields: {', '.join(decl.fields)}"
+        )
+
+
+def constant(node: Scalar) -> Any:
+    """The constant value of a scalar that holds no reference (ints, names, flags, text)."""
+    value = node.value
+    if isinstance(value, bool):
+        return int(value)
+    if not isinstance(value, str) or node.quoted:
+        return value
+    if "|" in value:
+        return _flags(node, [part.strip() for part in value.split("|")])
+    table = constants()
+    if value in table:
+        return table[value]
+    if _CONSTANT_LIKE.match(value):
+        node.fail(f"unknown constant {value!r}{did_you_mean(value, tuple(table))}")
+    return value
+
+
+def _flags(node: Node, parts: list[Any]) -> int:
+    table = constants()
+    result = 0
+    for part in parts:
+        if isinstance(part, bool) or part is None:
+            node.fail(f"expected a constant or a number in a flag combination, not {part!r}")
+        if isinstance(part, int):
+            result |= part
+            continue
+        text = str(part)
+        if text.isdigit() or text.lower().startswith("0x"):
+            result |= int(text, 0)
+        elif text in table:
+            result |= table[text]
+        else:
+            node.fail(
+                f"unknown constant {text!r} in a flag combination{did_you_mean(text, tuple(table))}"
+            )
+    return result
+
+
+def compile_value(node: Node, scope: Scope, param: str = "") -> Value:
+    """Compile an argument or operand; ``param`` (the parameter name) selects conversions."""
+    if isinstance(node, Scalar):
+        value = node.value
+        if isinstance(value, str) and not node.quoted and value.startswith("$"):
+            return compile_reference(node, value, scope)
+        if param.endswith("Milliseconds") and isinstance(value, str) and value[:1].isdigit():
+            try:
+                ms = parse_milliseconds(value)
+            except DurationError as exc:
+                node.fail(str(exc))
+            return _const(ms)
+        result = constant(node)
+        if param in BUFFER_PARAMS and isinstance(result, str):
+            data = result.encode("utf-8")
+            return lambda frame: data
+        return _const(result)
+    if isinstance(node, Seq):
+        if param in ARRAY_PARAMS:
+            items = [compile_value(item, scope) for item in node]
+            return lambda frame: [item(frame) for item in items]
+        parts: list[Any] = []
+        for item in node:
+            if not isinstance(item, Scalar):
+                item.fail("expected a constant in a flag list")
+            parts.append(item.value)
+        return _const(_flags(node, parts))
+    assert isinstance(node, Map)
+    return _compile_new(node)
+
+
+def _compile_new(node: Map) -> Value:
+    new = node.get("new")
+    if new is None:
+        node.fail(
+            "a mapping here must create a structure: {new: OVERLAPPED} (or pass $name of a "
+            "declared one)"
+        )
+    fields = Map(node.file, node.line, node.column, node.path)
+    fields.add(Scalar(node.file, node.line, node.column, node.path, "type", False), new)
+    for key, child in node.items():
+        if key != "new":
+            fields.add(node.key_node(key), child)
+    decl = compile_declaration("new", fields, constant_node)
+    make = decl.make
+    return lambda frame: make()
+
+
+def constant_node(node: Node) -> Any:
+    """A constant field value in a declaration (no references: memory exists before steps)."""
+    if not isinstance(node, Scalar):
+        node.fail("expected a constant value for a structure field")
+    if isinstance(node.value, str) and node.value.startswith("$") and not node.quoted:
+        node.fail("a declared structure's fields are constants; set them from a step with set:")
+    return constant(node)
+
+
+def _const(value: Any) -> Value:
+    return lambda frame: value
+
+
+def is_struct_type(name: str) -> bool:
+    return name in STRUCT_TYPES

@@ -1,0 +1,196 @@
+"""The Result of a run: the trace, the final state, what was left undone, and the expectation.
+
+- ``threads``: each scenario thread's final state, exit code and last error;
+- ``violations``: the rules broken while the run happened (``violation`` events);
+- ``lost_wakeups``: threads still blocked at the end that the scenario did not declare
+  ``blocks_forever``, each with what it waited on, since when, and the last event that touched
+  those objects (the wake-up that came too early, went to someone else, or never came);
+- ``undone``: what the run ended with still pending: undelivered APCs, queued packets,
+  outstanding I/O, world actions that could not act;
+- ``final_state()``: every object's state at the end, rebuilt from the trace;
+- ``failures()``: the ways the run differs from the scenario's ``expect:`` (and, whatever
+  it says, a possible lost wake-up or an undeclared violation is a failure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Final
+
+from emu.codes.winerror import win32_error_name
+from emu.kernel.dispatcher import Kernel
+from emu.kernel.time import format_ticks
+from emu.kernel.trace import TraceEvent
+from emu.kernel.tracestate import World, state_at
+from emu.scenario.format import END_REASONS
+from emu.scenario.model import Scenario
+
+UNDONE_KINDS: Final = ("apc.undelivered", "iocp.pending", "io.pending", "world.skip")
+WAIT_BOOKKEEPING: Final = frozenset(
+    ("thread.wait", "thread.wake", "actor.state", "actor.blocked", "handle.open", "handle.close")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadOutcome:
+    name: str
+    state: str
+    exit_code: int | None
+    last_error: int
+    blocks_forever: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LostWakeup:
+    """A thread blocked at the end of the run that was not meant to be."""
+
+    thread: str
+    state: str
+    waiting_on: tuple[str, ...]
+    since: int
+    last_event: TraceEvent | None
+
+    def text(self) -> str:
+        on = ", ".join(self.waiting_on) or "nothing (a sleep or a dequeue)"
+        what = (
+            f"last touched by {self.last_event.actor} at {format_ticks(self.last_event.time)}: "
+            f"{self.last_event.text()} (event #{self.last_event.seq})"
+            if self.last_event is not None
+            else "nothing ever signalled it"
+        )
+        return (
+            f"{self.thread} still {self.state} on {on} since {format_ticks(self.since)}: a "
+            f"possible lost wake-up; {what}"
+        )
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    k: Kernel
+    blocks_forever: tuple[str, ...]
+    thread_names: tuple[str, ...]
+    strategy: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def end_reason(self) -> str:
+        return self.k.end_reason
+
+    @property
+    def end_time(self) -> int:
+        return self.k.now
+
+    @property
+    def schedule(self) -> list[tuple[int, Any]]:
+        return list(self.k.chooser.schedule)
+
+    @cached_property
+    def events(self) -> list[TraceEvent]:
+        return self.k.trace.view()
+
+    @cached_property
+    def threads(self) -> list[ThreadOutcome]:
+        by_name = {a.name: a for a in self.k.actors}
+        outcomes: list[ThreadOutcome] = []
+        for name in self.thread_names:
+            actor = by_name[name]
+            outcomes.append(
+                ThreadOutcome(
+                    name,
+                    actor.state.value,
+                    actor.exit_code,
+                    int(getattr(actor, "last_error", 0)),
+                    name in self.blocks_forever,
+                )
+            )
+        return outcomes
+
+    @cached_property
+    def violations(self) -> list[TraceEvent]:
+        return [e for e in self.events if e.kind == "violation"]
+
+    @cached_property
+    def undone(self) -> list[TraceEvent]:
+        return [e for e in self.events if e.kind in UNDONE_KINDS]
+
+    @cached_property
+    def lost_wakeups(self) -> list[LostWakeup]:
+        found: list[LostWakeup] = []
+        for event in self.events:
+            if event.kind != "actor.blocked" or event.objects[0] in self.blocks_forever:
+                continue
+            if event.objects[0] not in self.thread_names:
+                continue  # a driver's system thread, a worker: reported in the trace
+            found.append(self._lost(event))
+        return found
+
+    def _lost(self, blocked: TraceEvent) -> LostWakeup:
+        actor_id = blocked.object_ids[0]
+        waited = set(blocked.object_ids[1:])
+        since = 0
+        last: TraceEvent | None = None
+        for event in self.events[: blocked.seq]:
+            if event.kind == "thread.wait" and event.object_ids[:1] == (actor_id,):
+                since = event.time
+            elif (
+                waited
+                and event.kind not in WAIT_BOOKKEEPING
+                and event.actor_id != actor_id
+                and waited.intersection(event.object_ids)
+            ):
+                last = event
+        return LostWakeup(
+            blocked.objects[0], str(blocked.payload["state"]), blocked.objects[1:], since, last
+        )
+
+    def final_state(self) -> World:
+        return state_at(self.k.trace, len(self.k.trace.events) - 1)
+
+    def failures(self) -> list[str]:
+        """How the run differs from what the scenario expects; empty when it holds."""
+        expect = self.scenario.expect
+        problems: list[str] = []
+        if expect.end is not None and END_REASONS[expect.end] != self.end_reason:
+            problems.append(
+                f"the run ended '{self.end_reason}', expected '{END_REASONS[expect.end]}'"
+            )
+        by_name = {t.name: t for t in self.threads}
+        for name, code in expect.exit_codes.items():
+            got = by_name[name].exit_code
+            if got != code:
+                shown = "no exit (still running or blocked)" if got is None else str(got)
+                problems.append(f"thread {name} exited with {shown}, expected {code}")
+        recorded = [str(e.payload["rule"]) for e in self.violations]
+        declared = expect.violations or ()
+        for rule in declared:
+            if rule not in recorded:
+                problems.append(f"expected violation {rule} was not recorded")
+        for event in self.violations:
+            rule = str(event.payload["rule"])
+            if rule not in declared:
+                problems.append(f"violation {rule}: {event.payload['message']}")
+        problems.extend(lost.text() for lost in self.lost_wakeups)
+        return problems
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures()
+
+    def summary(self) -> str:
+        stats = self.k.statistics()
+        return (
+            f"{self.end_reason} at {format_ticks(self.end_time)}: {stats['trace_events']} trace "
+            f"events, {stats['api_calls']} API calls, {stats['choices']} recorded choices"
+        )
+
+    def thread_lines(self) -> list[str]:
+        lines: list[str] = []
+        for t in self.threads:
+            code = "-" if t.exit_code is None else str(t.exit_code)
+            note = " (blocks forever by design)" if t.blocks_forever else ""
+            lines.append(
+                f"{t.name}: {t.state}, exit code {code}, last error "
+                f"{win32_error_name(t.last_error)}{note}"
+            )
+        return lines

@@ -1,0 +1,96 @@
+"""A Simulation: one run of a compiled scenario under one chooser.
+
+``Simulation(scenario)`` builds a fresh world from the scenario's factories (no copying, no
+re-reading): the kernel with the machine's processors and the chosen strategy, the process
+and its API, the devices' objects and the shared memory, the handlers, the threads (started in
+the order the file lists them, all enabled at time 0), the drivers (each DriverEntry on its own
+system thread) and the world actors of the timeline and the faults. ``run()`` runs it to the
+scenario's ``run_until`` and returns a ``Result``.
+
+The strategy: an explicit chooser if given; else a seeded random one (``seed=``, or the
+scenario's ``seed:``); else a replay of the scenario's ``schedule:``; else the canonical one.
+``run_until: all_done`` ends the run at the first instant every thread not declared
+``blocks_forever`` has exited (after that instant's enabled actors ran).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emu.kernel.chooser import CanonicalChooser, Chooser, RandomChooser, ReplayChooser
+from emu.kernel.dispatcher import Kernel
+from emu.kernel.objects import KernelObject
+from emu.kernel.thread import Thread
+from emu.scenario.model import RUN_UNTIL_DONE, Scenario
+from emu.sim.result import Result
+from emu.sim.world import WorldActor
+from emu.win32.api import Api
+from emu.win32.driver import System
+from emu.win32.process import Process
+
+
+def make_chooser(scenario: Scenario, seed: int | None = None) -> Chooser:
+    if seed is not None:
+        return RandomChooser(seed)
+    if scenario.schedule is not None:
+        return ReplayChooser(scenario.schedule)
+    if scenario.seed is not None:
+        return RandomChooser(scenario.seed)
+    return CanonicalChooser()
+
+
+class Simulation:
+    """The kernel, process, devices and programs of one run."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        chooser: Chooser | None = None,
+        seed: int | None = None,
+        trace: bool = True,
+    ) -> None:
+        self.scenario = scenario
+        self.k = Kernel(
+            processors=scenario.machine.processors,
+            chooser=chooser if chooser is not None else make_chooser(scenario, seed),
+            trace=trace,
+        )
+        self.process = Process(self.k)
+        self.api: Api = self.process.api
+        self.system = System(self.k)
+        self.shared: dict[str, Any] = {}
+        self.objects: dict[str, KernelObject] = {}
+        self.threads: dict[str, Thread] = {}
+        for setup in scenario.setup:
+            setup(self)
+        for spec in scenario.threads:
+            self.threads[spec.name] = self.process.start(spec.name, spec.make(self))
+        for spec in scenario.drivers:
+            self.system.load(spec.name, spec.make(self))
+        if scenario.timeline:
+            self.k.spawn(WorldActor(self.k, "world", self, scenario.timeline))
+        for index, fault in enumerate(scenario.faults):
+            self.k.spawn(WorldActor(self.k, f"fault{index + 1}", self, (fault,)))
+        if scenario.run_until == RUN_UNTIL_DONE:
+            watched = [t for n, t in self.threads.items() if not self._forever(n)]
+            self.k.stop_when = lambda: all(t.terminated for t in watched)
+
+    def _forever(self, name: str) -> bool:
+        return any(s.name == name and s.blocks_forever for s in self.scenario.threads)
+
+    def run(self) -> Result:
+        until = self.scenario.run_until
+        self.k.run(until if isinstance(until, int) else None)
+        return Result(
+            scenario=self.scenario,
+            k=self.k,
+            blocks_forever=tuple(s.name for s in self.scenario.threads if s.blocks_forever),
+            thread_names=tuple(self.threads),
+            strategy=self.k.chooser.describe(),
+        )
+
+
+def run_scenario(scenario: Scenario, *, seed: int | None = None, trace: bool = True) -> Result:
+    """Build and run one simulation of ``scenario``."""
+    return Simulation(scenario, seed=seed, trace=trace).run()
