@@ -20,7 +20,10 @@ def test_the_python_example_runs() -> None:
 
 def test_the_two_setup_commands_are_the_ones_ci_runs() -> None:
     commands = re.findall(r"```sh\n(.*?)\n```", README, re.S)
-    assert commands[:2] == ["python3 -m pip install -e '.[dev]' && emu demo", "python3 -m pytest"]
+    assert commands[:2] == [
+        "python3 -m pip install -e '.[dev]' && emu run scenarios/kernel/apc-report.yaml",
+        "python3 -m pytest",
+    ]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install --quiet -e '.[dev]'" in ci
     assert "\npython -m pytest\n" in ci

@@ -44,8 +44,8 @@ class SpinLock(KernelObject):
 
     TYPE = "SpinLock"
 
-    def __init__(self, k: Kernel) -> None:
-        super().__init__(k)
+    def __init__(self, k: Kernel, name: str | None = None) -> None:
+        super().__init__(k, name)
         self.owner: Actor | None = None
         self.spinners: list[Actor] = []
         self.reference()  # held by its KSPIN_LOCK storage

@@ -22,7 +22,9 @@ from emu.errors import ScenarioError
 _INT: Final = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)\Z")
 _HEX: Final = re.compile(r"0x[0-9a-fA-F_]+\Z")
 _OCT: Final = re.compile(r"0o[0-7_]+\Z")
-_FLOAT: Final = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_FLOAT: Final = re.compile(
+    r"[-+]?(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+)\Z"
+)
 _NULLS: Final = frozenset(("", "~", "null", "Null", "NULL"))
 _TRUE: Final = frozenset(("true", "True", "TRUE"))
 _FALSE: Final = frozenset(("false", "False", "FALSE"))
@@ -42,7 +44,7 @@ def resolve_plain(text: str) -> Any:
         return int(text, 16)
     if _OCT.match(text):
         return int(text[2:], 8)
-    if _FLOAT.match(text) and any(c.isdigit() for c in text):
+    if _FLOAT.match(text):
         return float(text)
     if text in (".inf", "+.inf", "-.inf", ".nan"):
         return float(text.replace(".", ""))

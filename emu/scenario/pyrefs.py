@@ -95,8 +95,9 @@ class PythonRefs:
             )
         if not trusted(path) and not self.allow:
             node.fail(
-                f"python program {text!r} comes from {path}, outside the project; loading it "
-                "runs its code, so allow it explicitly with --allow-python"
+                f"python program {text!r} is outside the project (the emu package and its "
+                "scenarios/ folder); loading it runs its code, so allow it explicitly with "
+                "--allow-python"
             )
         module = self._import(node, module_name, local)
         target = getattr(module, function, None)

@@ -173,7 +173,8 @@ class Choice(Shape):
             self.expected(node)
         if node.value not in self.words:
             hint = did_you_mean(node.value, self.words)
-            node.fail(f"{node.value!r} is not {self.description}{hint}")
+            choices = ", ".join(self.words)
+            node.fail(f"{node.value!r} is not {self.description}{hint} (choices: {choices})")
 
     def json(self) -> dict[str, Any]:
         return {"enum": list(self.words), "description": self.description}

@@ -182,7 +182,10 @@ class StepCompiler:
             if name in self.elsewhere:
                 at.fail(f"{name} {self.elsewhere[name]}")
             hint = did_you_mean(name, tuple(self.surface))
-            at.fail(f"unknown function {name!r}{hint} (emu models {len(self.surface)} here)")
+            at.fail(
+                f"unknown function {name!r}{hint}: not one emu models here (`emu schema` lists "
+                "them)"
+            )
         values = self._arguments(spec, args, at)
         target = _bind_target(step)
         matcher = None

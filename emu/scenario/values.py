@@ -6,17 +6,19 @@ a small function of the running frame. What a YAML value means:
 - a number, ``true`` / ``false`` (TRUE / FALSE, passed as 1 / 0) or ``null`` (NULL);
 - a constant by its header name, written plainly: ``INFINITE``, ``GENERIC_READ``,
   ``WAIT_IO_COMPLETION``, ``STATUS_SUCCESS``, ``NotificationEvent`` (every constant emu knows,
-  with its real value). A plain ALL_CAPS_WITH_UNDERSCORES word that is not a known constant is
-  an error with a "did you mean"; quote it to pass the text itself;
+  with its real value). A plain ALL-CAPS word that is not a known constant is an error with a
+  "did you mean"; quote it to pass the text itself;
 - flags combined as in C: ``GENERIC_READ | GENERIC_WRITE``, or a list of constants;
 - ``$name`` for a variable (a handle bound with ``as:``, a declared structure, a device object,
   a handler), ``$name.Field`` for a structure's field, ``$name[2].Field`` for an element of an
-  array; reading a field of a traced structure is a traced read, as in C;
+  array (quote it inside ``{...}``: ``"$entries[2].Internal"``); reading a field of a traced
+  structure is a traced read, as in C;
 - a duration (``10ms``) where the parameter is in milliseconds (``dwMilliseconds``), converted
   to whole milliseconds;
 - a list, for an array parameter (``lpHandles``); text for a buffer (``lpBuffer``), as UTF-8;
 - ``{new: TYPE, Field: value}``: a fresh structure for this call only;
-- any other text is a string (``lpName``).
+- any other text is a string, where the parameter takes one (``lpName``, ``lpFileName``, a
+  buffer); text for a numeric parameter (``dwMilliseconds: soon``) is an error.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ Value = Callable[["Frame"], Any]
 
 ARRAY_PARAMS: Final = frozenset(("lpHandles", "lpCompletionPortEntries"))
 BUFFER_PARAMS: Final = frozenset(("lpBuffer",))
-_CONSTANT_LIKE: Final = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
+_CONSTANT_LIKE: Final = re.compile(r"[A-Z][A-Z0-9_]+\Z")
 _REF: Final = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*)\Z")
 _STEP: Final = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[([0-9]+)\]")
 
@@ -68,6 +70,11 @@ def constant_name(value: int, prefix: str = "") -> str | None:
         if known == value and name.startswith(prefix):
             return name
     return None
+
+
+def takes_text(param: str) -> bool:
+    """Whether a parameter is a string in C (``lpName``, ``lpFileName``, ``RegistryPath``)."""
+    return param.endswith(("Name", "Path", "String")) or param in BUFFER_PARAMS
 
 
 def is_constant_like(text: str) -> bool:
@@ -202,7 +209,11 @@ def compile_value(node: Node, scope: Scope, param: str = "") -> Value:
     """Compile an argument or operand; ``param`` (the parameter name) selects conversions."""
     if isinstance(node, Scalar):
         value = node.value
-        if isinstance(value, str) and not node.quoted and value.startswith("$"):
+        if (
+            isinstance(value, str)
+            and value.startswith("$")
+            and (not node.quoted or _REF.match(value))
+        ):
             return compile_reference(node, value, scope)
         if param.endswith("Milliseconds") and isinstance(value, str) and value[:1].isdigit():
             try:
@@ -214,6 +225,10 @@ def compile_value(node: Node, scope: Scope, param: str = "") -> Value:
         if param in BUFFER_PARAMS and isinstance(result, str):
             data = result.encode("utf-8")
             return lambda frame: data
+        if isinstance(result, str) and param and not takes_text(param):
+            node.fail(
+                f"{param} takes a number, a constant or a $reference, not the text {result!r}"
+            )
         return _const(result)
     if isinstance(node, Seq):
         if param in ARRAY_PARAMS:

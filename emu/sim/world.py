@@ -9,8 +9,8 @@ A fault with a probability below 1 first asks the chooser whether it happens (op
 does not); a fault with ``between: [a, b]`` then asks when (the bounds, or the instants where
 it would cross another pending timer). Every action is recorded (``world.action``); one that
 could not act (a closed port, an exited thread) is recorded as ``world.skip`` with the reason,
-and so is a fault the chooser did not inject: nothing the scenario asked for disappears
-silently.
+and a fault the chooser did not inject as ``world.no_fault``: nothing the scenario asked for
+disappears silently.
 """
 
 from __future__ import annotations
@@ -38,8 +38,14 @@ WORLD_SKIP = trace_kind(
     "world.skip",
     ("action", "line", "reason"),
     text="world: {action} does nothing: {reason}",
-    doc="A timeline action or fault that did not act, and why (a fault not injected, a port "
-    "already closed, a thread that has exited).",
+    doc="A timeline action or fault that could not act, and why (a port already closed, a "
+    "thread that has exited).",
+)
+FAULT_NOT_INJECTED = trace_kind(
+    "world.no_fault",
+    ("action", "line"),
+    text="world: fault {action} (line {line}) not injected in this run",
+    doc="The chooser decided that a fault with a probability below 1 does not happen.",
 )
 
 
@@ -90,8 +96,7 @@ class WorldActor(Actor):
             entry.probability < 1.0
             and k.choose_fault(label, (entry.label,), entry.probability) == NO_FAULT
         ):
-            reason = "the chooser did not inject it"
-            k.emit(self.oid, WORLD_SKIP, (), (entry.label, entry.position.line, reason))
+            k.emit(self.oid, FAULT_NOT_INJECTED, (), (entry.label, entry.position.line))
             return False
         if entry.until is not None and entry.until > entry.at:
             delay = k.choose_latency(label, 0, entry.until - entry.at)

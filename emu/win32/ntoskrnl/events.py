@@ -26,7 +26,7 @@ from emu.codes.ntstatus import (
     STATUS_USER_APC,
 )
 from emu.kernel import waits
-from emu.kernel.event import create_event
+from emu.kernel.event import KEvent, create_event
 from emu.kernel.irql import APC_LEVEL, DISPATCH_LEVEL, check_irql
 from emu.win32.base import LONG_VALUE, VOID, ApiCall, export
 from emu.win32.ntos_types import KEVENT, LARGE_INTEGER
@@ -51,7 +51,12 @@ class KeEvents(NtosBase):
         if not isinstance(Event, KEVENT) or Type not in (NotificationEvent, SynchronizationEvent):
             return self._bad(ctx, name, args, "Event is a KEVENT, Type an EVENT_TYPE", None)
         Event.bind(self.k)
-        object.__setattr__(Event, "obj", create_event(self.k, Type == NotificationEvent, State))
+        previous = Event.obj
+        event = create_event(self.k, Type == NotificationEvent, bool(State), Event.trace_name)
+        event.reference()  # held by its KEVENT storage, as a handle would hold it
+        object.__setattr__(Event, "obj", event)
+        if isinstance(previous, KEvent):
+            previous.dereference()  # re-initialised: the old object is no longer reachable
         return self._done(ctx, name, args, None)
         yield  # type: ignore[unreachable]  # every export is a generator
 

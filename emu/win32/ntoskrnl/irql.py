@@ -95,7 +95,7 @@ class KeIrql(NtosBase):
         if not isinstance(SpinLock, KSPIN_LOCK):
             return self._bad(ctx, name, args, "SpinLock is a KSPIN_LOCK", None)
         SpinLock.bind(self.k)
-        object.__setattr__(SpinLock, "obj", KSpinLock(self.k))
+        object.__setattr__(SpinLock, "obj", KSpinLock(self.k, SpinLock.trace_name))
         return self._done(ctx, name, args, None)
         yield  # type: ignore[unreachable]  # every export is a generator
 

@@ -1,0 +1,231 @@
+"""The loader: sections compiled in order, names checked, Python programs and the trust rule."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from emu.errors import ProgramError, ScenarioError
+from emu.scenario import load_scenario, load_text
+from emu.sim import run_scenario
+from tests.scenario.helpers import exit_code, scenario_text
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def error_of(body: str) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_text(scenario_text(body), "t.yaml")
+    return str(info.value)
+
+
+def test_the_machine_processors_profile_and_expectation_are_compiled() -> None:
+    scenario = load_text(
+        scenario_text(
+            """
+            machine: {processors: 3, profile: default}
+            threads:
+              main: {steps: []}
+            run_until: 250ms
+            seed: 12
+            expect: {end: time_limit, exit_codes: {main: 0}, violations: [kernel.irql_leak]}
+            """
+        )
+    )
+    assert (scenario.machine.processors, scenario.machine.profile) == (3, "default")
+    assert scenario.run_until == 2_500_000
+    assert scenario.seed == 12
+    assert scenario.expect.end == "time_limit"
+    assert scenario.expect.exit_codes == {"main": 0}
+    assert scenario.expect.violations == ("kernel.irql_leak",)
+
+
+def test_no_latency_is_modelled_yet_so_any_is_refused_by_name() -> None:
+    message = error_of(
+        """
+        machine: {latency: {rpc: [50us, 2ms]}}
+        threads: {main: {steps: []}}
+        """
+    )
+    assert "unknown latency 'rpc' (latencies: none yet: no modelled device waits)" in message
+
+
+def test_names_cannot_shadow_each_other() -> None:
+    assert "'ev' is already a event" in error_of(
+        """
+        devices: {kernel: {events: {ev: {}}}}
+        handlers:
+          ev: {steps: []}
+        threads: {main: {steps: []}}
+        """
+    )
+    assert "would overwrite the structure $box" in error_of(
+        """
+        shared: {box: DWORD}
+        threads:
+          main:
+            steps:
+              - GetCurrentThreadId:
+                as: box
+        """
+    )
+    assert "parameter 'box' hides the shared name $box" in error_of(
+        """
+        shared: {box: DWORD}
+        handlers:
+          h: {params: [box], steps: []}
+        threads: {main: {steps: []}}
+        """
+    )
+
+
+def test_a_handler_does_not_see_a_threads_locals() -> None:
+    message = error_of(
+        """
+        handlers:
+          h:
+            steps:
+              - SetEvent: {hEvent: $ev}
+        threads:
+          main:
+            steps:
+              - CreateEventW: {bManualReset: TRUE, bInitialState: FALSE}
+                as: ev
+        """
+    )
+    assert message.startswith("t.yaml:7:28: unknown variable $ev in handler h")
+
+
+def test_user_mode_functions_are_refused_in_a_driver() -> None:
+    message = error_of(
+        """
+        drivers:
+          d:
+            entry:
+              - SetEvent: {hEvent: 4}
+        """
+    )
+    assert "SetEvent is a user-mode function: call it from a thread or a handler" in message
+
+
+def test_timeline_references_to_handlers_and_drivers_are_checked() -> None:
+    assert "no handler named 'on_ap' (did you mean 'on_apc'?)" in error_of(
+        """
+        handlers: {on_apc: {steps: []}}
+        threads: {main: {steps: []}}
+        timeline:
+          - {at: 1ms, kernel.queue_apc: {thread: main, handler: on_ap}}
+        """
+    )
+    assert "no driver named 'd' (drivers: none)" in error_of(
+        """
+        threads: {main: {steps: []}}
+        timeline:
+          - {at: 1ms, kernel.unload_driver: d}
+        """
+    )
+
+
+def test_expected_exit_codes_name_threads() -> None:
+    assert "no thread named 'mian' (did you mean 'main'?)" in error_of(
+        """
+        threads: {main: {steps: []}}
+        expect: {exit_codes: {mian: 0}}
+        """
+    )
+
+
+def test_a_variable_used_before_it_is_bound_is_a_program_error_with_its_position() -> None:
+    scenario = load_text(
+        scenario_text(
+            """
+            threads:
+              main:
+                steps:
+                  - SetEvent: {hEvent: $ev}
+                  - CreateEventW: {bManualReset: TRUE, bInitialState: FALSE}
+                    as: ev
+            """
+        ),
+        "t.yaml",
+    )
+    with pytest.raises(ProgramError, match=r"t\.yaml:7:28: \$ev is used before a step bound it"):
+        run_scenario(scenario)
+
+
+def test_a_project_python_program_runs_without_permission() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "kernel" / "pipe-echo.yaml")
+    assert scenario.python == ("programs:echo_server",)
+
+
+def write_module(folder: Path) -> Path:
+    (folder / "mine.py").write_text(
+        textwrap.dedent(
+            """
+            def main(api):
+                yield from api.SwitchToThread()
+                return 5
+
+            NOT_A_FUNCTION = 3
+            """
+        ),
+        encoding="utf-8",
+    )
+    path = folder / "s.yaml"
+    path.write_text(scenario_text("threads:\n  main:\n    python: mine:main\n"), encoding="utf-8")
+    return path
+
+
+def test_a_python_program_from_outside_the_project_needs_permission(tmp_path: Path) -> None:
+    path = write_module(tmp_path)
+    with pytest.raises(ScenarioError, match="allow it explicitly with --allow-python"):
+        load_scenario(path)
+    result = run_scenario(load_scenario(path, allow_python=True))
+    assert exit_code(result) == 5
+
+
+def test_a_refused_module_is_never_imported(tmp_path: Path) -> None:
+    marker = tmp_path / "imported"
+    (tmp_path / "loud.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\ndef main(api):\n    return 0\n", encoding="utf-8"
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(scenario_text("threads:\n  main:\n    python: loud:main\n"), encoding="utf-8")
+    with pytest.raises(ScenarioError):
+        load_scenario(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("mine:absent", "python program 'mine:absent': module 'mine' has no 'absent'"),
+        ("mine:NOT_A_FUNCTION", "'NOT_A_FUNCTION' is not a function"),
+        ("nowhere_at_all:main", "no module 'nowhere_at_all' beside the scenario or on sys.path"),
+        ("not a reference", "'not a reference' is not a Python program: module:function"),
+    ],
+)
+def test_bad_python_references(tmp_path: Path, reference: str, message: str) -> None:
+    write_module(tmp_path)
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        scenario_text(f"threads:\n  main:\n    python: '{reference}'\n"), encoding="utf-8"
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, allow_python=True)
+    assert message in str(info.value)
+
+
+def test_a_module_that_fails_to_import_is_reported_as_the_scenarios_error(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("raise RuntimeError('no')\n", encoding="utf-8")
+    path = tmp_path / "s.yaml"
+    path.write_text(scenario_text("threads:\n  main:\n    python: broken:x\n"), encoding="utf-8")
+    with pytest.raises(ScenarioError, match="importing 'broken' failed: RuntimeError: no"):
+        load_scenario(path, allow_python=True)
+
+
+def test_an_unreadable_file_is_one_line() -> None:
+    with pytest.raises(ScenarioError, match=r"^nowhere\.yaml:0:0: cannot read the file"):
+        load_scenario("nowhere.yaml")

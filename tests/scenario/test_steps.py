@@ -1,0 +1,293 @@
+"""The step language: each keyword and the call step, run on small scenarios."""
+
+from __future__ import annotations
+
+from emu.codes import ERROR_INVALID_HANDLE
+from tests.scenario.helpers import exit_code, messages, rules, run_yaml
+
+
+def test_a_call_binds_its_result_and_a_failed_expectation_is_a_violation() -> None:
+    result = run_yaml(
+        """
+        threads:
+          main:
+            steps:
+              - SetEvent: {hEvent: 0x1234}
+                expect: ERROR_SUCCESS
+              - GetLastError:
+                as: err
+              - return: $err
+        """
+    )
+    # The program goes on after a failed expectation, as C code that ignored it would.
+    assert exit_code(result) == ERROR_INVALID_HANDLE
+    assert rules(result) == ["scenario.expect"]
+    assert messages(result) == [
+        "thread main: SetEvent returned FALSE, last error ERROR_INVALID_HANDLE; expected "
+        "ERROR_SUCCESS (t.yaml:7:9)"
+    ]
+
+
+def test_error_codes_match_the_last_error_the_call_set_for_bool_and_handle_functions() -> None:
+    result = run_yaml(
+        """
+        threads:
+          main:
+            steps:
+              - CreateEventW: {bManualReset: TRUE, bInitialState: FALSE, lpName: "x"}
+                expect: ERROR_SUCCESS
+              - CreateEventW: {bManualReset: TRUE, bInitialState: FALSE, lpName: "x"}
+                expect: ERROR_ALREADY_EXISTS      # succeeded, and set this error
+              - CreateEventW: {bManualReset: TRUE, bInitialState: FALSE, lpName: "x"}
+                expect: ERROR_SUCCESS             # fails: it set ERROR_ALREADY_EXISTS
+              - SetEvent: {hEvent: 0x40}
+                expect: [ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED]
+              - SetEvent: {hEvent: 0x40}
+                expect: FALSE                     # a value: compared with the return
+        """
+    )
+    assert rules(result) == ["scenario.expect"]
+    assert "last error ERROR_ALREADY_EXISTS; expected ERROR_SUCCESS" in messages(result)[0]
+
+
+def test_codes_of_wait_functions_are_compared_with_the_return_value() -> None:
+    result = run_yaml(
+        """
+        threads:
+          main:
+            steps:
+              - SleepEx: {dwMilliseconds: 1ms, bAlertable: TRUE}
+                expect: 0
+              - CreateEventW: {bManualReset: FALSE, bInitialState: TRUE}
+                as: ev
+              - WaitForSingleObjectEx: {hHandle: $ev, dwMilliseconds: 0, bAlertable: TRUE}
+                expect: WAIT_OBJECT_0
+              - WaitForSingleObjectEx: {hHandle: $ev, dwMilliseconds: 0, bAlertable: TRUE}
+                expect: WAIT_OBJECT_0
+        """
+    )
+    assert messages(result) == [
+        "thread main: WaitForSingleObjectEx returned WAIT_TIMEOUT; expected WAIT_OBJECT_0 "
+        "(t.yaml:13:9)"
+    ]
+
+
+def test_repeat_runs_its_steps_a_count_of_times_with_the_index_bound() -> None:
+    result = run_yaml(
+        """
+        shared:
+          total: LONG
+        threads:
+          main:
+            steps:
+              - repeat: 4
+                as: i
+                steps:
+                  - InterlockedExchangeAdd: {Addend: $total, Value: $i}
+              - return: $total.value
+        """
+    )
+    assert exit_code(result) == 0 + 1 + 2 + 3
+
+
+def test_until_repeats_until_the_last_call_returns_the_code() -> None:
+    result = run_yaml(
+        """
+        devices:
+          kernel:
+            events: {ev: {}}
+        threads:
+          main:
+            steps:
+              - until: WAIT_OBJECT_0
+                steps:
+                  - WaitForSingleObject: {hHandle: $ev, dwMilliseconds: 1ms}
+              - return: 0
+        timeline:
+          - {at: 5500us, kernel.set_event: ev}
+        """
+    )
+    assert exit_code(result) == 0
+    assert result.end_time == 55_000  # the sixth 1 ms poll is woken by the set
+
+
+def test_until_stops_at_its_bound_and_says_so() -> None:
+    result = run_yaml(
+        """
+        threads:
+          main:
+            steps:
+              - until: {that: 1, equals: 2}
+                max: 3
+                steps:
+                  - SwitchToThread
+        """
+    )
+    assert rules(result) == ["scenario.loop_bound"]
+    assert messages(result) == [
+        "thread main: the until loop at t.yaml:7:9 ran 3 times without its condition holding"
+    ]
+    assert len([e for e in result.events if e.kind == "api"]) == 3
+
+
+def test_if_takes_one_branch_and_set_binds_variables_and_fields() -> None:
+    result = run_yaml(
+        """
+        shared:
+          box: DWORD
+        threads:
+          main:
+            steps:
+              - set: {x: 5, box.value: 9}
+              - if: {that: $x, at_least: 5}
+                then:
+                  - set: {y: 1}
+                else:
+                  - set: {y: 2}
+              - if: {that: $box.value, in: [1, 2]}
+                then:
+                  - set: {y: 100}
+              - return: $y
+        """
+    )
+    assert exit_code(result) == 1
+    writes = [e.payload for e in result.events if e.kind == "mem.write"]
+    assert writes == [{"field": "value", "value": 9, "by": "program"}]
+
+
+def test_increment_is_a_read_a_scheduling_point_and_a_write_so_updates_can_be_lost() -> None:
+    body = """
+        machine: {processors: 2}
+        shared:
+          n: LONG
+        handlers:
+          bump:
+            steps:
+              - increment: $n
+        threads:
+          main:
+            locals: {handles: {type: DWORD, count: 1}}
+            steps:
+              - CreateThread: {dwStackSize: 0, lpStartAddress: $bump, dwCreationFlags: 0}
+                as: a
+              - CreateThread: {dwStackSize: 0, lpStartAddress: $bump, dwCreationFlags: 0}
+                as: b
+              - WaitForMultipleObjects:
+                  {nCount: 2, lpHandles: [$a, $b], bWaitAll: TRUE, dwMilliseconds: INFINITE}
+                expect: WAIT_OBJECT_0
+              - return: $n.value
+        """
+    assert exit_code(run_yaml(body)) == 2
+    finals = {exit_code(run_yaml(body, seed=seed)) for seed in range(40)}
+    assert finals == {1, 2}  # a lost update is reachable
+
+
+def test_assert_records_a_violation_with_the_values_it_compared() -> None:
+    result = run_yaml(
+        """
+        threads:
+          main:
+            steps:
+              - set: {x: 3}
+              - assert: {that: $x, less_than: 2}
+                message: x stays small
+              - assert: {that: $x, equals: 3}
+        """
+    )
+    assert messages(result) == [
+        "thread main: x stays small: assertion failed, $x less_than 2: 3 < 2 (t.yaml:8:17)"
+    ]
+
+
+def test_return_ends_the_program_with_its_exit_code_and_note_writes_to_the_trace() -> None:
+    result = run_yaml(
+        """
+        threads:
+          main:
+            steps:
+              - note: about to leave
+              - return: 42
+              - note: never written
+        """
+    )
+    assert exit_code(result) == 42
+    notes = [e.payload["text"] for e in result.events if e.kind == "scenario.note"]
+    assert notes == ["about to leave"]
+
+
+def test_work_spends_cpu_time_and_a_range_is_a_latency_choice() -> None:
+    fixed = run_yaml("threads:\n  main:\n    steps:\n      - work: 3ms\n")
+    assert fixed.end_time == 30_000
+    ranged = "threads:\n  main:\n    steps:\n      - work: [1ms, 4ms]\n"
+    assert run_yaml(ranged).end_time == 10_000  # option 0: the lower bound
+    times = {run_yaml(ranged, seed=seed).end_time for seed in range(20)}
+    assert times == {10_000, 40_000}
+    latency = [e for e in run_yaml(ranged, seed=1).events if e.kind == "choice"]
+    assert [e.payload["point"] for e in latency] == ["latency"]
+
+
+def test_handler_parameters_are_positional_missing_ones_null() -> None:
+    result = run_yaml(
+        """
+        handlers:
+          routine:
+            params: [first, second]
+            steps:
+              - if: {that: $second, equals: null}
+                then:
+                  - return: $first
+              - return: 0
+        threads:
+          main:
+            steps:
+              - CreateThread:
+                  {dwStackSize: 0, lpStartAddress: $routine, lpParameter: 11, dwCreationFlags: 0}
+                as: t
+              - WaitForSingleObject: {hHandle: $t, dwMilliseconds: INFINITE}
+              - GetExitCodeThread: {hThread: $t, lpExitCode: {new: DWORD}}
+        """
+    )
+    assert next(t for t in result.k.actors if t.name == "routine").exit_code == 11
+
+
+def test_arrays_buffers_and_flags_reach_the_api_as_c_would_pass_them() -> None:
+    result = run_yaml(
+        """
+        threads:
+          main:
+            locals:
+              reply: {type: buffer, size: 5}
+              n: DWORD
+            steps:
+              - CreateNamedPipeW:
+                  lpName: '\\\\.\\pipe\\p'
+                  dwOpenMode: PIPE_ACCESS_DUPLEX
+                  dwPipeMode: 0
+                  nMaxInstances: 1
+                  nOutBufferSize: 0
+                  nInBufferSize: 0
+                  nDefaultTimeOut: 0
+                as: server
+                expect: ERROR_SUCCESS
+              - CreateFileW:
+                  lpFileName: '\\\\.\\pipe\\p'
+                  dwDesiredAccess: GENERIC_READ | GENERIC_WRITE
+                  dwShareMode: 0
+                  dwCreationDisposition: OPEN_EXISTING
+                  dwFlagsAndAttributes: 0
+                  hTemplateFile: null
+                as: client
+                expect: ERROR_SUCCESS
+              - WriteFile:
+                  {hFile: $client, lpBuffer: "hello", nNumberOfBytesToWrite: 5,
+                   lpNumberOfBytesWritten: $n}
+                expect: TRUE
+              - ReadFile:
+                  {hFile: $server, lpBuffer: $reply, nNumberOfBytesToRead: 5,
+                   lpNumberOfBytesRead: $n}
+                expect: TRUE
+              - return: $n.value
+        """
+    )
+    assert exit_code(result) == 5
+    assert rules(result) == []

@@ -1,0 +1,69 @@
+"""Safe loading: positions on every node, YAML 1.2 core scalars, no tags, bounded input."""
+
+from __future__ import annotations
+
+import pytest
+
+from emu.errors import ScenarioError
+from emu.scenario.nodes import Map, Scalar, Seq, resolve_plain
+from emu.scenario.yamlsafe import MAX_BYTES, load_nodes
+
+
+def test_every_node_keeps_its_line_column_and_breadcrumb() -> None:
+    root = load_nodes(b"a:\n  b: [1, {c: x}]\n", "f.yaml")
+    assert isinstance(root, Map)
+    b = root.get("a")
+    assert isinstance(b, Map)
+    seq = b.get("b")
+    assert isinstance(seq, Seq)
+    inner = seq.items[1]
+    assert isinstance(inner, Map)
+    c = inner.get("c")
+    assert isinstance(c, Scalar)
+    assert (c.line, c.column, c.path) == (2, 14, "a.b[1].c")
+    assert str(c.error("bad")) == "f.yaml:2:14: bad [in a.b[1].c]"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("null", None),
+        ("~", None),
+        ("", None),
+        ("true", True),
+        ("False", False),
+        ("yes", "yes"),  # YAML 1.2 core: no "Norway problem"
+        ("off", "off"),
+        ("42", 42),
+        ("-7", -7),
+        ("0x1F", 31),
+        ("0o17", 15),
+        ("1.5", 1.5),
+        ("010", "010"),  # a leading zero is not an octal number: it stays text
+        ("10ms", "10ms"),
+        ("GENERIC_READ", "GENERIC_READ"),
+    ],
+)
+def test_plain_scalars_follow_the_yaml_1_2_core_rules(text: str, value: object) -> None:
+    assert resolve_plain(text) == value
+
+
+def test_quoted_scalars_are_always_text() -> None:
+    root = load_nodes(b"a: '42'\nb: \"true\"\n", "f.yaml")
+    assert isinstance(root, Map)
+    assert root.plain() == {"a": "42", "b": "true"}
+
+
+def test_aliases_are_expanded_within_the_limit() -> None:
+    root = load_nodes(b"a: &x [1, 2]\nb: *x\n", "f.yaml")
+    assert root.plain() == {"a": [1, 2], "b": [1, 2]}
+
+
+def test_oversized_files_are_refused_before_parsing() -> None:
+    with pytest.raises(ScenarioError, match="a scenario is at most 1,048,576 bytes"):
+        load_nodes(b"#" * (MAX_BYTES + 1), "big.yaml")
+
+
+def test_a_key_that_is_a_mapping_is_refused() -> None:
+    with pytest.raises(ScenarioError, match="a key must be a plain name"):
+        load_nodes(b"? {a: 1}\n: 2\n", "f.yaml")
