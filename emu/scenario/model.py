@@ -25,6 +25,7 @@ class SimContext(Protocol):
     k: Kernel
     api: Api
     system: System
+    machine: Machine
     shared: dict[str, Any]
     objects: dict[str, KernelObject]
     threads: dict[str, Thread]

@@ -29,9 +29,10 @@ from typing import Any
 from emu.codes.ntstatus import STATUS_SUCCESS
 from emu.kernel.actor import Park
 from emu.scenario.frame import Frame
+from emu.scenario.keywords import Block
 from emu.scenario.model import Position, ProgramSpec, SimContext
 from emu.scenario.nodes import Map, Node, Scalar, Seq
-from emu.scenario.steps import Block, StepCompiler, run_program
+from emu.scenario.steps import StepCompiler, run_program
 from emu.scenario.structs import Declaration, bind_named, compile_declaration
 from emu.scenario.values import Binding, Scope, constant_node
 from emu.win32 import driver as _driver  # noqa: F401 - registers the ntoskrnl exports

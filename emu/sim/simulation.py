@@ -51,6 +51,7 @@ class Simulation:
         trace: bool = True,
     ) -> None:
         self.scenario = scenario
+        self.machine = scenario.machine  # devices read their latency ranges here
         self.k = Kernel(
             processors=scenario.machine.processors,
             chooser=chooser if chooser is not None else make_chooser(scenario, seed),

@@ -56,3 +56,18 @@ def test_the_iocp_and_workqueue_workloads_do_the_work_they_claim() -> None:
     assert len(dequeues) == 10 + bench.CONSUMERS  # type: ignore[attr-defined]
     k = bench.emu_workqueue(10, True)  # type: ignore[attr-defined]
     assert len([e for e in k.trace.events if e[3] == "work.return"]) == 10
+
+
+def test_the_scenario_rate_benchmark_runs_every_shipped_scenario(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = BENCH.parent / "scenario_rate.py"
+    spec = importlib.util.spec_from_file_location("scenario_rate", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--json", "--runs", "3"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert "kernel/apc-report.yaml" in report["scenarios"]
+    for row in report["scenarios"].values():
+        assert row["runs"] == 3 and row["failing_runs"] == 0 and row["events_per_run"] > 0

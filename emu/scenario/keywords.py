@@ -1,0 +1,302 @@
+"""The keyword steps of the step language: work, repeat, until, if, set, increment,
+decrement, assert, return and note (the call step and the dispatch live in
+``emu.scenario.steps``). Each compiles, once, into a function of the running frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Final
+
+from emu.errors import ProgramError
+from emu.kernel.actor import Park
+from emu.kernel.cpu import work as cpu_work
+from emu.kernel.memory import Struct
+from emu.kernel.trace import trace_kind
+from emu.scenario import expect
+from emu.scenario.conditions import compile_condition
+from emu.scenario.durations import DurationError, parse_duration
+from emu.scenario.frame import Frame, Return
+from emu.scenario.nodes import Map, Node, Scalar, Seq
+from emu.scenario.values import Scope, compile_reference, compile_value
+from emu.win32.base import ApiSpec
+
+if TYPE_CHECKING:
+    from emu.kernel.dispatcher import Kernel
+
+Step = Callable[[Frame], Generator[Park, None, None]]
+Block = tuple[Step, ...]
+
+SCENARIO_NOTE = trace_kind(
+    "scenario.note",
+    ("text",),
+    text="note: {text}",
+    doc="A `note:` step of a YAML program: a line the scenario's author wanted in the timeline.",
+)
+
+DEFAULT_UNTIL_MAX: Final = 1000
+
+
+class KeywordSteps:
+    """The keyword compilers; ``StepCompiler`` adds the call step and the dispatch."""
+
+    scope: Scope
+    _calls: list[list[ApiSpec]]
+
+    def block(self, node: Node) -> Block:
+        raise NotImplementedError
+
+    def _work(self, value: Node, step: Map) -> Step:
+        label = f"work@line{step.line}"
+        if isinstance(value, Seq):
+            if len(value) != 2:
+                value.fail("a work range is [low, high], two durations")
+            low, high = (_duration(item) for item in value)
+            if low > high:
+                value.fail("a work range goes from low to high")
+        else:
+            low = high = _duration(value)
+
+        def work(frame: Frame) -> Generator[Park, None, None]:
+            k = frame.api.k
+            ticks = low if low == high else k.choose_latency(label, low, high)
+            actor = k.current
+            assert actor is not None
+            yield from cpu_work(k, actor, ticks)
+
+        return work
+
+    def _repeat(self, value: Node, step: Map) -> Step:
+        if not isinstance(value, Scalar) or type(value.value) is not int or value.value < 0:
+            value.fail("repeat takes a count: an integer from 0")
+        count = int(value.value)
+        body = self.block(_required(step, "steps", "repeat"))
+        target = bind_target(step)
+
+        def repeat(frame: Frame) -> Generator[Park, None, None]:
+            for index in range(count):
+                if target is not None:
+                    frame.locals[target] = index
+                for inner in body:
+                    yield from inner(frame)
+
+        return repeat
+
+    def _until(self, value: Node, step: Map) -> Step:
+        limit = DEFAULT_UNTIL_MAX
+        max_node = step.get("max")
+        if max_node is not None:
+            if not isinstance(max_node, Scalar) or type(max_node.value) is not int:
+                max_node.fail("max takes a count: an integer from 1")
+            if max_node.value < 1:
+                max_node.fail("max takes a count: an integer from 1")
+            limit = int(max_node.value)
+        steps_node = _required(step, "steps", "until")
+        self._calls.append([])
+        try:
+            body = self.block(steps_node)
+        finally:
+            specs = self._calls.pop()
+        if self._calls:
+            self._calls[-1].extend(specs)
+        done = self._until_test(value, specs, steps_node)
+        where = f"{step.file}:{step.line}:{step.column}"
+
+        def until(frame: Frame) -> Generator[Park, None, None]:
+            for _ in range(limit):
+                for inner in body:
+                    yield from inner(frame)
+                if done(frame):
+                    return
+            record_violation(
+                frame.api.k,
+                "scenario.loop_bound",
+                f"{frame.owner}: the until loop at {where} ran {limit} times without its "
+                "condition holding",
+            )
+
+        return until
+
+    def _until_test(self, value: Node, specs: list[ApiSpec], body: Node) -> Callable[[Frame], bool]:
+        if isinstance(value, Map):
+            condition = compile_condition(value, self.scope)
+            return lambda frame: condition.evaluate(frame)[0]
+        if not specs:
+            body.fail("until CODE needs a call in its steps whose code can match")
+        matchers = {s.name: expect.compile_expectation(value, s)[0] for s in specs}
+
+        def test(frame: Frame) -> bool:
+            last = frame.last
+            if last is None:
+                return False
+            matcher = matchers.get(last.spec.name)
+            return matcher is not None and matcher(last.result, last.error)
+
+        return test
+
+    def _if(self, value: Node, step: Map) -> Step:
+        condition = compile_condition(value, self.scope)
+        then = self.block(_required(step, "then", "if"))
+        else_node = step.get("else")
+        otherwise = self.block(else_node) if else_node is not None else ()
+
+        def branch(frame: Frame) -> Generator[Park, None, None]:
+            chosen = then if condition.evaluate(frame)[0] else otherwise
+            for inner in chosen:
+                yield from inner(frame)
+
+        return branch
+
+    def _set(self, value: Node, step: Map) -> Step:
+        if not isinstance(value, Map) or not value.keys:
+            value.fail("set takes a mapping of name: value (or name.Field: value)")
+        actions: list[Callable[[Frame], None]] = []
+        for key, child in value.items():
+            actions.append(self._assignment(value.key_node(key), key, child))
+
+        def assign(frame: Frame) -> Generator[Park, None, None]:
+            for action in actions:
+                action(frame)
+            return
+            yield  # type: ignore[unreachable]  # a step is a generator
+
+        return assign
+
+    def _assignment(self, key: Scalar, text: str, child: Node) -> Callable[[Frame], None]:
+        source = compile_value(child, self.scope)
+        path = text.removeprefix("$")
+        if "." not in path and "[" not in path:
+            name = path
+
+            def set_local(frame: Frame) -> None:
+                frame.locals[name] = source(frame)
+
+            return set_local
+        head, _, field = path.rpartition(".")
+        if not field or not head:
+            key.fail(f"{text!r}: write name.Field to set a structure's field")
+        target = compile_reference(key, "$" + head, self.scope)
+        where = f"{key.file}:{key.line}:{key.column}"
+
+        def set_field(frame: Frame) -> None:
+            struct = target(frame)
+            if not isinstance(struct, Struct):
+                raise ProgramError(
+                    f"{where}: set {text}: ${head} is {struct!r}, not a structure",
+                    thread=frame.owner,
+                )
+            try:
+                setattr(struct, field, source(frame))
+            except AttributeError as exc:
+                raise ProgramError(f"{where}: set {text}: {exc}", thread=frame.owner) from None
+
+        return set_field
+
+    def _increment(self, value: Node, step: Map) -> Step:
+        return self._add(value, 1, "increment")
+
+    def _decrement(self, value: Node, step: Map) -> Step:
+        return self._add(value, -1, "decrement")
+
+    def _add(self, value: Node, delta: int, verb: str) -> Step:
+        if not isinstance(value, Scalar) or not str(value.value).startswith("$"):
+            value.fail(f"{verb} takes a structure: ${(verb == 'increment' and 'counter') or 'n'}")
+        text = str(value.value)
+        head, _, field = text.partition(".")
+        field = field or "value"
+        target = compile_reference(value, head, self.scope)
+        label = f"{verb}@{head[1:]}"
+        where = f"{value.file}:{value.line}:{value.column}"
+
+        def add(frame: Frame) -> Generator[Park, None, None]:
+            struct = target(frame)
+            if not isinstance(struct, Struct) or field not in struct._fields_:
+                raise ProgramError(
+                    f"{where}: {verb} {text}: not an integer field of a structure",
+                    thread=frame.owner,
+                )
+            k = frame.api.k
+            oid = struct.bind(k)
+            old = getattr(struct, field)  # load
+            if not isinstance(old, int):
+                raise ProgramError(
+                    f"{where}: {verb} {text}: the field holds {old!r}, not an integer",
+                    thread=frame.owner,
+                )
+            if k.ready:
+                yield from k.preempt(label, ((oid, "w"),))
+            setattr(struct, field, old + delta)  # store
+
+        return add
+
+    def _assert(self, value: Node, step: Map) -> Step:
+        condition = compile_condition(value, self.scope)
+        message_node = step.get("message")
+        message = str(message_node.value) if isinstance(message_node, Scalar) else ""
+        where = f"{value.file}:{value.line}:{value.column}"
+
+        def check(frame: Frame) -> Generator[Park, None, None]:
+            holds, account = condition.evaluate(frame)
+            if not holds:
+                prefix = f"{message}: " if message else ""
+                record_violation(
+                    frame.api.k,
+                    "scenario.assert",
+                    f"{frame.owner}: {prefix}assertion failed, {account} ({where})",
+                )
+            return
+            yield  # type: ignore[unreachable]  # a step is a generator
+
+        return check
+
+    def _return(self, value: Node, step: Map) -> Step:
+        result = compile_value(value, self.scope)
+
+        def leave(frame: Frame) -> Generator[Park, None, None]:
+            raise Return(result(frame))
+            yield  # type: ignore[unreachable]  # a step is a generator
+
+        return leave
+
+    def _note(self, value: Node, step: Map) -> Step:
+        if not isinstance(value, Scalar) or value.value is None:
+            value.fail("note takes a line of text")
+        text = str(value.value)
+
+        def note(frame: Frame) -> Generator[Park, None, None]:
+            k = frame.api.k
+            k.emit(k.actor_id(), SCENARIO_NOTE, (), (text,))
+            return
+            yield  # type: ignore[unreachable]  # a step is a generator
+
+        return note
+
+
+def bind_target(step: Map | None) -> str | None:
+    if step is None:
+        return None
+    node = step.get("as")
+    if node is None:
+        return None
+    if not isinstance(node, Scalar) or not isinstance(node.value, str):
+        node.fail("as takes a variable name")
+    return node.value
+
+
+def _required(step: Map, key: str, action: str) -> Node:
+    node = step.get(key)
+    if node is None:
+        step.fail(f"a {action} step needs {key}:")
+    return node
+
+
+def _duration(node: Node) -> int:
+    try:
+        return parse_duration(node.value if isinstance(node, Scalar) else node.plain())
+    except DurationError as exc:
+        node.fail(str(exc))
+
+
+def record_violation(k: Kernel, rule: str, message: str) -> None:
+    actor = k.current
+    k.violation(rule, message, (actor.oid,) if actor is not None else ())
