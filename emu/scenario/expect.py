@@ -62,7 +62,7 @@ def compile_expectation(node: Node, spec: ApiSpec) -> tuple[Matcher, str]:
             checks.append(_error_check(spec.returns, value))
         else:
             checks.append(_value_check(value))
-    text = " or ".join(str(i.value) if isinstance(i, Scalar) else "?" for i in items)
+    text = " or ".join(i.text if isinstance(i, Scalar) else "?" for i in items)
     if len(checks) == 1:
         return checks[0], text
     return (lambda result, error: any(check(result, error) for check in checks)), text

@@ -98,6 +98,10 @@ class _Compiler:
         drivers = self._programs(root.get("drivers"), "driver")
         if not threads and not drivers:
             root.fail("a scenario needs at least one thread (threads:) or driver (drivers:)")
+        if "seed" in root and "schedule" in root:
+            root.key_node("schedule").fail(
+                "a scenario replays a schedule: or draws a random one with seed:, not both"
+            )
         context = ActionContext(action_names)
         timeline = self._timed(root.get("timeline"), context, fault=False)
         faults = self._timed(root.get("faults"), context, fault=True)

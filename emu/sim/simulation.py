@@ -7,10 +7,11 @@ the order the file lists them, all enabled at time 0), the drivers (each DriverE
 system thread) and the world actors of the timeline and the faults. ``run()`` runs it to the
 scenario's ``run_until`` and returns a ``Result``.
 
-The strategy: an explicit chooser if given; else a seeded random one (``seed=``, or the
-scenario's ``seed:``); else a replay of the scenario's ``schedule:``; else the canonical one.
-``run_until: all_done`` ends the run at the first instant every thread not declared
-``blocks_forever`` has exited (after that instant's enabled actors ran).
+The strategy: an explicit chooser if given; else a seeded random one with ``seed=``; else the
+scenario's own: a replay of its ``schedule:`` or a random one with its ``seed:`` (a scenario
+has one or the other, never both); else the canonical one. ``run_until: all_done`` ends the run
+at the first instant every thread not declared ``blocks_forever``, and every driver's
+DriverEntry, has finished (after that instant's enabled actors ran).
 """
 
 from __future__ import annotations
@@ -67,14 +68,13 @@ class Simulation:
             setup(self)
         for spec in scenario.threads:
             self.threads[spec.name] = self.process.start(spec.name, spec.make(self))
-        for spec in scenario.drivers:
-            self.system.load(spec.name, spec.make(self))
+        entries = [self.system.load(spec.name, spec.make(self)) for spec in scenario.drivers]
         if scenario.timeline:
             self.k.spawn(WorldActor(self.k, "world", self, scenario.timeline))
         for index, fault in enumerate(scenario.faults):
             self.k.spawn(WorldActor(self.k, f"fault{index + 1}", self, (fault,)))
         if scenario.run_until == RUN_UNTIL_DONE:
-            watched = [t for n, t in self.threads.items() if not self._forever(n)]
+            watched = [t for n, t in self.threads.items() if not self._forever(n)] + entries
             self.k.stop_when = lambda: all(t.terminated for t in watched)
 
     def _forever(self, name: str) -> bool:

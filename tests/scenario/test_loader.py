@@ -229,3 +229,14 @@ def test_a_module_that_fails_to_import_is_reported_as_the_scenarios_error(tmp_pa
 def test_an_unreadable_file_is_one_line() -> None:
     with pytest.raises(ScenarioError, match=r"^nowhere\.yaml:0:0: cannot read the file"):
         load_scenario("nowhere.yaml")
+
+
+def test_a_scenario_has_a_seed_or_a_schedule_not_both() -> None:
+    message = error_of(
+        """
+        threads: {main: {steps: []}}
+        seed: 3
+        schedule: []
+        """
+    )
+    assert "a scenario replays a schedule: or draws a random one with seed:, not both" in message

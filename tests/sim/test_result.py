@@ -1,0 +1,272 @@
+"""emu/sim/result.py: what a run left (lost wake-ups, undone work), and how it meets expect:."""
+
+from __future__ import annotations
+
+import textwrap
+
+from emu.scenario import Scenario, load_text
+from emu.sim import LostWakeup, Result, run_scenario
+
+MS = 10_000  # ticks
+
+
+def scenario(body: str) -> Scenario:
+    return load_text("version: 1\nname: t\n" + textwrap.dedent(body), "t.yaml")
+
+
+def run(body: str) -> Result:
+    return run_scenario(scenario(body))
+
+
+# -- lost wake-ups ------------------------------------------------------------------------------
+
+LOST = """
+devices:
+  kernel:
+    events:
+      ev: {}
+      never: {manual_reset: true}
+threads:
+  taker:
+    steps:
+      - WaitForSingleObject: {hHandle: $ev, dwMilliseconds: INFINITE}
+  setter:
+    steps:
+      - SetEvent: {hEvent: $ev}
+  late:
+    steps:
+      - Sleep: {dwMilliseconds: 1ms}
+      - WaitForSingleObject: {hHandle: $ev, dwMilliseconds: INFINITE}
+  server:
+    blocks_forever: true
+    steps:
+      - WaitForSingleObject: {hHandle: $never, dwMilliseconds: INFINITE}
+"""
+
+
+def test_a_thread_blocked_at_the_end_is_a_possible_lost_wake_up() -> None:
+    # A thread still blocked at the end that is not declared blocks_forever is reported with
+    # what it waited on, since when, and the last event by another actor that touched it: here
+    # the auto-reset event that setter set and taker's wait consumed before late waited.
+    result = run(LOST)
+    (lost,) = result.lost_wakeups
+    assert (lost.thread, lost.state, lost.waiting_on, lost.since) == (
+        "late",
+        "WAITING",
+        ("ev",),
+        1 * MS,
+    )
+    last = lost.last_event
+    assert last is not None
+    assert (last.kind, last.actor, last.time, last.objects) == ("event.state", "setter", 0, ("ev",))
+    assert last.payload == {"op": "consume", "signaled": 0}
+
+
+def test_a_lost_wake_up_fails_the_run_with_its_text() -> None:
+    # A possible lost wake-up always fails the run.
+    result = run(LOST)
+    (lost,) = result.lost_wakeups
+    assert lost.last_event is not None
+    assert result.failures() == [
+        "late still WAITING on ev since 1ms: a possible lost wake-up; last touched by setter "
+        f"at 0ms: ev consume -> signaled=0 (event #{lost.last_event.seq})"
+    ]
+    assert not result.ok
+
+
+def test_a_thread_declared_blocks_forever_is_not_a_lost_wake_up() -> None:
+    # blocks_forever: waits for ever on purpose: not a lost wake-up.
+    result = run(LOST)
+    assert "server" not in [lost.thread for lost in result.lost_wakeups]
+    assert [(t.name, t.state, t.blocks_forever) for t in result.threads][-1] == (
+        "server",
+        "WAITING",
+        True,
+    )
+
+
+def test_a_wait_nothing_ever_signalled_says_so() -> None:
+    # With no event by another actor on the waited objects: "nothing ever signalled it".
+    lost = LostWakeup("t", "WAITING", ("ev",), 0, None)
+    assert lost.text() == (
+        "t still WAITING on ev since 0ms: a possible lost wake-up; nothing ever signalled it"
+    )
+
+
+# -- failures() against expect: -----------------------------------------------------------------
+
+ONE_THREAD = """
+threads:
+  main:
+    steps:
+      - return: 0
+run_until: all_done
+"""
+
+
+def test_failures_is_empty_when_the_expectation_holds() -> None:
+    result = run(ONE_THREAD + "expect: {end: all_done, exit_codes: {main: 0}, violations: []}\n")
+    assert result.failures() == []
+    assert result.ok
+
+
+def test_a_different_end_reason_is_a_failure() -> None:
+    # expect.end: all_done, quiescent, time_limit or step_limit, compared with the run's end.
+    result = run(ONE_THREAD + "expect: {end: time_limit}\n")
+    assert result.failures() == ["the run ended 'all threads done', expected 'time limit'"]
+
+
+def test_a_different_exit_code_is_a_failure() -> None:
+    result = run(ONE_THREAD + "expect: {exit_codes: {main: 1}}\n")
+    assert result.failures() == ["thread main exited with 0, expected 1"]
+
+
+def test_an_exit_code_expected_of_a_thread_that_never_exited_is_a_failure() -> None:
+    result = run(
+        """
+        threads:
+          main:
+            steps:
+              - Sleep: {dwMilliseconds: 10ms}
+        run_until: 1ms
+        expect: {exit_codes: {main: 0}}
+        """
+    )
+    assert result.failures() == [
+        "thread main exited with no exit (still running or blocked), expected 0"
+    ]
+
+
+def test_an_undeclared_violation_is_a_failure() -> None:
+    # Unless expect: lists them, no violation may be recorded; a failed `expect:` on a call is
+    # a scenario.expect violation.
+    result = run(
+        """
+        devices:
+          kernel:
+            events:
+              ev: {}
+        threads:
+          main:
+            steps:
+              - SetEvent: {hEvent: $ev}
+                expect: FALSE
+        """
+    )
+    assert [(e.payload["rule"], e.actor) for e in result.violations] == [
+        ("scenario.expect", "main")
+    ]
+    message = result.violations[0].payload["message"]
+    assert result.failures() == [f"violation scenario.expect: {message}"]
+
+
+def test_a_declared_violation_that_was_not_recorded_is_a_failure() -> None:
+    # expect.violations: these must be recorded.
+    result = run(ONE_THREAD + "expect: {violations: [kernel.lock_orphaned]}\n")
+    assert result.failures() == ["expected violation kernel.lock_orphaned was not recorded"]
+
+
+def test_a_declared_violation_that_was_recorded_is_not_a_failure() -> None:
+    result = run(
+        """
+        threads:
+          main:
+            steps:
+              - assert: {that: 1, equals: 2}
+        expect: {violations: [scenario.assert]}
+        """
+    )
+    assert [e.payload["rule"] for e in result.violations] == ["scenario.assert"]
+    assert result.failures() == []
+
+
+# -- reports ------------------------------------------------------------------------------------
+
+
+def test_thread_lines_give_state_exit_code_and_last_error_by_name() -> None:
+    result = run(
+        """
+        devices:
+          kernel:
+            events:
+              never: {manual_reset: true}
+        threads:
+          main:
+            steps:
+              - CloseHandle: {hObject: 0x7777}
+                expect: FALSE
+              - return: 3
+          server:
+            blocks_forever: true
+            steps:
+              - WaitForSingleObject: {hHandle: $never, dwMilliseconds: INFINITE}
+        """
+    )
+    assert result.thread_lines() == [
+        "main: TERMINATED, exit code 3, last error ERROR_INVALID_HANDLE",
+        "server: WAITING, exit code -, last error ERROR_SUCCESS (blocks forever by design)",
+    ]
+
+
+def test_summary_gives_end_time_and_counts() -> None:
+    result = run(
+        """
+        threads:
+          main:
+            steps:
+              - Sleep: {dwMilliseconds: 2ms}
+        """
+    )
+    events = len(result.events)
+    assert result.summary() == (
+        f"all threads done at 2ms: {events} trace events, 1 API calls, 0 recorded choices"
+    )
+
+
+def test_final_state_holds_each_declared_event_with_its_final_signal_state() -> None:
+    # final_state(): every object's state at the end, rebuilt from the trace.
+    result = run(
+        """
+        devices:
+          kernel:
+            events:
+              ready: {manual_reset: true}
+              other: {manual_reset: true, initial: true}
+        threads:
+          main:
+            steps:
+              - SetEvent: {hEvent: $ready}
+              - ResetEvent: {hEvent: $other}
+        """
+    )
+    world = result.final_state()
+    assert world.seq == len(result.events) - 1
+    assert (world.by_name("ready").type, world.by_name("ready").fields["signaled"]) == ("Event", 1)
+    assert world.by_name("other").fields["signaled"] == 0
+
+
+def test_an_apc_to_a_thread_that_never_waits_alertably_is_left_undone() -> None:
+    # undone: undelivered APCs.
+    result = run(
+        """
+        devices:
+          kernel:
+            events:
+              never: {manual_reset: true}
+        handlers:
+          on_apc:
+            steps:
+              - note: never runs
+        threads:
+          server:
+            blocks_forever: true
+            steps:
+              - WaitForSingleObject: {hHandle: $never, dwMilliseconds: INFINITE}
+        timeline:
+          - {at: 1ms, kernel.queue_apc: {thread: server, handler: on_apc}}
+        """
+    )
+    assert [(e.kind, e.objects, e.payload["routine"]) for e in result.undone] == [
+        ("apc.undelivered", ("server",), "on_apc")
+    ]
+    assert result.failures() == []

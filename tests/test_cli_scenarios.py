@@ -1,0 +1,198 @@
+"""emu/cli_scenarios.py: ``emu validate``, ``emu schema`` and ``emu run``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emu.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+APC_REPORT = str(ROOT / "scenarios" / "kernel" / "apc-report.yaml")
+
+BAD = """\
+version: 1
+name: bad
+threads:
+  main:
+    steps:
+      - SetEvnt: {hEvent: 0}
+"""
+FAILING = """\
+version: 1
+name: failing
+threads:
+  main:
+    steps:
+      - return: 0
+expect:
+  exit_codes: {main: 1}
+"""
+PYTHON = """\
+version: 1
+name: py
+threads:
+  main:
+    python: mymod:main
+run_until: all_done
+expect:
+  end: all_done
+  exit_codes: {main: 4}
+"""
+MODULE = """\
+def main(api):
+    yield from api.Sleep(1)
+    return 4
+"""
+
+
+def write(folder: Path, name: str, text: str) -> str:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# -- emu validate -------------------------------------------------------------------------------
+
+
+def test_validate_prints_ok_for_a_shipped_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    # One line per file, FILE: ok (...) on stdout; exit 0 when all are valid.
+    assert main(["validate", APC_REPORT]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == (
+        f"{APC_REPORT}: ok (scenario apc-report: 1 thread(s), 0 driver(s), "
+        "0 timeline event(s), 0 fault(s))\n"
+    )
+    assert captured.err == ""
+
+
+def test_validate_prints_the_one_line_error_and_exits_two(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The error file:line:column: message [in path] on stderr; exit 2.
+    bad = write(tmp_path, "bad.yaml", BAD)
+    assert main(["validate", APC_REPORT, bad]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"{bad}:6:9: unknown function 'SetEvnt' (did you mean 'SetEvent'?): not one emu models "
+        "here (`emu schema` lists them) [in threads.main.steps[0]]\n"
+    )
+    assert captured.out.startswith(f"{APC_REPORT}: ok (")
+    assert "Traceback" not in captured.err
+
+
+# -- emu schema ---------------------------------------------------------------------------------
+
+
+def test_schema_prints_a_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "$defs" in schema
+
+
+# -- emu run ------------------------------------------------------------------------------------
+
+
+def test_run_prints_the_timeline_and_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    # Exit 0 when every expectation holds; the timeline, the outcomes, PASS.
+    assert main(["run", APC_REPORT]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"== apc-report ({APC_REPORT}), strategy {{'strategy': 'canonical'}}"
+    assert "0ms  kernel    create Event done" in lines
+    assert "1ms  kernel    run ends: all threads done" in lines
+    assert "   main: TERMINATED, exit code 0, last error ERROR_SUCCESS" in lines
+    assert lines[-1] == "-- PASS: apc-report"
+
+
+def test_run_quiet_prints_the_outcome_without_the_timeline(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["run", "--quiet", APC_REPORT]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4
+    assert lines[0].startswith("== apc-report (")
+    assert lines[1].startswith("-- all threads done at 1ms: ")
+    assert lines[2:] == [
+        "   main: TERMINATED, exit code 0, last error ERROR_SUCCESS",
+        "-- PASS: apc-report",
+    ]
+
+
+def test_run_jsonl_prints_the_trace(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--jsonl", APC_REPORT]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert json.loads(lines[0]) == {"schema": "emu.trace", "version": 1}
+    assert json.loads(lines[-1])["kind"] == "run.end"
+    assert json.loads(lines[-1])["payload"] == {"reason": "all threads done"}
+    assert not any(line.startswith("-- PASS") for line in lines)
+
+
+def test_run_with_a_seed_prints_the_random_strategy(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--quiet", "--seed", "3", APC_REPORT]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"== apc-report ({APC_REPORT}), strategy {{'strategy': 'random', 'seed': 3}}"
+
+
+def test_run_of_a_failing_expectation_exits_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Exit 1 when an expectation does not hold.
+    failing = write(tmp_path, "failing.yaml", FAILING)
+    assert main(["run", "--quiet", failing]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert "   FAIL: thread main exited with 0, expected 1" in lines
+    assert lines[-1] == "-- FAIL: failing"
+
+
+def test_run_of_an_invalid_file_runs_nothing_and_exits_two(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Load every file first (any invalid: exit 2, nothing runs).
+    bad = write(tmp_path, "bad.yaml", BAD)
+    assert main(["run", APC_REPORT, bad]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"{bad}:6:9: unknown function 'SetEvnt'")
+
+
+def test_a_python_program_beside_the_scenario_needs_allow_python(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A scenario that names a Python program from outside the project needs --allow-python.
+    write(tmp_path, "mymod.py", MODULE)
+    path = write(tmp_path, "py.yaml", PYTHON)
+    assert main(["run", path]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"{path}:5:13: python program 'mymod:main' is outside")
+    assert "--allow-python" in captured.err
+    assert main(["validate", path]) == 2
+    assert "--allow-python" in capsys.readouterr().err
+
+
+def test_allow_python_runs_a_program_beside_the_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "mymod.py", MODULE)
+    path = write(tmp_path, "py.yaml", PYTHON)
+    assert main(["run", "--quiet", "--allow-python", path]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "   main: TERMINATED, exit code 4, last error ERROR_SUCCESS" in lines
+    assert lines[-1] == "-- PASS: py"
+
+
+def test_python_dash_m_emu_runs_a_scenario() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "emu", "run", "--quiet", APC_REPORT],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "-- PASS: apc-report"
+    assert done.stderr == ""
