@@ -81,6 +81,7 @@ class ScenarioError(EmuError):
         self.file = file
         self.line = line
         self.column = column
+        path = " ".join(path.split())  # a key holding a newline must not break the line
         self.path = path if len(path) <= 100 else f"{path[:60]}...{path[-36:]}"
         super().__init__(self.one_line())
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from emu.kernel.chooser import Footprint
 from emu.kernel.objects import DispatcherObject, KernelObject
-from emu.kernel.trace import trace_kind
+from emu.kernel.trace import trace_kind, value_text
 
 if TYPE_CHECKING:
     from emu.kernel.clock import Timer
@@ -162,5 +162,5 @@ class Actor(DispatcherObject):
         if value is None:
             return 0
         if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"returned {value!r}; a thread's exit code is a DWORD (int)")
+            raise TypeError(f"returned {value_text(value)}; a thread's exit code is a DWORD (int)")
         return value & 0xFFFFFFFF

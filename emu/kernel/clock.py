@@ -72,8 +72,9 @@ class Clock:
         return float(self.env.peek())
 
     def advance_to(self, until: int) -> None:
-        """Move the clock to ``until`` with nothing due before it."""
-        self.env.run(until=until)
+        """Move the clock to ``until`` with nothing due before it (no-op when already there)."""
+        if until > self.env.now:
+            self.env.run(until=until)
 
     def fire_due(self) -> None:
         """Process every simpy event due at the next instant (each timer only enables)."""

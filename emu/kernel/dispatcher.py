@@ -252,11 +252,19 @@ class Kernel(Registry):
         if self.instant_calls > self.step_limit:
             self.step_limit_reached()
 
+    def note_step(self) -> None:
+        """Count a step that is not an API call (a scripted loop's round) toward the step
+        limit, so a loop that never lets virtual time advance still ends the run."""
+        self.instant_calls += 1
+        if self.instant_calls > self.step_limit:
+            self.step_limit_reached()
+
     def step_limit_reached(self) -> None:
         if self.instant_calls > self.step_limit:
             raise StepLimit(
-                f"{self.instant_calls} API calls at {self.now} ticks without virtual time "
-                "advancing (a spin loop or livelock); raise step_limit if this is intended"
+                f"{self.instant_calls} API calls (or scripted loop rounds) at {self.now} ticks "
+                "without virtual time advancing (a spin loop or livelock); raise step_limit if "
+                "this is intended"
             )
 
     # -- the run loop -------------------------------------------------------------------------

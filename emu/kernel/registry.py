@@ -43,6 +43,7 @@ class Registry:
         self.end_reporters: list[KernelObject] = []
         self._devices: dict[str, Any] = {}
         self._actor_names: dict[tuple[str, str], int] = {}
+        self._actor_names_used: dict[str, str] = {}  # every actor name given, and its kind
         self._named: dict[str, KernelObject] = {}
         self.handles = HandleTable(self, "kernel", 4, 4, tag_bits=3)
         self.namespaces: dict[str, HandleTable] = {"kernel": self.handles}
@@ -70,10 +71,17 @@ class Registry:
         return cur.oid if cur is not None else KERNEL_ACTOR
 
     def unique_actor_name(self, kind: str, name: str) -> str:
-        """``name``, or ``name-2``, ``name-3``... when another actor of the kind has it."""
-        seen = self._actor_names.get((kind, name), 0) + 1
+        """``name``, or ``name-2``, ``name-3``... when another actor already has it (of any
+        kind: a thread named "world" and the timeline's actor never share a name)."""
+        seen = self._actor_names.get((kind, name), 0)
+        while True:
+            seen += 1
+            candidate = name if seen == 1 else f"{name}-{seen}"
+            if candidate not in self._actor_names_used:
+                break
         self._actor_names[(kind, name)] = seen
-        return name if seen == 1 else f"{name}-{seen}"
+        self._actor_names_used[candidate] = kind
+        return candidate
 
     def device(self, name: str, factory: Callable[[], T]) -> T:
         """The simulation's device ``name`` (the named-pipe file system, the SCM, ...),

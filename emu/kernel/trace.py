@@ -274,6 +274,17 @@ def payload_value(value: Any) -> Any:
     return f"<{kind.__name__}>"
 
 
+def value_text(value: Any) -> str:
+    """A value as a message shows it, deterministically: never an address (a callable by its
+    name, a structure by its trace name), NULL for None, text quoted."""
+    shown = payload_value(value)
+    if shown is None:
+        return "NULL"
+    if isinstance(value, str):
+        return repr(value)
+    return str(shown)
+
+
 def kinds_markdown() -> str:
     """The table of every declared kind, as docs/trace.md carries it (kept equal by a test)."""
     rows = [

@@ -15,6 +15,7 @@ import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
+from emu.kernel.trace import value_text
 from emu.scenario.nodes import Map, Node, Seq
 from emu.scenario.shape import did_you_mean
 from emu.scenario.values import Scope, compile_value
@@ -70,7 +71,14 @@ class Condition:
             holds = bool(self.op(left, right))
         except TypeError:
             holds = False
-        return holds, f"{self.text}: {left!r} {WORDS[self.op_name]} {right!r}"
+        shown = f"{value_text(left)} {WORDS[self.op_name]} {_values_text(right)}"
+        return holds, f"{self.text}: {shown}"
+
+
+def _values_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(value_text(v) for v in value) + "]"
+    return value_text(value)
 
 
 def compile_condition(node: Node, scope: Scope) -> Condition:

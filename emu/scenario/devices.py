@@ -36,7 +36,7 @@ from emu.kernel.iocp import IoCompletionPort
 from emu.scenario.model import Action, SimContext
 from emu.scenario.nodes import Map, Node, Scalar
 from emu.scenario.shape import Bool, Int, MapOf, Record, Shape, Str
-from emu.scenario.values import Binding, constant
+from emu.scenario.values import constant
 
 
 @dataclass(slots=True)
@@ -73,11 +73,9 @@ DEVICE_KINDS: dict[str, DeviceKind] = {}
 
 
 def register_device(kind: DeviceKind) -> None:
+    if kind.name in DEVICE_KINDS:
+        raise ValueError(f"device kind {kind.name!r} is registered twice")
     DEVICE_KINDS[kind.name] = kind
-
-
-def binding_for(what: str) -> Binding:
-    return Binding(what, True)
 
 
 # -- the kernel device --------------------------------------------------------------------------
@@ -107,9 +105,18 @@ def _declare_kernel(node: Map) -> tuple[dict[str, str], Callable[[SimContext], N
     names: dict[str, str] = {}
     makers: list[Callable[[SimContext], None]] = []
     events = node.get("events")
+    windows_names: dict[str, Node] = {}
     if isinstance(events, Map):
         for name, spec in events.items():
             names[name] = "event"
+            given = spec.get("name") if isinstance(spec, Map) else None
+            if isinstance(given, Scalar) and given.value:
+                first = windows_names.get(str(given.value))
+                if first is not None:
+                    given.fail(
+                        f"two events are named {given.value!r} (the first at line {first.line})"
+                    )
+                windows_names[str(given.value)] = given
             makers.append(_event_maker(name, spec))
     ports = node.get("ports")
     if isinstance(ports, Map):
@@ -175,6 +182,8 @@ def _set_event(node: Node, cx: ActionContext) -> Action:
     def run(ctx: SimContext) -> str | None:
         event = ctx.objects[name]
         assert isinstance(event, KEvent)
+        if not event.alive:
+            return f"{name} was closed and destroyed"
         event.set()
         return None
 
@@ -187,6 +196,8 @@ def _reset_event(node: Node, cx: ActionContext) -> Action:
     def run(ctx: SimContext) -> str | None:
         event = ctx.objects[name]
         assert isinstance(event, KEvent)
+        if not event.alive:
+            return f"{name} was closed and destroyed"
         event.reset()
         return None
 

@@ -23,6 +23,7 @@ from emu.codes.files import INVALID_HANDLE_VALUE
 from emu.codes.ntstatus import ntstatus_name
 from emu.codes.wait import wait_result_name
 from emu.codes.winerror import win32_error_name
+from emu.kernel.trace import value_text
 from emu.scenario.nodes import Node, Scalar, Seq
 from emu.scenario.values import constant
 from emu.win32.base import BOOL, DWORD_WAIT, HANDLE, VOID, WIN32_ERROR, ApiSpec
@@ -89,7 +90,7 @@ def describe_outcome(spec: ApiSpec, result: Any, error: int | None) -> str:
     """``FALSE, last error ERROR_IO_PENDING`` / ``WAIT_TIMEOUT``: what a call returned."""
     returns = spec.returns
     if isinstance(result, bool) or not isinstance(result, int):
-        shown = repr(result)
+        shown = value_text(result)
     elif returns == BOOL:
         shown = "TRUE" if result else "FALSE"
     elif returns == HANDLE:

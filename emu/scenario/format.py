@@ -85,7 +85,7 @@ class Steps(Shape):
 DECLARATION: Final = AnyValue("a structure type, or {type: TYPE, field: value, count: N}")
 DECLARATIONS: Final = MapOf(DECLARATION, description="structures, by variable name")
 PYTHON: Final = Str(
-    "a Python program: module:function", pattern=r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$"
+    "a Python program: module:function", pattern=r"[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*"
 )
 PARAMS: Final = ListOf(Name("a parameter name"))
 
@@ -146,7 +146,7 @@ EXPECT: Final = Record(
             Int(0, 0xFFFFFFFF, "an exit code"), description="exit codes by thread", key="thread"
         ),
         "violations": ListOf(
-            Str("a violation id such as kernel.lock_orphaned", pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")
+            Str("a violation id such as kernel.lock_orphaned", pattern=r"[a-z0-9_]+\.[a-z0-9_]+")
         ),
     },
     description="the expected outcome",

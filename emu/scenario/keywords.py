@@ -12,14 +12,14 @@ from emu.errors import ProgramError
 from emu.kernel.actor import Park
 from emu.kernel.cpu import work as cpu_work
 from emu.kernel.memory import Struct
-from emu.kernel.trace import trace_kind
+from emu.kernel.trace import trace_kind, value_text
 from emu.scenario import expect
 from emu.scenario.conditions import compile_condition
 from emu.scenario.durations import DurationError, parse_duration
 from emu.scenario.frame import Frame, Return
 from emu.scenario.nodes import Map, Node, Scalar, Seq
 from emu.scenario.values import Scope, compile_reference, compile_value
-from emu.win32.base import ApiSpec
+from emu.win32.base import VOID, ApiSpec
 
 if TYPE_CHECKING:
     from emu.kernel.dispatcher import Kernel
@@ -35,6 +35,8 @@ SCENARIO_NOTE = trace_kind(
 )
 
 DEFAULT_UNTIL_MAX: Final = 1000
+MAX_ROUNDS: Final = 1_000_000
+"""The largest ``repeat:`` count and ``until`` ``max:``: a scripted loop is bounded."""
 
 
 class KeywordSteps:
@@ -45,6 +47,22 @@ class KeywordSteps:
 
     def block(self, node: Node) -> Block:
         raise NotImplementedError
+
+    def setter(self, name: str) -> Callable[[Frame, object], None]:
+        """How a step stores into ``name``: a driver's global (shared by its routines) or the
+        program's own variable."""
+        binding = self.scope.find(name)
+        if binding is not None and binding.shared:
+
+            def store_shared(frame: Frame, value: object) -> None:
+                frame.shared[name] = value
+
+            return store_shared
+
+        def store_local(frame: Frame, value: object) -> None:
+            frame.locals[name] = value
+
+        return store_local
 
     def _work(self, value: Node, step: Map) -> Step:
         label = f"work@line{step.line}"
@@ -67,16 +85,23 @@ class KeywordSteps:
         return work
 
     def _repeat(self, value: Node, step: Map) -> Step:
-        if not isinstance(value, Scalar) or type(value.value) is not int or value.value < 0:
-            value.fail("repeat takes a count: an integer from 0")
+        if (
+            not isinstance(value, Scalar)
+            or type(value.value) is not int
+            or not 0 <= value.value <= MAX_ROUNDS
+        ):
+            value.fail(f"repeat takes a count: an integer from 0 to {MAX_ROUNDS:,}")
         count = int(value.value)
         body = self.block(_required(step, "steps", "repeat"))
         target = bind_target(step)
+        store = self.setter(target) if target is not None else None
 
         def repeat(frame: Frame) -> Generator[Park, None, None]:
+            note_step = frame.api.k.note_step
             for index in range(count):
-                if target is not None:
-                    frame.locals[target] = index
+                note_step()  # a loop that never lets time advance still meets the step limit
+                if store is not None:
+                    store(frame, index)
                 for inner in body:
                     yield from inner(frame)
 
@@ -86,10 +111,12 @@ class KeywordSteps:
         limit = DEFAULT_UNTIL_MAX
         max_node = step.get("max")
         if max_node is not None:
-            if not isinstance(max_node, Scalar) or type(max_node.value) is not int:
-                max_node.fail("max takes a count: an integer from 1")
-            if max_node.value < 1:
-                max_node.fail("max takes a count: an integer from 1")
+            if (
+                not isinstance(max_node, Scalar)
+                or type(max_node.value) is not int
+                or not 1 <= max_node.value <= MAX_ROUNDS
+            ):
+                max_node.fail(f"max takes a count: an integer from 1 to {MAX_ROUNDS:,}")
             limit = int(max_node.value)
         steps_node = _required(step, "steps", "until")
         self._calls.append([])
@@ -103,7 +130,10 @@ class KeywordSteps:
         where = f"{step.file}:{step.line}:{step.column}"
 
         def until(frame: Frame) -> Generator[Park, None, None]:
+            note_step = frame.api.k.note_step
             for _ in range(limit):
+                note_step()
+                frame.last = None  # the code tested is that of a call of this round
                 for inner in body:
                     yield from inner(frame)
                 if done(frame):
@@ -121,8 +151,9 @@ class KeywordSteps:
         if isinstance(value, Map):
             condition = compile_condition(value, self.scope)
             return lambda frame: condition.evaluate(frame)[0]
+        specs = [s for s in specs if s.returns != VOID]
         if not specs:
-            body.fail("until CODE needs a call in its steps whose code can match")
+            body.fail("until CODE needs a call that returns a code among its steps")
         matchers = {s.name: expect.compile_expectation(value, s)[0] for s in specs}
 
         def test(frame: Frame) -> bool:
@@ -166,12 +197,12 @@ class KeywordSteps:
         source = compile_value(child, self.scope)
         path = text.removeprefix("$")
         if "." not in path and "[" not in path:
-            name = path
+            store = self.setter(path)
 
-            def set_local(frame: Frame) -> None:
-                frame.locals[name] = source(frame)
+            def set_variable(frame: Frame) -> None:
+                store(frame, source(frame))
 
-            return set_local
+            return set_variable
         head, _, field = path.rpartition(".")
         if not field or not head:
             key.fail(f"{text!r}: write name.Field to set a structure's field")
@@ -182,7 +213,7 @@ class KeywordSteps:
             struct = target(frame)
             if not isinstance(struct, Struct):
                 raise ProgramError(
-                    f"{where}: set {text}: ${head} is {struct!r}, not a structure",
+                    f"{where}: set {text}: ${head} is {value_text(struct)}, not a structure",
                     thread=frame.owner,
                 )
             try:
@@ -200,10 +231,10 @@ class KeywordSteps:
 
     def _add(self, value: Node, delta: int, verb: str) -> Step:
         if not isinstance(value, Scalar) or not str(value.value).startswith("$"):
-            value.fail(f"{verb} takes a structure: ${(verb == 'increment' and 'counter') or 'n'}")
+            value.fail(f"{verb} takes a structure's field: $counter (its value) or $s.Field")
         text = str(value.value)
-        head, _, field = text.partition(".")
-        field = field or "value"
+        head, _, field = text.rpartition(".") if "." in text else (text, ".", "value")
+        compile_reference(value, f"{head}.{field}", self.scope)  # checks the field at load
         target = compile_reference(value, head, self.scope)
         label = f"{verb}@{head[1:]}"
         where = f"{value.file}:{value.line}:{value.column}"
@@ -220,7 +251,7 @@ class KeywordSteps:
             old = getattr(struct, field)  # load
             if not isinstance(old, int):
                 raise ProgramError(
-                    f"{where}: {verb} {text}: the field holds {old!r}, not an integer",
+                    f"{where}: {verb} {text}: the field holds {value_text(old)}, not an integer",
                     thread=frame.owner,
                 )
             if k.ready:

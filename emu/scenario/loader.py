@@ -58,7 +58,8 @@ def load_scenario(path: str | Path, *, allow_python: bool = False) -> Scenario:
 
 
 def load_text(text: str, file: str = "<scenario>", *, allow_python: bool = False) -> Scenario:
-    return load_bytes(text.encode("utf-8"), file, allow_python=allow_python)
+    # surrogatepass: a lone surrogate reaches the decoder, which reports it as one line
+    return load_bytes(text.encode("utf-8", "surrogatepass"), file, allow_python=allow_python)
 
 
 def load_bytes(data: bytes, file: str, *, allow_python: bool = False) -> Scenario:
@@ -189,7 +190,9 @@ class _Compiler:
 
     def _claim(self, node: Map, name: str, what: str) -> None:
         if name in self.shared:
-            node.key_node(name).fail(f"{name!r} is already a {self.shared[name].what}")
+            what = self.shared[name].what
+            article = "an" if what[:1] in "aeiou" else "a"
+            node.key_node(name).fail(f"{name!r} is already declared (as {article} {what})")
         if not name.isidentifier():
             node.key_node(name).fail(f"{name!r} is not a usable name (letters, digits and _)")
         self.shared[name] = Binding(what, True)

@@ -6,7 +6,8 @@ the root (``threads.monitor.steps[2]``), so every later error, of shape or of me
 at the exact spot: ``scenario.yaml:12:9: message [in threads.monitor.steps[2]]``.
 
 Plain scalars are resolved here, with the YAML 1.2 core rules and nothing more: ``null`` /
-``~`` / empty, ``true`` / ``false``, decimal, ``0x`` hex and ``0o`` octal integers, floats.
+``~`` / empty, ``true`` / ``false``, decimal, ``0x`` hex and ``0o`` octal integers (64 bits at
+most: a longer or malformed number stays text, refused where a number is expected), floats.
 ``yes``, ``no``, ``on`` and ``off`` stay strings (no "Norway problem"), and a quoted scalar is
 always a string.
 """
@@ -25,9 +26,49 @@ _OCT: Final = re.compile(r"0o[0-7_]+\Z")
 _FLOAT: Final = re.compile(
     r"[-+]?(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+)\Z"
 )
+_NUMERIC_LIKE: Final = re.compile(r"[-+]?(?:0[xo][0-9a-fA-F_]*|[0-9][0-9_]*)\Z")
 _NULLS: Final = frozenset(("", "~", "null", "Null", "NULL"))
 _TRUE: Final = frozenset(("true", "True", "TRUE"))
 _FALSE: Final = frozenset(("false", "False", "FALSE"))
+
+
+MAX_BITS: Final = 64
+
+
+def _number(text: str) -> int | None:
+    """The integer a plain scalar writes, if it writes one that fits in 64 bits (with its sign).
+
+    Anything else (``1_``, ``0x_``, a 5,000-digit number) stays text, which the compiler then
+    refuses where a number is expected, with a message saying why.
+    """
+    try:
+        if _INT.match(text):
+            if len(text) > 25:  # beyond 64 bits, and short of Python's digit limit
+                return None
+            value = int(text)
+        elif _HEX.match(text):
+            value = int(text, 16)
+        elif _OCT.match(text):
+            value = int(text[2:], 8)
+        else:
+            return None
+    except ValueError:
+        return None
+    return value if value.bit_length() <= MAX_BITS else None
+
+
+def number_error(text: str) -> str:
+    """Why ``text`` (which looks like a number) is not one emu accepts."""
+    shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
+    return (
+        f"{shown!r} is not a valid number: integers are decimal, 0x hex or 0o octal, at most "
+        "64 bits"
+    )
+
+
+def looks_numeric(text: str) -> bool:
+    """Text that was meant as a number but is not a valid 64-bit one (``1_``, ``0x``...)."""
+    return bool(_NUMERIC_LIKE.match(text))
 
 
 def resolve_plain(text: str) -> Any:
@@ -38,12 +79,9 @@ def resolve_plain(text: str) -> Any:
         return True
     if text in _FALSE:
         return False
-    if _INT.match(text):
-        return int(text)
-    if _HEX.match(text):
-        return int(text, 16)
-    if _OCT.match(text):
-        return int(text[2:], 8)
+    number = _number(text)
+    if number is not None:
+        return number
     if _FLOAT.match(text):
         return float(text)
     if text in (".inf", "+.inf", "-.inf", ".nan"):

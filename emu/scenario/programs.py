@@ -240,8 +240,10 @@ def compile_driver(
             assert isinstance(routines_node, Map)
             routines_node.key_node(routine_name).fail(f"{routine_name!r} is declared twice")
         globals_scope.shared[routine_name] = Binding("handler", True)
-    globals_scope.shared["DriverObject"] = Binding("variable", True)
-    globals_scope.shared["RegistryPath"] = Binding("variable", True)
+    for reserved in ("DriverObject", "RegistryPath"):
+        if globals_scope.find(reserved) is not None:
+            node.fail(f"{reserved!r} is DriverEntry's argument: choose another name")
+        globals_scope.shared[reserved] = Binding("variable", True)
     compiler = StepCompiler(globals_scope, surface, elsewhere)
     entry_node = node.get("entry")
     unload_node = node.get("unload")

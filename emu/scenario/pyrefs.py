@@ -7,8 +7,11 @@ executes it. The module is located without importing it, so a refused module nev
 
 A module is looked up first next to the scenario file (``programs.py`` beside
 ``server.yaml``, loaded under a name derived from its path, so two folders may both have a
-``programs.py``), then on ``sys.path``. The function must exist and be callable; it is called
-once per run (a thread's factory) or per invocation (a handler), never at load.
+``programs.py``; a module edited during a session is not reloaded), then through the import
+system (``sys.path`` and its finders); ``emu.*`` always means the installed emu. The trust check
+looks at where the top-level package lives, before anything is imported. The function must
+exist and be callable; it is called once per run (a thread's factory) or per invocation (a
+handler), never at load.
 """
 
 from __future__ import annotations
@@ -57,17 +60,20 @@ def _beside(folder: Path, module: str) -> Path | None:
 
 
 def _on_sys_path(module: str) -> Path | None:
-    """The file of ``module`` on sys.path, found without importing anything."""
-    parts = module.split(".")
-    search: list[str] | None = None
-    origin: str | None = None
-    for depth in range(len(parts)):
-        spec = importlib.machinery.PathFinder.find_spec(".".join(parts[: depth + 1]), search)
-        if spec is None:
-            return None
-        origin = spec.origin
-        search = list(spec.submodule_search_locations or [])
-    return Path(origin) if origin else None
+    """Where the top-level package (or module) of ``module`` lives, found without importing
+    anything: ``find_spec`` of a top-level name consults the import system's finders (an
+    editable install's among them) but runs no module code."""
+    top = module.split(".", maxsplit=1)[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if spec.origin and spec.origin not in ("built-in", "frozen"):
+        return Path(spec.origin)
+    locations = list(spec.submodule_search_locations or [])
+    return Path(locations[0]) if locations else None
 
 
 class PythonRefs:
@@ -86,7 +92,9 @@ class PythonRefs:
         if match is None:
             node.fail(f"{text!r} is not module:function (for example programs:server)")
         module_name, function = match.groups()
-        local = _beside(self.folder, module_name)
+        # emu's own modules always come from the installed package, never a copy beside.
+        own = module_name.split(".", maxsplit=1)[0] == "emu"
+        local = None if own else _beside(self.folder, module_name)
         path = local or _on_sys_path(module_name)
         if path is None:
             node.fail(

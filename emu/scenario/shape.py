@@ -15,9 +15,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final, NoReturn
 
 from emu.scenario.durations import DurationError, parse_duration
-from emu.scenario.nodes import Map, Node, Scalar, Seq
+from emu.scenario.nodes import Map, Node, Scalar, Seq, looks_numeric, number_error
 
-NAME_PATTERN: Final = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
+NAME_PATTERN: Final = r"[A-Za-z_][A-Za-z0-9_.-]*"
+"""Patterns here are unanchored: Python checks them with ``re.fullmatch`` (so a trailing
+newline never slips through, as it would past ``$``); the JSON Schema gets them as ``^...$``."""
 _NAME: Final = re.compile(NAME_PATTERN)
 MAX_INT: Final = (1 << 64) - 1
 
@@ -81,13 +83,13 @@ class Str(Shape):
     def check(self, node: Node) -> None:
         if not isinstance(node, Scalar) or not isinstance(node.value, str):
             self.expected(node)
-        if self.pattern is not None and not re.match(self.pattern, node.value):
+        if self.pattern is not None and not re.fullmatch(self.pattern, node.value):
             node.fail(f"{node.value!r} is not {self.description}")
 
     def json(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "string", "description": self.description}
         if self.pattern is not None:
-            schema["pattern"] = self.pattern
+            schema["pattern"] = f"^{self.pattern}$"
         return schema
 
 
@@ -103,6 +105,8 @@ class Int(Shape):
         self.description = description or f"an integer from {low} to {high}"
 
     def check(self, node: Node) -> None:
+        if isinstance(node, Scalar) and isinstance(node.value, str) and looks_numeric(node.value):
+            node.fail(number_error(node.value))
         if not isinstance(node, Scalar) or type(node.value) is not int:
             self.expected(node)
         if not self.low <= node.value <= self.high:
@@ -117,21 +121,6 @@ class Int(Shape):
         }
 
 
-class Probability(Shape):
-    description = "a probability from 0 to 1"
-
-    def check(self, node: Node) -> None:
-        value = node.value if isinstance(node, Scalar) else None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.expected(node)
-        assert isinstance(node, Scalar)
-        if not 0.0 <= float(value) <= 1.0:
-            node.fail(f"{node.text} is not a probability from 0 to 1")
-
-    def json(self) -> dict[str, Any]:
-        return {"type": "number", "minimum": 0, "maximum": 1, "description": self.description}
-
-
 class Bool(Shape):
     description = "true or false"
 
@@ -143,7 +132,7 @@ class Bool(Shape):
         return {"type": "boolean"}
 
 
-DURATION_PATTERN: Final = r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(ns|us|µs|ms|s)\s*$"
+DURATION_PATTERN: Final = r"^\s*[+]?[0-9][0-9_]*(\.[0-9]+)?\s*(ns|us|µs|ms|s)\s*$"
 
 
 class Duration(Shape):
@@ -291,7 +280,7 @@ class MapOf(Shape):
         if not isinstance(node, Map):
             self.expected(node)
         for name, child in node.items():
-            if not _NAME.match(name):
+            if not _NAME.fullmatch(name):
                 node.key_node(name).fail(
                     f"{name!r} is not a valid {self.key} (letters, digits, _ . - ; "
                     "starting with a letter or _)"
@@ -302,6 +291,6 @@ class MapOf(Shape):
         return {
             "type": "object",
             "description": self.description,
-            "propertyNames": {"pattern": NAME_PATTERN},
+            "propertyNames": {"pattern": f"^{NAME_PATTERN}$"},
             "additionalProperties": self.value.json(),
         }

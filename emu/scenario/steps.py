@@ -95,7 +95,7 @@ def collect_bindings(node: Node, found: list[Scalar]) -> None:
         if isinstance(assignments, Map):
             for key in assignments.keys:
                 if "." not in key and "[" not in key:
-                    found.append(assignments.key_node(key))
+                    found.append(assignments.key_node(key))  # $x and x name the same variable
         for nested in ("steps", "then", "else"):
             child = step.get(nested)
             if child is not None:
@@ -118,7 +118,7 @@ class StepCompiler(KeywordSteps):
         found: list[Scalar] = []
         collect_bindings(node, found)
         for key in found:
-            name = str(key.value)
+            name = str(key.value).removeprefix("$")
             if not name.isidentifier():
                 key.fail(f"{name!r} is not a variable name (letters, digits and _)")
             known = self.scope.find(name)
@@ -175,6 +175,7 @@ class StepCompiler(KeywordSteps):
             )
         values = self._arguments(spec, args, at)
         target = bind_target(step)
+        store = self.setter(target) if target is not None else None
         matcher = None
         expectation = ""
         where = f"{at.file}:{at.line}:{at.column}"
@@ -191,8 +192,8 @@ class StepCompiler(KeywordSteps):
             actor = api.k.current
             error = actor.call_error if actor is not None else None
             frame.last = LastCall(spec, result, error)
-            if target is not None:
-                frame.locals[target] = result
+            if store is not None:
+                store(frame, result)
             if matcher is not None and not matcher(result, error):
                 observed = expect.describe_outcome(spec, result, error)
                 record_violation(

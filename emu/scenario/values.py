@@ -3,7 +3,8 @@
 An argument, an expectation or an operand is compiled once, at load, into either a constant or
 a small function of the running frame. What a YAML value means:
 
-- a number, ``true`` / ``false`` (TRUE / FALSE, passed as 1 / 0) or ``null`` (NULL);
+- a number (decimal, ``0x`` hex or ``0o`` octal, at most 64 bits), ``true`` / ``false`` (TRUE /
+  FALSE, passed as 1 / 0) or ``null`` (NULL);
 - a constant by its header name, written plainly: ``INFINITE``, ``GENERIC_READ``,
   ``WAIT_IO_COMPLETION``, ``STATUS_SUCCESS``, ``NotificationEvent`` (every constant emu knows,
   with its real value). A plain ALL-CAPS word that is not a known constant is an error with a
@@ -13,8 +14,8 @@ a small function of the running frame. What a YAML value means:
   a handler), ``$name.Field`` for a structure's field, ``$name[2].Field`` for an element of an
   array (quote it inside ``{...}``: ``"$entries[2].Internal"``); reading a field of a traced
   structure is a traced read, as in C;
-- a duration (``10ms``) where the parameter is in milliseconds (``dwMilliseconds``), converted
-  to whole milliseconds;
+- a duration (``10ms``) where the parameter is in milliseconds (``dwMilliseconds``,
+  ``nDefaultTimeOut``), converted to whole milliseconds;
 - a list, for an array parameter (``lpHandles``); text for a buffer (``lpBuffer``), as UTF-8;
 - ``{new: TYPE, Field: value}``: a fresh structure for this call only;
 - any other text is a string, where the parameter takes one (``lpName``, ``lpFileName``, a
@@ -33,7 +34,15 @@ from emu import codes
 from emu.errors import ProgramError
 from emu.kernel import irql
 from emu.scenario.durations import DurationError, parse_milliseconds
-from emu.scenario.nodes import Map, Node, Scalar, Seq
+from emu.scenario.nodes import (
+    Map,
+    Node,
+    Scalar,
+    Seq,
+    looks_numeric,
+    number_error,
+    resolve_plain,
+)
 from emu.scenario.shape import did_you_mean
 from emu.scenario.structs import STRUCT_TYPES, Declaration, compile_declaration
 from emu.win32.ntoskrnl import base as ntos
@@ -70,6 +79,11 @@ def constant_name(value: int, prefix: str = "") -> str | None:
         if known == value and name.startswith(prefix):
             return name
     return None
+
+
+def in_milliseconds(param: str) -> bool:
+    """A parameter C passes in milliseconds (``dwMilliseconds``, ``nDefaultTimeOut``)."""
+    return param.endswith(("Milliseconds", "TimeOut"))
 
 
 def takes_text(param: str) -> bool:
@@ -160,6 +174,8 @@ def _check_fields(node: Node, name: str, binding: Binding, steps: list[str | int
         first = steps[0]
     elif isinstance(first, int):
         node.fail(f"${name} is a {decl.type_name}, not an array")
+    if isinstance(first, str) and decl.struct is not None and not decl.fields:
+        node.fail(f"{decl.type_name} is opaque: a program reaches it only through the API")
     if isinstance(first, str) and decl.struct is not None and first not in decl.fields:
         hint = did_you_mean(first, decl.fields)
         node.fail(
@@ -179,6 +195,8 @@ def constant(node: Scalar) -> Any:
     table = constants()
     if value in table:
         return table[value]
+    if looks_numeric(value):
+        node.fail(number_error(value))
     if _CONSTANT_LIKE.match(value):
         node.fail(f"unknown constant {value!r}{did_you_mean(value, tuple(table))}")
     return value
@@ -188,20 +206,27 @@ def _flags(node: Node, parts: list[Any]) -> int:
     table = constants()
     result = 0
     for part in parts:
-        if isinstance(part, bool) or part is None:
+        if isinstance(part, bool) or part is None or isinstance(part, float):
             node.fail(f"expected a constant or a number in a flag combination, not {part!r}")
         if isinstance(part, int):
             result |= part
             continue
         text = str(part)
-        if text.isdigit() or text.lower().startswith("0x"):
-            result |= int(text, 0)
+        if text.startswith("$"):
+            node.fail(
+                f"{text} in a flag combination: flags combine constants and numbers; pass a "
+                "$reference on its own"
+            )
+        number = resolve_plain(text)
+        if isinstance(number, int) and not isinstance(number, bool):
+            result |= number
         elif text in table:
             result |= table[text]
+        elif looks_numeric(text):
+            node.fail(number_error(text))
         else:
-            node.fail(
-                f"unknown constant {text!r} in a flag combination{did_you_mean(text, tuple(table))}"
-            )
+            hint = did_you_mean(text, tuple(table))
+            node.fail(f"unknown constant {text!r} in a flag combination{hint}")
     return result
 
 
@@ -215,7 +240,13 @@ def compile_value(node: Node, scope: Scope, param: str = "") -> Value:
             and (not node.quoted or _REF.match(value))
         ):
             return compile_reference(node, value, scope)
-        if param.endswith("Milliseconds") and isinstance(value, str) and value[:1].isdigit():
+        if (
+            in_milliseconds(param)
+            and isinstance(value, str)
+            and value[:1].isdigit()
+            and "|" not in value
+            and not looks_numeric(value)
+        ):
             try:
                 ms = parse_milliseconds(value)
             except DurationError as exc:
@@ -251,6 +282,8 @@ def _compile_new(node: Map) -> Value:
             "a mapping here must create a structure: {new: OVERLAPPED} (or pass $name of a "
             "declared one)"
         )
+    if "type" in node:
+        node.key_node("type").fail("{new: TYPE} names the type; a type: key is not a field")
     fields = Map(node.file, node.line, node.column, node.path)
     fields.add(Scalar(node.file, node.line, node.column, node.path, "type", False), new)
     for key, child in node.items():
@@ -262,12 +295,19 @@ def _compile_new(node: Map) -> Value:
 
 
 def constant_node(node: Node) -> Any:
-    """A constant field value in a declaration (no references: memory exists before steps)."""
+    """A field's initial value: a number or a constant (memory is initialised before any step
+    runs, so no $reference; a handle is stored into a declared structure with set:)."""
     if not isinstance(node, Scalar):
-        node.fail("expected a constant value for a structure field")
-    if isinstance(node.value, str) and node.value.startswith("$") and not node.quoted:
-        node.fail("a declared structure's fields are constants; set them from a step with set:")
-    return constant(node)
+        node.fail("a structure field starts as a number or a constant")
+    if isinstance(node.value, str) and node.value.startswith("$"):
+        node.fail(
+            "a structure field starts as a number or a constant, not a $reference; store "
+            "one into a declared structure with set:"
+        )
+    value = constant(node)
+    if type(value) is not int:
+        node.fail(f"a structure field starts as a number or a constant, not {node.text!r}")
+    return value
 
 
 def _const(value: Any) -> Value:

@@ -106,6 +106,12 @@ def compose(text: str, file: str) -> yaml.Node | None:
             line=line,
             column=column,
         ) from None
+    except RecursionError:  # the composer recurses per level: far too deep for a scenario
+        mark = loader.get_mark() if loader is not None else None
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise ScenarioError(
+            f"nesting deeper than {MAX_DEPTH} levels", file=file, line=line, column=column
+        ) from None
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises the two kinds above
         raise ScenarioError(f"YAML error: {exc}", file=file, line=1, column=1) from None
     finally:

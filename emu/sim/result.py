@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from emu.codes.winerror import win32_error_name
 from emu.kernel.dispatcher import Kernel
+from emu.kernel.thread import Thread
 from emu.kernel.time import format_ticks
 from emu.kernel.trace import TraceEvent
 from emu.kernel.tracestate import World, state_at
@@ -70,8 +71,12 @@ class Result:
     scenario: Scenario
     k: Kernel
     blocks_forever: tuple[str, ...]
-    thread_names: tuple[str, ...]
+    thread_actors: dict[str, Thread]
     strategy: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def thread_names(self) -> tuple[str, ...]:
+        return tuple(self.thread_actors)
 
     @property
     def end_reason(self) -> str:
@@ -91,20 +96,16 @@ class Result:
 
     @cached_property
     def threads(self) -> list[ThreadOutcome]:
-        by_name = {a.name: a for a in self.k.actors}
-        outcomes: list[ThreadOutcome] = []
-        for name in self.thread_names:
-            actor = by_name[name]
-            outcomes.append(
-                ThreadOutcome(
-                    name,
-                    actor.state.value,
-                    actor.exit_code,
-                    int(getattr(actor, "last_error", 0)),
-                    name in self.blocks_forever,
-                )
+        return [
+            ThreadOutcome(
+                name,
+                actor.state.value,
+                actor.exit_code,
+                actor.last_error,
+                name in self.blocks_forever,
             )
-        return outcomes
+            for name, actor in self.thread_actors.items()
+        ]
 
     @cached_property
     def violations(self) -> list[TraceEvent]:
@@ -117,15 +118,17 @@ class Result:
     @cached_property
     def lost_wakeups(self) -> list[LostWakeup]:
         found: list[LostWakeup] = []
+        watched = {t.oid: name for name, t in self.thread_actors.items()}
         for event in self.events:
-            if event.kind != "actor.blocked" or event.objects[0] in self.blocks_forever:
+            if event.kind != "actor.blocked":
                 continue
-            if event.objects[0] not in self.thread_names:
+            name = watched.get(event.object_ids[0])
+            if name is None or name in self.blocks_forever:
                 continue  # a driver's system thread, a worker: reported in the trace
-            found.append(self._lost(event))
+            found.append(self._lost(event, name))
         return found
 
-    def _lost(self, blocked: TraceEvent) -> LostWakeup:
+    def _lost(self, blocked: TraceEvent, name: str) -> LostWakeup:
         actor_id = blocked.object_ids[0]
         waited = set(blocked.object_ids[1:])
         since = 0
@@ -140,9 +143,7 @@ class Result:
                 and waited.intersection(event.object_ids)
             ):
                 last = event
-        return LostWakeup(
-            blocked.objects[0], str(blocked.payload["state"]), blocked.objects[1:], since, last
-        )
+        return LostWakeup(name, str(blocked.payload["state"]), blocked.objects[1:], since, last)
 
     def final_state(self) -> World:
         return state_at(self.k.trace, len(self.k.trace.events) - 1)

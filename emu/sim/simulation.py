@@ -87,7 +87,7 @@ class Simulation:
             scenario=self.scenario,
             k=self.k,
             blocks_forever=tuple(s.name for s in self.scenario.threads if s.blocks_forever),
-            thread_names=tuple(self.threads),
+            thread_actors=dict(self.threads),
             strategy=self.k.chooser.describe(),
         )
 

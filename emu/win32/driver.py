@@ -30,7 +30,7 @@ from emu.errors import ProgramError
 from emu.kernel.actor import Park
 from emu.kernel.dispatcher import Kernel
 from emu.kernel.thread import Thread
-from emu.kernel.trace import trace_kind
+from emu.kernel.trace import trace_kind, value_text
 from emu.win32.ntos_types import DRIVER_OBJECT
 from emu.win32.ntoskrnl import Ntoskrnl
 
@@ -86,15 +86,15 @@ class System:
             raise ProgramError(f"driver {name} is already loaded", time=self.k.now)
         record = Driver(name)
         self.drivers[name] = record
-        entry = driver(self.kapi)
         path = registry_path or f"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\{name}"
 
         def run() -> Generator[Park, None, int]:
+            entry = driver(self.kapi)  # on the system thread: a failing factory is its crash
             record.obj.bind(self.k)
             status = yield from _call(entry, record.obj, path)
             if type(status) is not int:
                 raise ProgramError(
-                    f"DriverEntry of {name} returned {status!r}; it returns an NTSTATUS",
+                    f"DriverEntry of {name} returned {value_text(status)}; it returns an NTSTATUS",
                     thread=thread.name,
                     time=self.k.now,
                 )

@@ -12,14 +12,18 @@ def test_ids_come_from_per_simulation_counters() -> None:
     assert [a.new_tid(), a.new_tid()] == [4, 8]
 
 
-def test_actor_names_are_made_unique_per_kind() -> None:
+def test_actor_names_are_unique_across_kinds() -> None:
     k = Kernel()
     assert [k.unique_actor_name("thread", "worker") for _ in range(3)] == [
         "worker",
         "worker-2",
         "worker-3",
     ]
-    assert k.unique_actor_name("device", "worker") == "worker"
+    # Another kind never reuses a name: the trace names each actor once.
+    assert k.unique_actor_name("world", "worker") == "worker-4"
+    # An explicit "-2" name taken first pushes the numbering on.
+    assert k.unique_actor_name("thread", "w-2") == "w-2"
+    assert [k.unique_actor_name("thread", "w") for _ in range(2)] == ["w", "w-3"]
 
 
 def test_named_objects_are_forgotten_when_destroyed() -> None:

@@ -53,7 +53,7 @@ def test_no_latency_is_modelled_yet_so_any_is_refused_by_name() -> None:
 
 
 def test_names_cannot_shadow_each_other() -> None:
-    assert "'ev' is already a event" in error_of(
+    assert "'ev' is already declared (as an event)" in error_of(
         """
         devices: {kernel: {events: {ev: {}}}}
         handlers:
@@ -240,3 +240,22 @@ def test_a_scenario_has_a_seed_or_a_schedule_not_both() -> None:
         """
     )
     assert "a scenario replays a schedule: or draws a random one with seed:, not both" in message
+
+
+def test_driver_arguments_and_windows_names_are_not_shared_by_two_declarations() -> None:
+    assert "'DriverObject' is DriverEntry's argument: choose another name" in error_of(
+        """
+        drivers:
+          d:
+            locals: {DriverObject: DWORD}
+            entry: []
+        """
+    )
+    assert "two events are named 'X' (the first at line 6)" in error_of(
+        """
+        devices:
+          kernel:
+            events: {a: {name: X}, b: {name: X}}
+        threads: {main: {steps: []}}
+        """
+    )

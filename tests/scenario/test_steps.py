@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from emu.codes import ERROR_INVALID_HANDLE
 from tests.scenario.helpers import exit_code, messages, rules, run_yaml
 
@@ -290,4 +292,75 @@ def test_arrays_buffers_and_flags_reach_the_api_as_c_would_pass_them() -> None:
         """
     )
     assert exit_code(result) == 5
+    assert rules(result) == []
+
+
+def test_until_tests_a_call_of_the_round_and_ignores_void_calls() -> None:
+    result = run_yaml(
+        """
+        threads:
+          main:
+            steps:
+              - SleepEx: {dwMilliseconds: 0, bAlertable: FALSE}   # returns 0 before the loop
+              - until: 0
+                max: 3
+                steps:
+                  - Sleep: {dwMilliseconds: 1}                     # VOID: not a code
+                  - SwitchToThread                                 # returns FALSE (0)
+              - until: 0
+                max: 2
+                steps:
+                  - note: no call in this round
+                  - if: {that: 1, equals: 2}
+                    then:
+                      - SwitchToThread
+        """
+    )
+    # The first loop ends after one round (SwitchToThread returned 0); the second never sees a
+    # call of its own rounds, whatever was called before it.
+    assert rules(result) == ["scenario.loop_bound"]
+    assert result.end_time == 10_000
+
+
+def test_loops_are_bounded_and_count_toward_the_step_limit() -> None:
+    from emu.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="repeat takes a count: an integer from 0 to 1,000,000"):
+        run_yaml("threads:\n  main:\n    steps:\n      - repeat: 1000001\n        steps: []\n")
+    result = run_yaml(
+        """
+        threads:
+          main:
+            steps:
+              - repeat: 200000
+                steps: []
+        """
+    )
+    assert result.end_reason == "step limit"
+    assert rules(result) == ["kernel.step_limit"]
+
+
+def test_a_driver_routine_writes_the_drivers_globals() -> None:
+    # A driver's variables are its globals: what a DPC routine stores, DriverUnload reads.
+    result = run_yaml(
+        """
+        drivers:
+          d:
+            locals: {dpc: KDPC}
+            routines:
+              r:
+                params: [Dpc, Context, A1, A2]
+                steps:
+                  - set: {x: 2}
+            entry:
+              - set: {x: 1}
+              - KeInitializeDpc: {Dpc: $dpc, DeferredRoutine: $r, DeferredContext: null}
+              - KeInsertQueueDpc: {Dpc: $dpc, SystemArgument1: null, SystemArgument2: null}
+            unload:
+              - assert: {that: $x, equals: 2}
+        timeline:
+          - {at: 1ms, kernel.unload_driver: d}
+        """
+    )
+    assert [e.kind for e in result.events if e.kind == "driver.unload"] == ["driver.unload"]
     assert rules(result) == []

@@ -86,3 +86,38 @@ def test_array_fields_are_checked_against_the_declaration() -> None:
     assert load_error(body.replace("$entries.Internal", '"$ov[0]"')).startswith(
         "$ov is a OVERLAPPED, not an array"
     )
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("dwMilliseconds: 1 | 01", "'01' is not a valid number"),
+        ("dwMilliseconds: [01]", "'01' is not a valid number"),
+        ("dwMilliseconds: [$x]", "$x in a flag combination: flags combine constants and numbers"),
+        ("dwMilliseconds: 0x" + "f" * 40, "is not a valid number: integers are decimal, 0x hex"),
+        ("dwMilliseconds: {new: OVERLAPPED, type: DWORD}", "{new: TYPE} names the type"),
+        ("dwMilliseconds: {new: OVERLAPPED, hEvent: soon}", "a structure field starts as a number"),
+    ],
+)
+def test_more_bad_values_are_refused_at_load(argument: str, message: str) -> None:
+    body = f"threads:\n  main:\n    steps:\n      - Sleep: {{{argument}}}\n"
+    assert message in load_error(body)
+
+
+def test_messages_show_handlers_by_name_never_by_address() -> None:
+    result = run_scenario(
+        load_text(
+            scenario_text(
+                """
+                handlers: {h: {steps: []}}
+                threads:
+                  main:
+                    steps:
+                      - assert: {that: $h, equals: 0}
+                """
+            ),
+            "t.yaml",
+        )
+    )
+    (violation,) = result.violations
+    assert violation.payload["message"].endswith("$h equals 0: h == 0 (t.yaml:8:17)")

@@ -67,3 +67,23 @@ def test_oversized_files_are_refused_before_parsing() -> None:
 def test_a_key_that_is_a_mapping_is_refused() -> None:
     with pytest.raises(ScenarioError, match="a key must be a plain name"):
         load_nodes(b"? {a: 1}\n: 2\n", "f.yaml")
+
+
+def test_malformed_numbers_stay_text_for_the_compiler_to_refuse() -> None:
+    for text in ("1_", "1__0", "0x_", "0o1_", "1" * 5000, "0x" + "f" * 4000):
+        assert resolve_plain(text) == text
+    assert resolve_plain("0xffffffffffffffff") == 2**64 - 1  # 64 bits is the limit
+    assert resolve_plain("0x1ffffffffffffffff") == "0x1ffffffffffffffff"
+
+
+def test_nesting_that_would_overflow_the_parser_is_refused_in_one_line() -> None:
+    data = b"a: " + b"[" * 500 + b"]" * 500 + b"\n"
+    with pytest.raises(ScenarioError, match=r"^f\.yaml:1:[0-9]+: nesting deeper than 64 levels"):
+        load_nodes(data, "f.yaml")
+
+
+def test_a_lone_surrogate_in_text_is_a_one_line_error() -> None:
+    from emu.scenario import load_text
+
+    with pytest.raises(ScenarioError, match="is not UTF-8"):
+        load_text("version: 1\nname: t\ndescription: \ud800\n", "f.yaml")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from emu.codes import WAIT_OBJECT_0
 from emu.kernel.chooser import CanonicalChooser, ReplayChooser
 from emu.scenario import Scenario, load_text
@@ -278,3 +280,56 @@ def test_all_done_waits_for_the_drivers_entry_too() -> None:
     assert (result.end_reason, result.end_time) == ("all threads done", 10_000)
     assert [e.payload["text"] for e in result.events if e.kind == "scenario.note"] == ["entry done"]
     assert result.failures() == []
+
+
+def test_a_run_whose_clock_stands_exactly_at_run_until_ends_with_time_limit() -> None:
+    result = run_scenario(
+        load_text(
+            textwrap.dedent(
+                """
+                version: 1
+                name: exact
+                run_until: 50ms
+                threads:
+                  main:
+                    steps:
+                      - Sleep: {dwMilliseconds: 50}
+                      - Sleep: {dwMilliseconds: 10}
+                """
+            )
+        )
+    )
+    assert (result.end_reason, result.end_time) == ("time limit", 500_000)
+
+
+def test_a_thread_named_like_the_worlds_actor_keeps_its_own_outcome() -> None:
+    result = run_scenario(
+        load_text(
+            textwrap.dedent(
+                """
+                version: 1
+                name: names
+                devices: {kernel: {events: {e: {}}}}
+                threads:
+                  world:
+                    steps:
+                      - return: 3
+                timeline:
+                  - {at: 1ms, kernel.set_event: e}
+                expect: {exit_codes: {world: 3}}
+                """
+            )
+        )
+    )
+    assert result.failures() == []
+    assert sorted({e.actor for e in result.events if e.kind == "world.action"}) == ["world-2"]
+
+
+def test_a_python_driver_factory_that_raises_is_a_program_error() -> None:
+    from emu.errors import ProgramError
+
+    scenario = load_text(
+        "version: 1\nname: t\ndrivers:\n  d:\n    python: emu.scenario.nodes:child_path\n"
+    )
+    with pytest.raises(ProgramError, match="TypeError"):
+        run_scenario(scenario)

@@ -299,3 +299,21 @@ def test_a_world_apc_runs_on_the_target_thread_in_its_next_alertable_wait() -> N
     assert (added.actor, added.payload["new"]) == ("main", 9)
     assert exit_code(result) == WAIT_IO_COMPLETION
     assert result.failures() == []
+
+
+def test_setting_a_closed_and_destroyed_event_is_a_skip() -> None:
+    result = run_scenario(
+        scenario(
+            """
+            devices: {kernel: {events: {e: {}}}}
+            threads: {main: {steps: []}}
+            timeline:
+              - {at: 1ms, kernel.close: e}
+              - {at: 2ms, kernel.set_event: e}
+              - {at: 3ms, kernel.reset_event: e}
+            """
+        )
+    )
+    reasons = [e.payload["reason"] for e in of_kind(result, "world.skip")]
+    assert reasons == ["e was closed and destroyed", "e was closed and destroyed"]
+    assert [e for e in of_kind(result, "event.state") if e.time >= 2 * MS] == []
