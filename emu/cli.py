@@ -1,9 +1,11 @@
 """The ``emu`` command line.
 
-``emu run FILE...`` runs scenarios and prints their timelines; ``emu validate FILE...`` checks
-them; ``emu schema`` prints the JSON Schema of the format (``emu.cli_scenarios``). ``emu demo
-[--seed N] [--verbose] [--jsonl]`` runs the built-in Python demo. Exit codes: 0 success, 1 the
-run failed (an expectation does not hold), 2 invalid input.
+``emu run FILE...`` runs scenarios to their verdicts; ``emu validate FILE...`` checks them;
+``emu schema`` prints the JSON Schema of the format; ``emu trace FILE`` prints a run's trace
+(``emu.cli_scenarios``). ``emu explore FILE...`` searches schedules and writes replay files;
+``emu properties`` lists the property catalogue (``emu.cli_explore``). ``emu demo [--seed N]
+[--verbose] [--jsonl]`` runs the built-in Python demo. Exit codes: 0 success, 1 the run failed
+(an expectation does not hold), 2 invalid input.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from emu import __version__
-from emu.cli_scenarios import add_commands
+from emu import __version__, cli_explore, cli_scenarios
 from emu.kernel.time import format_ticks
 
 
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--verbose", action="store_true", help="show scheduler events too")
     demo.add_argument("--jsonl", action="store_true", help="print the trace as JSON lines")
     demo.set_defaults(handler=_demo)
-    add_commands(commands)
+    cli_scenarios.add_commands(commands)
+    cli_explore.add_commands(commands)
     return parser
 
 

@@ -1,14 +1,20 @@
-"""The scenario commands of the ``emu`` command line: validate, schema, run.
+"""The scenario commands of the ``emu`` command line: validate, schema, run, trace.
 
 - ``emu validate FILE...``: load and compile each file; one line per file, ``FILE: ok (...)``
   on stdout, or the error ``file:line:column: message [in path]`` on stderr. Exit 0 when all
   are valid, 2 otherwise.
 - ``emu schema``: the JSON Schema of the format on stdout.
-- ``emu run FILE... [--seed N]``: load every file first (any invalid: exit 2, nothing runs),
-  then run each and print its timeline (virtual time, thread, event, result codes by name),
-  the violations, the threads' outcomes, possible lost wake-ups, and whether the scenario's
-  ``expect:`` holds. Exit 0 when every expectation holds, 1 when one does not (or a program
-  failed in a way no Windows API reports, or a replayed schedule no longer fits).
+- ``emu run FILE... [--seed N] [--json]``: load every file first (any invalid: exit 2, nothing
+  runs), then run each to its declared verdict (a bug demonstration the canonical schedule does
+  not show is explored within its ``explore:`` budget) and print its timeline, the threads'
+  outcomes, the verdict (each violation with its property, sentence and story) and whether the
+  expectation holds. ``--json`` prints one report object per scenario instead
+  (docs/report.md). A replay file (``*.json``, written by ``emu explore``) reruns its schedule
+  exactly and checks the trace against the recorded digests. Exit 0 when every expectation
+  holds, 1 when one does not (or a program failed in a way no Windows API reports, or a replay
+  no longer fits), 2 on invalid input.
+- ``emu trace FILE [--format text|jsonl] [--seed N]``: run a scenario (or a replay) and print
+  its trace: the readable timeline, or the JSON lines of docs/trace.md.
 
 A scenario that names a Python program from outside the project needs ``--allow-python``.
 No command prints a Python traceback for bad input.
@@ -24,8 +30,7 @@ from typing import TYPE_CHECKING
 from emu.errors import EmuError, ScenarioError
 
 if TYPE_CHECKING:
-    from emu.scenario.model import Scenario
-    from emu.sim.result import Result
+    from emu.explore.declared import Outcome, Target
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,14 +42,23 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=schema_command)
 
-    run = commands.add_parser("run", help="run scenario files and print their timelines")
+    run = commands.add_parser("run", help="run scenarios (or replay files) to their verdicts")
     run.add_argument("files", nargs="+", metavar="FILE")
     run.add_argument("--seed", type=int, default=None, help="a random schedule with this seed")
     run.add_argument("--verbose", action="store_true", help="show scheduler events too")
     run.add_argument("--jsonl", action="store_true", help="print the trace as JSON lines")
-    run.add_argument("--quiet", action="store_true", help="no timeline: outcome lines only")
+    run.add_argument("--json", action="store_true", help="print one JSON report per scenario")
+    run.add_argument("--quiet", action="store_true", help="no timeline: the verdict only")
     _allow_python(run)
     run.set_defaults(handler=run_command)
+
+    trace = commands.add_parser("trace", help="run a scenario (or replay) and print its trace")
+    trace.add_argument("file", metavar="FILE")
+    trace.add_argument("--format", choices=("text", "jsonl"), default="text")
+    trace.add_argument("--seed", type=int, default=None, help="a random schedule with this seed")
+    trace.add_argument("--verbose", action="store_true", help="text: show scheduler events too")
+    _allow_python(trace)
+    trace.set_defaults(handler=trace_command)
 
 
 def _allow_python(parser: argparse.ArgumentParser) -> None:
@@ -55,14 +69,15 @@ def _allow_python(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _load_all(files: list[str], allow_python: bool) -> list[Scenario] | None:
-    from emu.scenario import load_scenario
+def load_targets(files: list[str], allow_python: bool) -> list[Target] | None:
+    """Every file loaded (errors on stderr, one line each), or None if any is invalid."""
+    from emu.explore.declared import open_target
 
-    loaded: list[Scenario] = []
+    loaded: list[Target] = []
     failed = False
     for file in files:
         try:
-            loaded.append(load_scenario(file, allow_python=allow_python))
+            loaded.append(open_target(file, allow_python=allow_python))
         except ScenarioError as exc:
             print(exc.one_line(), file=sys.stderr)
             failed = True
@@ -70,16 +85,13 @@ def _load_all(files: list[str], allow_python: bool) -> list[Scenario] | None:
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    from emu.scenario import load_scenario
-
     status = 0
     for file in args.files:
-        try:
-            scenario = load_scenario(file, allow_python=args.allow_python)
-        except ScenarioError as exc:
-            print(exc.one_line(), file=sys.stderr)
+        targets = load_targets([file], args.allow_python)
+        if targets is None:
             status = 2
             continue
+        scenario = targets[0].scenario
         print(
             f"{file}: ok (scenario {scenario.name}: {len(scenario.threads)} thread(s), "
             f"{len(scenario.drivers)} driver(s), {len(scenario.timeline)} timeline event(s), "
@@ -96,45 +108,109 @@ def schema_command(args: argparse.Namespace) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from emu.sim import run_scenario
+    from emu.explore.declared import declared_verdict
 
-    scenarios = _load_all(args.files, args.allow_python)
-    if scenarios is None:
+    targets = load_targets(args.files, args.allow_python)
+    if targets is None:
         return 2
     status = 0
-    for scenario in scenarios:
+    for target in targets:
+        if target.changed:
+            print(
+                f"{target.replay.path if target.replay else ''}: warning: "
+                f"{target.scenario.file} changed since this replay was recorded",
+                file=sys.stderr,
+            )
         try:
-            result = run_scenario(scenario, seed=args.seed)
+            outcome = declared_verdict(target, seed=args.seed)
         except EmuError as exc:
-            print(f"{scenario.file}: the run failed: {exc}", file=sys.stderr)
+            print(f"{target.scenario.file}: the run failed: {exc}", file=sys.stderr)
             status = 1
             continue
-        if args.jsonl:
-            sys.stdout.write(result.k.trace.to_jsonl())
+        if args.json:
+            print(json.dumps(report_of(outcome), ensure_ascii=False))
+        elif args.jsonl:
+            sys.stdout.write(outcome.assessment.result.k.trace.to_jsonl())
         else:
-            _report(result, args)
-        if result.failures():
+            print_outcome(outcome, quiet=args.quiet, verbose=args.verbose)
+        if not outcome.ok:
             status = 1
     return status
 
 
-def _report(result: Result, args: argparse.Namespace) -> None:
+def report_of(outcome: Outcome) -> dict[str, object]:
+    from emu.properties.report import report_object
+
+    exploration = outcome.campaign.describe() if outcome.campaign is not None else None
+    report = report_object(outcome.assessment, exploration)
+    if outcome.replay_problem is not None:
+        report["ok"] = False
+        report["failures"] = [*report["failures"], outcome.replay_problem]
+    return report
+
+
+def print_outcome(outcome: Outcome, *, quiet: bool = False, verbose: bool = False) -> None:
+    from emu.properties.report import report_text
     from emu.timeline import render_timeline
 
+    assessment = outcome.assessment
+    result = assessment.result
     scenario = result.scenario
     print(f"== {scenario.name} ({scenario.file}), strategy {result.strategy}")
-    if not args.quiet:
-        print(render_timeline(result.k.trace, verbose=args.verbose))
+    campaign = outcome.campaign
+    if campaign is not None:
+        print(f"-- {exploration_line(campaign)}")
+    if not quiet:
+        print(render_timeline(result.k.trace, verbose=verbose))
     print(f"-- {result.summary()}")
     for line in result.thread_lines():
         print(f"   {line}")
-    for event in result.violations:
-        print(
-            f"   violation {event.payload['rule']} (event #{event.seq}): {event.payload['message']}"
-        )
     for event in result.undone:
         print(f"   left undone (event #{event.seq}): {event.text()}")
-    failures = result.failures()
-    for failure in failures:
-        print(f"   FAIL: {failure}")
-    print(f"-- {'FAIL' if failures else 'PASS'}: {scenario.name}")
+    for line in report_text(assessment):
+        print(line)
+    if outcome.replay_problem is not None:
+        print(f"   FAIL: {outcome.replay_problem}")
+    print(f"-- {'PASS' if outcome.ok else 'FAIL'}: {scenario.name}")
+
+
+def exploration_line(campaign: object) -> str:
+    from emu.explore.campaign import CampaignResult
+
+    assert isinstance(campaign, CampaignResult)
+    budget = campaign.budget
+    how = f"strategy {budget.strategy}" + (
+        f" depth {budget.depth}" if budget.strategy == "pct" else ""
+    )
+    head = (
+        f"explored {campaign.schedules_run} of {budget.schedules} schedules ({how}, seed "
+        f"{budget.seed})"
+    )
+    if campaign.found is None or campaign.shrunk is None:
+        return f"{head}: no schedule hit"
+    shrunk = campaign.shrunk
+    return (
+        f"{head}: schedule {campaign.hit_at} hit; shrunk in {shrunk.runs} runs from "
+        f"{shrunk.nonzero_before} to {shrunk.nonzero_after} non-default choices (the first "
+        f"{shrunk.choices_after} of {len(campaign.found.result.schedule)} matter)"
+    )
+
+
+def trace_command(args: argparse.Namespace) -> int:
+    from emu.explore.declared import declared_verdict
+    from emu.timeline import render_timeline
+
+    targets = load_targets([args.file], args.allow_python)
+    if targets is None:
+        return 2
+    try:
+        outcome = declared_verdict(targets[0], seed=args.seed)
+    except EmuError as exc:
+        print(f"{args.file}: the run failed: {exc}", file=sys.stderr)
+        return 1
+    trace = outcome.assessment.result.k.trace
+    if args.format == "jsonl":
+        sys.stdout.write(trace.to_jsonl())
+    else:
+        print(render_timeline(trace, verbose=args.verbose))
+    return 0

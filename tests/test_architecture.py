@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "timeline": 5,
     "cli": 6,
     "cli_scenarios": 6,
+    "cli_explore": 6,
     "pytest_plugin": 6,
     "testing": 6,
     "demo": 6,

@@ -113,13 +113,12 @@ def test_run_quiet_prints_the_outcome_without_the_timeline(
 ) -> None:
     assert main(["run", "--quiet", APC_REPORT]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 5
     assert lines[0].startswith("== apc-report (")
     assert lines[1].startswith("-- all threads done at 1ms: ")
-    assert lines[2:] == [
-        "   main: TERMINATED, exit code 0, last error ERROR_SUCCESS",
-        "-- PASS: apc-report",
-    ]
+    assert lines[2] == "   main: TERMINATED, exit code 0, last error ERROR_SUCCESS"
+    assert lines[3].startswith("   verdict: 10 held, 0 violated, ")
+    assert lines[4] == "-- PASS: apc-report"
 
 
 def test_run_jsonl_prints_the_trace(capsys: pytest.CaptureFixture[str]) -> None:

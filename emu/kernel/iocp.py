@@ -67,7 +67,15 @@ IOCP_DEQUEUE = trace_kind(
     ("packet", "key", "value", "status", "information", "queued"),
     state=("queued",),
     text="{o1} dequeues packet #{packet} key {key} status {status} from {o0} ({queued} left)",
-    doc="A thread (objects[1]) took the packet; `cause` is its iocp.post.",
+    doc="The packet left the port for a thread (objects[1]): the thread took it, or a post or "
+    "an activation handed it over as it released the blocked thread; `cause` is its iocp.post.",
+)
+IOCP_BLOCK = trace_kind(
+    "iocp.block",
+    ("waiting",),
+    text="{o1} blocks in a dequeue on {o0} ({waiting} blocked there)",
+    doc="A thread (objects[1]) found nothing to take and blocks in GetQueuedCompletionStatus(Ex) "
+    "on the port; `waiting` counts the port's blocked dequeuers, released last in, first out.",
 )
 IOCP_DROP = trace_kind(
     "iocp.drop",
@@ -232,11 +240,14 @@ class IoCompletionPort(DispatcherObject):
             self.dequeuers.pop()
             self._release(dequeuer, [self.packets.popleft()])
 
-    def _take(self, thread: Thread, packets: list[Packet]) -> list[Packet]:
+    def _take(self, thread: Thread, packets: list[Packet], actor: int) -> list[Packet]:
+        """Record that ``packets`` left the port for ``thread``: when it takes them itself, or
+        when a post or an activation hands them to it as it is released (the entry leaves the
+        queue at that moment, not when the thread next runs)."""
         k = self.k
         for packet in packets:
             k.emit(
-                thread.oid,
+                actor,
                 IOCP_DEQUEUE,
                 (self.oid, thread.oid),
                 (
@@ -256,6 +267,7 @@ class IoCompletionPort(DispatcherObject):
         while len(packets) < wanted and self.packets:
             packets.append(self.packets.popleft())
         thread.io_packets = packets
+        self._take(thread, packets, self.k.actor_id())
         waits.end_wait(self.k, thread, STATUS_SUCCESS, packets[0].seq)
 
     def remove(
@@ -272,7 +284,7 @@ class IoCompletionPort(DispatcherObject):
         # The caller finished its previous packet: its own slot is free for this check.
         if self.packets and self.active - 1 < self.concurrency:
             taken = [self.packets.popleft() for _ in range(min(count, len(self.packets)))]
-            return STATUS_SUCCESS, self._take(thread, taken)
+            return STATUS_SUCCESS, self._take(thread, taken, thread.oid)
         if alertable and thread.apcs:
             yield from thread.deliver_user_apcs()
             return STATUS_USER_APC, []
@@ -281,6 +293,7 @@ class IoCompletionPort(DispatcherObject):
         thread.io_packets = []
         self.dequeuers.append(thread)
         self.wants[thread.oid] = count
+        k.emit(thread.oid, IOCP_BLOCK, (self.oid, thread.oid), (len(self.dequeuers),))
         self.reference()  # the wait holds the port, as NtRemoveIoCompletion's reference does
         status = yield from waits.wait(
             k, thread, (), False, timeout, alertable, shown=(self,), deliver=False
@@ -290,9 +303,8 @@ class IoCompletionPort(DispatcherObject):
             self.wants.pop(thread.oid, None)
         packets, thread.io_packets = thread.io_packets, []
         if status == STATUS_SUCCESS:
-            taken = self._take(thread, packets)
             self.dereference()
-            return status, taken
+            return status, packets
         self.dereference()
         if status == STATUS_USER_APC:
             # Off the dequeuer list first: the APCs may wait, even dequeue, themselves.

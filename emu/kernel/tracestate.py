@@ -98,3 +98,25 @@ def apply_event(world: World, event: TraceTuple) -> None:
     for name, value in zip(schema.fields, payload, strict=False):
         if name in schema.state:
             target.fields[name] = value
+
+
+WAIT_BOOKKEEPING = frozenset(
+    ("thread.wait", "thread.wake", "actor.state", "actor.blocked", "handle.open", "handle.close")
+)
+
+
+def last_touch(
+    events: list[TraceTuple], before: int, objects: frozenset[int], exclude_actor: int
+) -> TraceTuple | None:
+    """The last event before ``before`` that touched one of ``objects``, by another actor than
+    ``exclude_actor`` and not wait bookkeeping: what could have woken a waiter on them."""
+    if not objects:
+        return None
+    for event in reversed(events[:before]):
+        if (
+            event[2] != exclude_actor
+            and event[3] not in WAIT_BOOKKEEPING
+            and not objects.isdisjoint(event[4])
+        ):
+            return event
+    return None

@@ -26,7 +26,7 @@ from emu.codes.winerror import win32_error_name
 from emu.kernel.trace import value_text
 from emu.scenario.nodes import Node, Scalar, Seq
 from emu.scenario.values import constant
-from emu.win32.base import BOOL, DWORD_WAIT, HANDLE, VOID, WIN32_ERROR, ApiSpec
+from emu.win32.base import BOOL, DWORD_WAIT, HANDLE, SLEEP_RESULT, VOID, WIN32_ERROR, ApiSpec
 
 Matcher = Callable[[Any, "int | None"], bool]
 
@@ -99,7 +99,7 @@ def describe_outcome(spec: ApiSpec, result: Any, error: int | None) -> str:
             if succeeded(returns, result)
             else ("INVALID_HANDLE_VALUE" if result in (INVALID_HANDLE_VALUE, -1) else "NULL")
         )
-    elif returns == DWORD_WAIT:
+    elif returns == DWORD_WAIT or (returns == SLEEP_RESULT and result):
         shown = wait_result_name(result)
     elif returns == WIN32_ERROR:
         shown = win32_error_name(result)

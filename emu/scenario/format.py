@@ -14,7 +14,8 @@
     timeline: [{at: 10ms, kernel.set_event: ready}]
     faults: [{between: [20ms, 40ms], probability: 0.25, kernel.post: {port: port, key: 9}}]
     run_until: 200ms              # or all_done, or quiescent (the default)
-    expect: {end: all_done, exit_codes: {main: 0}, violations: []}
+    expect: {end: all_done, exit_codes: {main: 0}, hold: all, violated: [], sometimes: []}
+    explore: {strategy: pct, schedules: 2000, seed: 1, depth: 3}   # the budget of emu explore
     seed: 7                       # a random schedule with this seed (default: canonical)
     schedule: [[1, [thread, main]], ...]   # a recorded schedule to replay
 
@@ -139,17 +140,39 @@ RUN_UNTIL: Final = Either(
     description="a duration (200ms), all_done or quiescent",
 )
 
+PROPERTY_ID: Final = Str(
+    "a property id such as kernel.lost_update (emu properties lists them)",
+    pattern=r"[a-z0-9_]+\.[a-z0-9_]+",
+)
+
 EXPECT: Final = Record(
     {
         "end": Choice(tuple(END_REASONS), "how the run ends"),
         "exit_codes": MapOf(
             Int(0, 0xFFFFFFFF, "an exit code"), description="exit codes by thread", key="thread"
         ),
-        "violations": ListOf(
-            Str("a violation id such as kernel.lock_orphaned", pattern=r"[a-z0-9_]+\.[a-z0-9_]+")
+        "hold": Either(
+            (lambda node: is_text(node) and node.plain() == "all", Choice(("all",))),
+            (lambda node: True, ListOf(PROPERTY_ID)),
+            description="all, or the property ids that must hold",
         ),
+        "violated": ListOf(PROPERTY_ID),
+        "sometimes": ListOf(Str("the text of a note: step that must be seen")),
     },
     description="the expected outcome",
+)
+
+STRATEGIES: Final = ("random", "pct")
+"""Exploration strategies (``emu explore --strategy``, ``explore.strategy``)."""
+
+EXPLORE: Final = Record(
+    {
+        "strategy": Choice(STRATEGIES, "an exploration strategy"),
+        "schedules": Int(1, 10_000_000, "how many schedules to run at most"),
+        "seed": Int(0, (1 << 64) - 1, "the seed of the campaign"),
+        "depth": Int(1, 100, "PCT's bug depth: priority change points plus one"),
+    },
+    description="the exploration budget",
 )
 
 SCHEDULE: Final = ListOf(ListOf(AnyValue("a choice: [index, option key]"), low=2, high=2))
@@ -193,6 +216,7 @@ def top_shape() -> Record:
             "faults": TimedEntries(True),
             "run_until": RUN_UNTIL,
             "expect": EXPECT,
+            "explore": EXPLORE,
             "seed": Int(0, (1 << 64) - 1, "the seed of a random schedule"),
             "schedule": SCHEDULE,
         },

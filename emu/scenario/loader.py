@@ -20,8 +20,11 @@ from emu.scenario.devices import DEVICE_KINDS, ActionContext
 from emu.scenario.durations import DurationError, parse_duration
 from emu.scenario.model import (
     Expectation,
+    ExploreBudget,
     Machine,
+    Position,
     ProgramSpec,
+    PropertyRef,
     Scenario,
     Setup,
     SimContext,
@@ -127,6 +130,7 @@ class _Compiler:
             seed=_int_or_none(root.get("seed")),
             schedule=self._schedule(root.get("schedule")),
             python=tuple(self.refs.used),
+            explore=_explore(root.get("explore")),
         )
 
     # -- sections -------------------------------------------------------------------------------
@@ -337,13 +341,31 @@ class _Compiler:
                     hint = did_you_mean(name, names)
                     exits.key_node(name).fail(f"no thread named {name!r}{hint}")
                 codes[name] = int(child.plain())
-        violations = node.get("violations")
+        refs: list[PropertyRef] = []
+
+        def ids(key: str) -> tuple[str, ...]:
+            found = node.get(key)
+            if not isinstance(found, Seq):
+                return ()
+            for item in found:
+                where = Position(item.file, item.line, item.column)
+                refs.append(PropertyRef(str(item.plain()), where, item.path))
+            return tuple(str(item.plain()) for item in found)
+
+        hold_node = node.get("hold")
+        hold = None if hold_node is None or isinstance(hold_node, Scalar) else ids("hold")
+        violated = ids("violated")
+        for ref in refs:
+            if ref.id in violated and hold is not None and ref.id in hold:
+                node.fail(f"{ref.id} cannot both hold and be violated")
+        sometimes = node.get("sometimes")
         return Expectation(
             end=str(end.value) if isinstance(end, Scalar) else None,
             exit_codes=codes,
-            violations=tuple(str(v) for v in violations.plain())
-            if violations is not None
-            else None,
+            hold=hold,
+            violated=violated,
+            sometimes=tuple(str(v) for v in sometimes.plain()) if sometimes is not None else (),
+            refs=tuple(refs),
         )
 
     def _schedule(self, node: Node | None) -> tuple[tuple[int, Any], ...] | None:
@@ -374,6 +396,19 @@ def _duration(node: Node) -> int:
         return parse_duration(node.plain())
     except DurationError as exc:
         node.fail(str(exc))
+
+
+def _explore(node: Node | None) -> ExploreBudget | None:
+    if not isinstance(node, Map):
+        return None
+    plain = node.plain()
+    default = ExploreBudget()
+    return ExploreBudget(
+        strategy=str(plain.get("strategy", default.strategy)),
+        schedules=int(plain.get("schedules", default.schedules)),
+        seed=int(plain.get("seed", default.seed)),
+        depth=int(plain.get("depth", default.depth)),
+    )
 
 
 def _int_or_none(node: Node | None) -> int | None:

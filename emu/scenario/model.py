@@ -86,12 +86,41 @@ class Machine:
 
 
 @dataclass(frozen=True, slots=True)
+class PropertyRef:
+    """A property id as written in ``expect:`` (checked against the catalogue by the layer
+    that owns it, with this position in the message)."""
+
+    id: str
+    position: Position
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
 class Expectation:
-    """What the run must show (``expect:``); None fields are not checked."""
+    """What the run must show (``expect:``); None fields are not checked.
+
+    ``hold``: the properties that must hold (None: all of them, the default); ``violated``:
+    the properties the run must violate (a scenario demonstrating a bug); ``sometimes``: texts
+    of ``note:`` steps that must be seen at least once.
+    """
 
     end: str | None = None
     exit_codes: dict[str, int] = field(default_factory=dict)
-    violations: tuple[str, ...] | None = None
+    hold: tuple[str, ...] | None = None
+    violated: tuple[str, ...] = ()
+    sometimes: tuple[str, ...] = ()
+    refs: tuple[PropertyRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExploreBudget:
+    """``explore:``: how ``emu explore`` searches this scenario unless the command line says
+    otherwise."""
+
+    strategy: str = "random"
+    schedules: int = 1000
+    seed: int = 0
+    depth: int = 3
 
 
 RUN_UNTIL_DONE = "all_done"
@@ -117,6 +146,7 @@ class Scenario:
     seed: int | None
     schedule: tuple[tuple[int, Any], ...] | None
     python: tuple[str, ...]  # the Python programs it runs (module:function)
+    explore: ExploreBudget | None = None  # explore:, when the file has one
 
     @property
     def step_count(self) -> int:

@@ -7,9 +7,11 @@
   those objects (the wake-up that came too early, went to someone else, or never came);
 - ``undone``: what the run ended with still pending: undelivered APCs, queued packets,
   outstanding I/O, world actions that could not act;
-- ``final_state()``: every object's state at the end, rebuilt from the trace;
-- ``failures()``: the ways the run differs from the scenario's ``expect:`` (and, whatever
-  it says, a possible lost wake-up or an undeclared violation is a failure).
+- ``final_state()``: every object's state at the end, rebuilt from the trace.
+
+Whether the run gives what the scenario expects is the properties layer's question
+(``emu.properties.expectation.assess``): the verdict over the catalogue, compared with
+``expect:``.
 """
 
 from __future__ import annotations
@@ -23,14 +25,10 @@ from emu.kernel.dispatcher import Kernel
 from emu.kernel.thread import Thread
 from emu.kernel.time import format_ticks
 from emu.kernel.trace import TraceEvent
-from emu.kernel.tracestate import World, state_at
-from emu.scenario.format import END_REASONS
+from emu.kernel.tracestate import World, last_touch, state_at
 from emu.scenario.model import Scenario
 
 UNDONE_KINDS: Final = ("apc.undelivered", "iocp.pending", "io.pending", "world.skip")
-WAIT_BOOKKEEPING: Final = frozenset(
-    ("thread.wait", "thread.wake", "actor.state", "actor.blocked", "handle.open", "handle.close")
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,53 +128,18 @@ class Result:
 
     def _lost(self, blocked: TraceEvent, name: str) -> LostWakeup:
         actor_id = blocked.object_ids[0]
-        waited = set(blocked.object_ids[1:])
+        raw = self.k.trace.events
         since = 0
-        last: TraceEvent | None = None
-        for event in self.events[: blocked.seq]:
-            if event.kind == "thread.wait" and event.object_ids[:1] == (actor_id,):
-                since = event.time
-            elif (
-                waited
-                and event.kind not in WAIT_BOOKKEEPING
-                and event.actor_id != actor_id
-                and waited.intersection(event.object_ids)
-            ):
-                last = event
+        for event in reversed(raw[: blocked.seq]):
+            if event[3] == "thread.wait" and event[4][:1] == (actor_id,):
+                since = event[1]
+                break
+        touch = last_touch(raw, blocked.seq, frozenset(blocked.object_ids[1:]), actor_id)
+        last = self.events[touch[0]] if touch is not None else None
         return LostWakeup(name, str(blocked.payload["state"]), blocked.objects[1:], since, last)
 
     def final_state(self) -> World:
         return state_at(self.k.trace, len(self.k.trace.events) - 1)
-
-    def failures(self) -> list[str]:
-        """How the run differs from what the scenario expects; empty when it holds."""
-        expect = self.scenario.expect
-        problems: list[str] = []
-        if expect.end is not None and END_REASONS[expect.end] != self.end_reason:
-            problems.append(
-                f"the run ended '{self.end_reason}', expected '{END_REASONS[expect.end]}'"
-            )
-        by_name = {t.name: t for t in self.threads}
-        for name, code in expect.exit_codes.items():
-            got = by_name[name].exit_code
-            if got != code:
-                shown = "no exit (still running or blocked)" if got is None else str(got)
-                problems.append(f"thread {name} exited with {shown}, expected {code}")
-        recorded = [str(e.payload["rule"]) for e in self.violations]
-        declared = expect.violations or ()
-        for rule in declared:
-            if rule not in recorded:
-                problems.append(f"expected violation {rule} was not recorded")
-        for event in self.violations:
-            rule = str(event.payload["rule"])
-            if rule not in declared:
-                problems.append(f"violation {rule}: {event.payload['message']}")
-        problems.extend(lost.text() for lost in self.lost_wakeups)
-        return problems
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures()
 
     def summary(self) -> str:
         stats = self.k.statistics()

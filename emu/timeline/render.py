@@ -15,7 +15,7 @@ from emu.codes.wait import INFINITE, wait_result_name
 from emu.codes.winerror import win32_error_name
 from emu.kernel.time import format_ticks
 from emu.kernel.trace import Trace, TraceEvent
-from emu.win32.base import API_SPECS, BOOL, DWORD_WAIT, HANDLE, VOID, WIN32_ERROR
+from emu.win32.base import API_SPECS, BOOL, DWORD_WAIT, HANDLE, SLEEP_RESULT, VOID, WIN32_ERROR
 
 
 def format_result(api: str, result: Any) -> str:
@@ -28,7 +28,7 @@ def format_result(api: str, result: Any) -> str:
         return "TRUE" if result else "FALSE"
     if returns == HANDLE:
         return f"0x{result:X}" if result else "NULL"
-    if returns == DWORD_WAIT:
+    if returns == DWORD_WAIT or (returns == SLEEP_RESULT and result):
         return wait_result_name(result)
     if returns == WIN32_ERROR:
         return win32_error_name(result)
@@ -37,20 +37,23 @@ def format_result(api: str, result: Any) -> str:
     return str(result)
 
 
-def _arg(value: Any, param: str = "") -> str:
-    """An argument as C source would show it, guided by the Hungarian parameter name."""
+def _arg(value: Any, param: str = "", handles: dict[int, str] | None = None) -> str:
+    """An argument as C source would show it, guided by the Hungarian parameter name; with
+    ``handles``, a handle prints as the name of the object it refers to."""
     if value is None:
         return "NULL"
     if isinstance(value, (list, tuple)):
         inner = param[2:] if param.startswith("lp") else param
-        return "{" + ", ".join(_arg(v, inner) for v in value) + "}"
+        return "{" + ", ".join(_arg(v, inner, handles) for v in value) + "}"
     if isinstance(value, str):
         return f'"{value}"' if param.startswith(("lp", "psz")) and param.endswith("Name") else value
     if isinstance(value, bool) or (param[:1] == "b" and param[1:2].isupper()):
         return "TRUE" if value else "FALSE"
     if not isinstance(value, int):
         return str(value)
-    if (param[:1] == "h" and param[1:2].isupper()) or param == "Handles":
+    if _is_handle(param):
+        if handles is not None and value in handles:
+            return handles[value]
         return f"0x{value:X}" if value else "NULL"
     if param == "dwMilliseconds" and value == INFINITE:
         return "INFINITE"
@@ -59,16 +62,42 @@ def _arg(value: Any, param: str = "") -> str:
     return str(value)
 
 
+def _is_handle(param: str) -> bool:
+    return (
+        (param[:1] == "h" and param[1:2].isupper())
+        or param in ("Handles", "FileHandle")
+        or param.endswith("CompletionPort")
+    )
+
+
 def _api(event: TraceEvent) -> str:
+    return describe_call(event)
+
+
+def describe_call(event: TraceEvent, handles: dict[int, str] | None = None) -> str:
+    """An ``api`` event as C would write the call, its result by name and the last error it
+    set; with ``handles``, handles (arguments and a returned handle) by object name."""
     p = event.payload
     name = str(p["name"])
     spec = API_SPECS.get(name)
     params = spec.params if spec is not None else ()
     values = p["args"]
-    args = ", ".join(_arg(v, params[i] if i < len(params) else "") for i, v in enumerate(values))
+    args = ", ".join(
+        _arg(v, params[i] if i < len(params) else "", handles) for i, v in enumerate(values)
+    )
     text = f"{name}({args})"
     if spec is None or spec.returns != VOID:
-        text += f" -> {format_result(name, p['result'])}"
+        result = p["result"]
+        if (
+            handles is not None
+            and spec is not None
+            and spec.returns == HANDLE
+            and isinstance(result, int)
+            and result in handles
+        ):
+            text += f" -> {handles[result]}"
+        else:
+            text += f" -> {format_result(name, result)}"
     if p["error"] is not None:
         text += f"  [last error {win32_error_name(int(p['error']))}]"
     return text

@@ -60,6 +60,7 @@ HANDLE: Final = "HANDLE"
 DWORD_WAIT: Final = "WAIT"
 WIN32_ERROR: Final = "WIN32_ERROR"
 DWORD_VALUE: Final = "DWORD"
+SLEEP_RESULT: Final = "SLEEPEX"  # 0, or WAIT_IO_COMPLETION when APCs ran
 LONG_VALUE: Final = "LONG"
 VOID: Final = "VOID"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from emu.properties.expectation import assess
 from emu.scenario import load_text
 from emu.sim import Result, run_scenario
 
@@ -28,3 +29,8 @@ def messages(result: Result) -> list[str]:
 
 def exit_code(result: Result, thread: str = "main") -> Any:
     return next(t.exit_code for t in result.threads if t.name == thread)
+
+
+def failures(result: Result) -> list[str]:
+    """How the run differs from its scenario's expect: (the properties layer's assessment)."""
+    return [failure.message for failure in assess(result).failures]

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from emu.properties.expectation import check_refs
 from emu.scenario import load_text
 from emu.sim import run_scenario
+from tests.scenario.helpers import failures
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scenarios.md"
 TEXT = DOC.read_text(encoding="utf-8")
@@ -68,5 +70,6 @@ def test_the_format_page_has_an_example_per_construct() -> None:
 def test_each_example_loads_runs_and_passes(line: int, block: str) -> None:
     # Padded so that positions in messages are the page's own line numbers.
     scenario = load_text("\n" * line + block, str(DOC))
+    check_refs(scenario)
     result = run_scenario(scenario)
-    assert result.failures() == []
+    assert failures(result) == []

@@ -33,6 +33,7 @@ import yaml
 from hypothesis import event, given, settings
 
 from emu.errors import EmuError, ScenarioError
+from emu.properties.expectation import assess, check_refs
 from emu.scenario import Scenario, load_bytes
 from emu.scenario.conditions import OPERATORS
 from emu.scenario.devices import DEVICE_KINDS
@@ -86,7 +87,8 @@ def run_once(scenario: Scenario, seed: int) -> tuple[str, str]:
         sim = Simulation(scenario, seed=seed)
         sim.k.step_limit = STEP_LIMIT
         result = sim.run()
-        result.failures()
+        check_refs(scenario)
+        assess(result)
         result.thread_lines()
         result.summary()
         result.final_state()
@@ -909,9 +911,11 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
         doc["expect"] = {
             "end": draw(st.sampled_from(["all_done", "time_limit", "quiescent"])),
             "exit_codes": {draw(st.sampled_from(names)): draw(st.integers(0, 3))},
-            "violations": draw(
+            "violated": draw(
                 st.lists(st.sampled_from(["scenario.assert", "kernel.lock_orphaned"]), max_size=1)
             ),
+            "hold": draw(st.sampled_from(["all", ["kernel.lost_wakeup"], []])),
+            "sometimes": draw(st.lists(st.sampled_from(["x", "done"]), max_size=1)),
         }
     if draw(st.integers(0, 6)) == 2:
         choice = sometimes_wrong(st.sampled_from([["thread", "main"], ["thread", "w"]]), junk)

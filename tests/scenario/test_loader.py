@@ -30,7 +30,7 @@ def test_the_machine_processors_profile_and_expectation_are_compiled() -> None:
               main: {steps: []}
             run_until: 250ms
             seed: 12
-            expect: {end: time_limit, exit_codes: {main: 0}, violations: [kernel.irql_leak]}
+            expect: {end: time_limit, exit_codes: {main: 0}, violated: [kernel.irql_leak]}
             """
         )
     )
@@ -39,7 +39,7 @@ def test_the_machine_processors_profile_and_expectation_are_compiled() -> None:
     assert scenario.seed == 12
     assert scenario.expect.end == "time_limit"
     assert scenario.expect.exit_codes == {"main": 0}
-    assert scenario.expect.violations == ("kernel.irql_leak",)
+    assert scenario.expect.violated == ("kernel.irql_leak",)
 
 
 def test_no_latency_is_modelled_yet_so_any_is_refused_by_name() -> None:

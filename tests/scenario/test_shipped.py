@@ -12,6 +12,8 @@ import jsonschema
 import pytest
 import yaml
 
+from emu.explore.declared import declared_verdict
+from emu.properties.expectation import check_refs
 from emu.scenario import load_scenario
 from emu.scenario.schema import json_schema
 from emu.sim import Simulation, run_scenario
@@ -36,9 +38,13 @@ def test_each_shipped_scenario_matches_the_json_schema(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=IDS)
-def test_each_shipped_scenario_runs_and_its_expectation_holds(path: Path) -> None:
-    result = run_scenario(load_scenario(path))
-    assert result.failures() == []
+def test_each_shipped_scenario_gives_its_declared_verdict(path: Path) -> None:
+    # As emu run judges it: a bug demonstration the canonical schedule does not show is
+    # explored within its explore: budget.
+    scenario = load_scenario(path)
+    check_refs(scenario)
+    outcome = declared_verdict(scenario)
+    assert [f.message for f in outcome.assessment.failures] == []
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=IDS)

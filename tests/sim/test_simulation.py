@@ -10,6 +10,7 @@ from emu.codes import WAIT_OBJECT_0
 from emu.kernel.chooser import CanonicalChooser, ReplayChooser
 from emu.scenario import Scenario, load_text
 from emu.sim import Result, Simulation, run_scenario
+from tests.scenario.helpers import failures
 
 MS = 10_000  # ticks
 
@@ -205,7 +206,7 @@ threads:
 def test_declared_objects_are_handles_the_process_holds_from_the_start() -> None:
     # Declared objects are handles the process holds from the start ($ready, $port).
     result = run_scenario(scenario(DECLARED))
-    assert result.failures() == []
+    assert failures(result) == []
     opened = [(e.objects[0], e.time) for e in result.events if e.kind == "handle.open"]
     assert opened[:3] == [("ready", 0), ("Global-thing", 0), ("port", 0)]
     first_thread = next(e.seq for e in result.events if e.payload.get("type") == "Thread")
@@ -279,7 +280,7 @@ def test_all_done_waits_for_the_drivers_entry_too() -> None:
     result = run_scenario(load_text(text))
     assert (result.end_reason, result.end_time) == ("all threads done", 10_000)
     assert [e.payload["text"] for e in result.events if e.kind == "scenario.note"] == ["entry done"]
-    assert result.failures() == []
+    assert failures(result) == []
 
 
 def test_a_run_whose_clock_stands_exactly_at_run_until_ends_with_time_limit() -> None:
@@ -321,7 +322,7 @@ def test_a_thread_named_like_the_worlds_actor_keeps_its_own_outcome() -> None:
             )
         )
     )
-    assert result.failures() == []
+    assert failures(result) == []
     assert sorted({e.actor for e in result.events if e.kind == "world.action"}) == ["world-2"]
 
 

@@ -8,6 +8,7 @@ from emu.codes import WAIT_IO_COMPLETION, WAIT_OBJECT_0, WAIT_TIMEOUT
 from emu.kernel.trace import TraceEvent
 from emu.scenario import Scenario, load_text
 from emu.sim import Result, run_scenario
+from tests.scenario.helpers import failures
 
 MS = 10_000  # ticks
 SEEDS = range(30)
@@ -298,7 +299,7 @@ def test_a_world_apc_runs_on_the_target_thread_in_its_next_alertable_wait() -> N
     (added,) = of_kind(result, "mem.rmw")
     assert (added.actor, added.payload["new"]) == ("main", 9)
     assert exit_code(result) == WAIT_IO_COMPLETION
-    assert result.failures() == []
+    assert failures(result) == []
 
 
 def test_setting_a_closed_and_destroyed_event_is_a_skip() -> None:

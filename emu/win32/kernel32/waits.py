@@ -50,8 +50,8 @@ from emu.kernel import waits
 from emu.kernel.objects import DispatcherObject
 from emu.kernel.time import ms_to_ticks
 from emu.win32.base import (
-    DWORD_VALUE,
     DWORD_WAIT,
+    SLEEP_RESULT,
     VOID,
     ApiCall,
     Win32Base,
@@ -254,7 +254,7 @@ class WaitApi(Win32Base):
         status = yield from waits.wait(k, t, (), False, ms_to_ticks(ms), bool(alertable))
         return self._done(t, name, args, _IO_COMPLETION if status == STATUS_USER_APC else 0)
 
-    @export("kernel32", DWORD_VALUE)
+    @export("kernel32", SLEEP_RESULT)
     def SleepEx(self, dwMilliseconds: Any, bAlertable: Any) -> ApiCall[int]:
         """DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
 

@@ -1,0 +1,214 @@
+"""The exploration and catalogue commands of the ``emu`` command line.
+
+- ``emu explore FILE... [--strategy random|pct] [--schedules N] [--seed S] [--depth D]
+  [--out PATH] [--json]``: run schedules of each scenario until its expectation breaks (or, for
+  a scenario that demonstrates a bug, until the bug shows) or the budget is spent, with a
+  progress line on stderr (schedules, schedules per second, hits). On a hit the schedule is
+  shrunk and written as a replay file that ``emu run`` reproduces exactly (``--out``: a file
+  name for one scenario, else a folder; default ``replays/``). Options not given come from the
+  scenario's ``explore:`` section, else random, 1,000 schedules, seed 0, depth 3. Every report
+  states the strategy, the budget and the schedules run. Exit 0 when every scenario gives its
+  declared verdict over the campaign, 1 otherwise, 2 on invalid input.
+- ``emu properties [--api NAME] [--json]``: the property catalogue with quoted sentences.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from emu.errors import EmuError
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    explore = commands.add_parser("explore", help="search schedules for a broken expectation")
+    explore.add_argument("files", nargs="+", metavar="FILE")
+    explore.add_argument("--strategy", choices=("random", "pct"), default=None)
+    explore.add_argument("--schedules", type=_positive, default=None, help="the budget")
+    explore.add_argument("--seed", type=int, default=None, help="the campaign's seed")
+    explore.add_argument("--depth", type=_positive, default=None, help="PCT's bug depth")
+    explore.add_argument("--out", default=None, help="replay file (one scenario) or folder")
+    explore.add_argument("--json", action="store_true", help="print one JSON report each")
+    explore.add_argument("--quiet", action="store_true", help="no progress line")
+    explore.add_argument(
+        "--allow-python",
+        action="store_true",
+        help="allow scenarios to run Python programs from outside the project",
+    )
+    explore.set_defaults(handler=explore_command)
+
+    props = commands.add_parser("properties", help="list the property catalogue")
+    props.add_argument("--api", default=None, help="only the properties of this API")
+    props.add_argument("--json", action="store_true", help="as JSON")
+    props.set_defaults(handler=properties_command)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+class ProgressLine:
+    """``explore: name 1,250/5,000 schedules, 1,830/s, 0 hits`` on stderr (wall-clock rate for
+    the reader only: nothing in a run reads a clock)."""
+
+    def __init__(self, name: str, budget: int, enabled: bool) -> None:
+        self.name = name
+        self.budget = budget
+        self.enabled = enabled
+        self.start = time.perf_counter()
+        self.rate = 0.0
+
+    def __call__(self, done: int, hits: int) -> None:
+        elapsed = max(time.perf_counter() - self.start, 1e-9)
+        self.rate = done / elapsed
+        if self.enabled:
+            sys.stderr.write(
+                f"\rexplore: {self.name} {done:,}/{self.budget:,} schedules, "
+                f"{self.rate:,.0f}/s, {hits} hit{'s' if hits != 1 else ''}"
+            )
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def explore_command(args: argparse.Namespace) -> int:
+    from emu.cli_scenarios import exploration_line, load_targets, print_outcome, report_of
+    from emu.explore import Campaign
+    from emu.explore.declared import Outcome
+    from emu.scenario.model import ExploreBudget
+
+    targets = load_targets(args.files, args.allow_python)
+    if targets is None:
+        return 2
+    status = 0
+    for target in targets:
+        scenario = target.scenario
+        base = scenario.explore or ExploreBudget()
+        budget = ExploreBudget(
+            strategy=args.strategy or base.strategy,
+            schedules=args.schedules or base.schedules,
+            seed=base.seed if args.seed is None else args.seed,
+            depth=args.depth or base.depth,
+        )
+        progress = ProgressLine(scenario.name, budget.schedules, not args.quiet and not args.json)
+        try:
+            campaign = Campaign(scenario, budget, on_progress=progress).run()
+        except EmuError as exc:
+            progress.close()
+            print(f"{scenario.file}: the run failed: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        progress.close()
+        if not campaign.ok:
+            status = 1
+        if campaign.found is not None and campaign.shrunk is not None:
+            replay = write_found(campaign, args.out, len(targets))
+            print(f"replay written to {replay}", file=sys.stderr)
+        shown = campaign.found or campaign.first
+        outcome = Outcome(shown) if shown is not None else None
+        summary = f"{exploration_line(campaign)}; {progress.rate:,.0f} schedules/s"
+        missing = campaign.missing_sometimes
+        if args.json:
+            report: dict[str, object] = (
+                report_of(outcome) if outcome is not None else {"scenario": scenario.name}
+            )
+            report["exploration"] = campaign.describe()
+            report["campaign_ok"] = campaign.ok
+            print(json.dumps(report, ensure_ascii=False))
+            continue
+        if campaign.found is not None:
+            print_outcome(Outcome(campaign.found, campaign), quiet=True)
+        print(f"-- {scenario.name}: {summary}")
+        for text in missing:
+            print(
+                f"   FAIL: the note {text!r} was never seen in {campaign.schedules_run} schedules"
+            )
+        verdict = "PASS" if campaign.ok else "FAIL"
+        what = (
+            "the declared bug was shown"
+            if campaign.demonstrates and campaign.found is not None
+            else "the declared bug was not shown"
+            if campaign.demonstrates
+            else "the expectation broke"
+            if campaign.found is not None
+            else "the expectation held in every schedule"
+        )
+        print(f"-- {verdict}: {scenario.name}: {what}")
+    return status
+
+
+def write_found(campaign: object, out: str | None, count: int) -> Path:
+    from emu.explore.campaign import CampaignResult
+    from emu.explore.replay import write_replay
+    from emu.properties.report import scenario_digest
+
+    assert isinstance(campaign, CampaignResult)
+    assert campaign.found is not None and campaign.shrunk is not None
+    scenario = campaign.scenario
+    budget = campaign.budget
+    name = f"{scenario.name}-{budget.strategy}-{budget.seed}.replay.json"
+    if out is not None and count == 1 and out.endswith(".json"):
+        path = Path(out)
+    else:
+        path = Path(out or "replays") / name
+    result = campaign.found.result
+    return write_replay(
+        path,
+        scenario_file=scenario.file,
+        scenario_sha256=scenario_digest(scenario.file),
+        schedule=campaign.shrunk.schedule,
+        events=result.k.trace.events,
+        properties=[s.property.id for s in campaign.found.verdict.violated],
+        found_by=campaign.describe(),
+    )
+
+
+def properties_command(args: argparse.Namespace) -> int:
+    from emu.properties.catalogue import for_api, properties
+
+    entries = for_api(args.api) if args.api else properties()
+    if args.api and not entries:
+        print(f"no property concerns {args.api!r} (emu properties lists them all)", file=sys.stderr)
+        return 2
+    if args.json:
+        rows = [
+            {
+                "id": p.id,
+                "kind": p.kind,
+                "apis": list(p.apis),
+                "source": p.source,
+                "sentence": p.sentence,
+                "profiles": list(p.profiles),
+                "checked": "inline" if p.inline else "post-hoc",
+                "note": p.note,
+            }
+            for p in entries
+        ]
+        print(json.dumps(rows, indent=1, ensure_ascii=False))
+        return 0
+    for p in entries:
+        how = "inline" if p.inline else "post-hoc checker"
+        print(f"{p.id}  [{p.kind}; {how}]")
+        if p.apis:
+            print(f"  APIs: {', '.join(p.apis)}")
+        print(f"  source: {p.source}")
+        if p.sentence:
+            print(f'  "{p.sentence}"')
+        if p.note:
+            print(f"  note: {p.note}")
+        if p.profiles:
+            print(f"  profiles: {', '.join(p.profiles)}")
+        print()
+    print(f"{len(entries)} properties")
+    return 0

@@ -1,0 +1,495 @@
+"""The kernel's post-hoc properties: checkers over the finished trace.
+
+Guarantees (a violation means emu is wrong): APCs run only in alertable waits and in FIFO
+order; an auto-reset event releases one waiter per signal; completion packets come out FIFO
+and go to the most recently blocked dequeuer (LIFO); an I/O request completes exactly once;
+the callbacks of one work queue never overlap; a DPC never blocks. Liveness (nothing lost):
+every APC and every packet is delivered, discarded or reported; no thread ends blocked unless
+the scenario says it blocks for ever. Client rules (bugs in the program under test): an APC
+queued to a thread that never waits alertably; a failed completion packet taken for "no
+packet"; an unsynchronized read-modify-write that loses another thread's update.
+"""
+
+from __future__ import annotations
+
+from emu.codes.wait import WAIT_IO_COMPLETION
+from emu.kernel.trace import TraceTuple
+from emu.kernel.tracestate import last_touch
+from emu.properties.catalogue import CLIENT_RULE, GUARANTEE, LIVENESS, Property, register
+from emu.properties.checker import Checker, Context
+
+ALERTABLE_WAITS = frozenset(
+    (
+        "SleepEx",
+        "WaitForSingleObjectEx",
+        "WaitForMultipleObjectsEx",
+        "GetQueuedCompletionStatusEx",
+        "KeWaitForSingleObject",
+    )
+)
+_QUEUE_APC = ("QueueUserAPC", "ReadFileEx", "WriteFileEx")
+_DEQUEUE = ("GetQueuedCompletionStatus", "GetQueuedCompletionStatusEx")
+
+
+class ApcOnlyInAlertableWaits(Checker):
+    KINDS = ("apc.deliver", "apc.return", "api")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.depth: dict[int, int] = {}
+        self.owed: dict[tuple[int, int], int] = {}  # (thread, depth) -> first delivery seq
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, _time, actor, kind, objects, payload, _cause = event
+        if kind == "apc.deliver":
+            self.exercised = True
+            thread = objects[0]
+            depth = self.depth.get(thread, 0)
+            if payload[5] == "thread start":
+                if depth:
+                    self.found(seq, f"APC #{payload[0]} ran 'at thread start' inside another APC")
+            else:
+                self.owed.setdefault((thread, depth), seq)
+            self.depth[thread] = depth + 1
+        elif kind == "apc.return":
+            self.depth[objects[0]] = self.depth.get(objects[0], 1) - 1
+        else:
+            first = self.owed.pop((actor, self.depth.get(actor, 0)), None)
+            if first is None:
+                return
+            name, result, error = payload[0], payload[2], payload[3]
+            if name not in ALERTABLE_WAITS or WAIT_IO_COMPLETION not in (result, error, 0xC0):
+                self.found(
+                    seq,
+                    f"APCs ran during {name}, which is not an alertable wait that returned "
+                    "WAIT_IO_COMPLETION",
+                    first,
+                )
+
+
+class ApcFifo(Checker):
+    KINDS = ("apc.queue", "apc.deliver", "apc.discard")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.queues: dict[int, list[int]] = {}
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, _t, _a, kind, objects, payload, _c = event
+        queue = self.queues.setdefault(objects[0], [])
+        apc = payload[0]
+        if kind == "apc.queue":
+            queue.append(apc)
+            return
+        if kind == "apc.deliver":
+            self.exercised = True
+            if queue and queue[0] != apc:
+                self.found(seq, f"APC #{apc} ran before APC #{queue[0]}, queued earlier")
+        if apc in queue:
+            queue.remove(apc)
+
+
+class ApcAccounted(Checker):
+    KINDS = ("apc.queue", "apc.deliver", "apc.discard", "apc.undelivered")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.open: dict[int, int] = {}  # apc -> its apc.queue seq
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, kind, apc = event[0], event[3], event[5][0]
+        if kind == "apc.queue":
+            self.exercised = True
+            self.open[apc] = seq
+        elif self.open.pop(apc, None) is None:
+            self.found(seq, f"APC #{apc} disposed of twice, or never queued")
+
+    def finish(self) -> None:
+        for apc, seq in self.open.items():
+            self.found(seq, f"APC #{apc} was neither delivered, discarded nor reported")
+
+
+class ApcNeverDelivered(Checker):
+    KINDS = ("apc.queue", "apc.undelivered")
+
+    def feed(self, event: TraceTuple) -> None:
+        self.exercised = True
+        if event[3] == "apc.undelivered":
+            thread = self.context.name(event[4][0])
+            self.found(
+                event[0],
+                f"APC #{event[5][0]} {event[5][1]} to {thread} never ran: {thread} did not wait "
+                "alertably after it was queued",
+            )
+
+
+class AutoResetReleasesOne(Checker):
+    KINDS = ("event.state",)
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.signaled: dict[int, int] = {}
+
+    def feed(self, event: TraceTuple) -> None:
+        oid, (op, value) = event[4][0], event[5]
+        if op == "consume":
+            self.exercised = True
+            if self.signaled.get(oid) != 1:
+                name = self.context.name(oid)
+                self.found(event[0], f"{name} released a waiter while not signalled")
+        self.signaled[oid] = value
+
+
+class PacketAccounted(Checker):
+    KINDS = ("iocp.post", "iocp.dequeue", "iocp.drop", "iocp.pending")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.open: dict[int, int] = {}
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, kind, packet = event[0], event[3], event[5][0]
+        if kind == "iocp.post":
+            self.exercised = True
+            self.open[packet] = seq
+        elif self.open.pop(packet, None) is None:
+            self.found(seq, f"packet #{packet} disposed of twice, or never posted")
+
+    def finish(self) -> None:
+        for packet, seq in self.open.items():
+            self.found(seq, f"packet #{packet} was neither dequeued, dropped nor reported")
+
+
+class PacketsFifo(Checker):
+    KINDS = ("iocp.dequeue",)
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.last: dict[int, int] = {}
+
+    def feed(self, event: TraceTuple) -> None:
+        port, packet = event[4][0], event[5][0]
+        previous = self.last.get(port)
+        if previous is not None:
+            self.exercised = True
+            if packet < previous:
+                name = self.context.name(port)
+                self.found(
+                    event[0], f"{name} gave packet #{packet} after #{previous}, posted later"
+                )
+        self.last[port] = packet
+
+
+class DequeuersLifo(Checker):
+    KINDS = ("iocp.block", "thread.wake")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.stacks: dict[int, list[int]] = {}
+        self.blocked_in: dict[int, int] = {}
+
+    def feed(self, event: TraceTuple) -> None:
+        if event[3] == "iocp.block":
+            port, thread = event[4][0], event[4][1]
+            self.stacks.setdefault(port, []).append(thread)
+            self.blocked_in[thread] = port
+            return
+        woken = event[4][0]
+        held = self.blocked_in.pop(woken, None)
+        if held is None:
+            return
+        stack = self.stacks[held]
+        if event[5][1] == 0:  # released with a packet
+            if len(stack) > 1:
+                self.exercised = True
+            if stack[-1] != woken:
+                names = self.context.name
+                self.found(
+                    event[0],
+                    f"{names(held)} released {names(woken)} while {names(stack[-1])}, "
+                    "blocked later, still waited",
+                )
+        stack.remove(woken)
+
+
+class IoCompletesOnce(Checker):
+    KINDS = ("io.start", "io.complete", "io.pending")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.open: dict[int, int] = {}
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, kind, irp = event[0], event[3], event[5][0]
+        if kind == "io.start":
+            self.exercised = True
+            self.open[irp] = seq
+        elif self.open.pop(irp, None) is None:
+            self.found(seq, f"request #{irp} completed twice, or was never started")
+
+    def finish(self) -> None:
+        for irp, seq in self.open.items():
+            self.found(seq, f"request #{irp} neither completed nor reported pending")
+
+
+class WorkSerialized(Checker):
+    KINDS = ("work.run", "work.return")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.running: dict[int, int] = {}
+
+    def feed(self, event: TraceTuple) -> None:
+        queue = event[4][0]
+        if event[3] == "work.run":
+            self.exercised = True
+            if self.running.get(queue, 0):
+                self.found(event[0], f"two callbacks of {self.context.name(queue)} overlap")
+            self.running[queue] = self.running.get(queue, 0) + 1
+        else:
+            self.running[queue] = self.running.get(queue, 1) - 1
+
+
+class DpcNeverBlocks(Checker):
+    KINDS = ("dpc.run", "thread.wait")
+
+    def feed(self, event: TraceTuple) -> None:
+        if event[3] == "dpc.run":
+            self.exercised = True
+        elif self.context.types.get(event[2]) == "Processor":
+            self.found(event[0], f"{self.context.name(event[2])} blocked in a wait")
+
+
+class LostWakeup(Checker):
+    KINDS = ("thread.wait", "actor.blocked")
+
+    def feed(self, event: TraceTuple) -> None:
+        if event[3] == "thread.wait":
+            self.exercised = True
+            return
+        actor = event[4][0]
+        name = self.context.name(actor)
+        if name in self.context.blocks_forever or self.context.types.get(actor) != "Thread":
+            return
+        waited = frozenset(event[4][1:])
+        on = ", ".join(self.context.name(o) for o in event[4][1:]) or "nothing (a sleep)"
+        touch = last_touch(self.context.events, event[0], waited, actor)
+        if touch is None:
+            why = "nothing else ever touched what it waits on"
+            related: tuple[int, ...] = ()
+        else:
+            by = self.context.name(touch[2])
+            why = f"the last event on it was #{touch[0]} ({touch[3]} by {by})"
+            related = (touch[0],)
+        self.found(event[0], f"{name} is still {event[5][0]} on {on} at the end: {why}", *related)
+
+
+class FailedPacketIgnored(Checker):
+    KINDS = ("api", "mem.write", "mem.read", "mem.rmw")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.written: dict[int, str] = {}  # actor -> OVERLAPPED name just stored in *lpOverlapped
+        self.ignored: dict[str, int] = {}  # OVERLAPPED name -> the GetQueuedCompletionStatus seq
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, _t, actor, kind, objects, payload, _c = event
+        if kind == "mem.write" and payload[2] == "system" and payload[0] == "value":
+            if isinstance(payload[1], str):
+                self.written[actor] = payload[1]
+            else:
+                self.written.pop(actor, None)
+            return
+        if kind == "api":
+            stored = self.written.pop(actor, None)
+            if payload[0] == "GetQueuedCompletionStatus" and payload[2] == 0 and stored:
+                self.exercised = True
+                self.ignored[stored] = seq
+                return
+            for arg in payload[1]:
+                if isinstance(arg, str):
+                    self.ignored.pop(arg, None)
+            return
+        if (kind in ("mem.read", "mem.write") and payload[2] == "program") or kind == "mem.rmw":
+            self.ignored.pop(self.context.name(objects[0]), None)
+
+    def finish(self) -> None:
+        for name, seq in self.ignored.items():
+            self.found(
+                seq,
+                f"GetQueuedCompletionStatus returned FALSE with {name} in *lpOverlapped (a failed "
+                f"I/O's packet), and the program never looked at {name} again",
+            )
+
+
+class LostUpdate(Checker):
+    KINDS = ("mem.read", "mem.write", "mem.rmw")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.reads: dict[tuple[int, str, int], int] = {}  # (object, field, actor) -> read seq
+        self.writes: dict[tuple[int, str], tuple[int, int]] = {}  # -> (seq, actor) of last write
+        self.actors: dict[tuple[int, str], set[int]] = {}
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, _t, actor, kind, objects, payload, _c = event
+        key = (objects[0], str(payload[0]))
+        self.actors.setdefault(key, set()).add(actor)
+        if kind == "mem.read":
+            if payload[2] == "program":
+                self.reads[(key[0], key[1], actor)] = seq
+            return
+        read = self.reads.pop((key[0], key[1], actor), None)
+        last = self.writes.get(key)
+        if kind == "mem.write" and payload[2] == "program" and read is not None:
+            if len(self.actors[key]) > 1:
+                self.exercised = True
+            if last is not None and last[0] > read and last[1] != actor:
+                names = self.context.name
+                self.found(
+                    seq,
+                    f"{names(actor)} wrote {names(key[0])}.{key[1]} from a value it read at "
+                    f"#{read}, losing the write {names(last[1])} made at #{last[0]} in between",
+                    read,
+                    last[0],
+                )
+        self.writes[key] = (seq, actor)
+
+
+_IOCP_DOC = "I/O Completion Ports (MS doc); F5.4, F5.5, F5.19"
+
+register(
+    Property(
+        "kernel.apc_alertable_only",
+        GUARANTEE,
+        ("QueueUserAPC", *sorted(ALERTABLE_WAITS)),
+        "QueueUserAPC (MS doc); F5.17",
+        "When a user-mode APC is queued, the thread is not directed to call the APC function "
+        "unless it is in an alertable state. After the thread is in an alertable state, the "
+        "thread handles all pending APCs in first in, first out (FIFO) order, and the wait "
+        "operation returns WAIT_IO_COMPLETION.",
+        checker=ApcOnlyInAlertableWaits,
+    ),
+    Property(
+        "kernel.apc_fifo",
+        GUARANTEE,
+        _QUEUE_APC,
+        "QueueUserAPC (MS doc); F5.24",
+        "After the thread is in an alertable state, the thread handles all pending APCs in "
+        "first in, first out (FIFO) order.",
+        checker=ApcFifo,
+    ),
+    Property(
+        "kernel.apc_accounted",
+        LIVENESS,
+        _QUEUE_APC,
+        "DESIGN.md (nothing lost silently); F5.24",
+        "(Every queued APC is delivered, discarded when its thread exits, or reported still "
+        "queued at the end.)",
+        checker=ApcAccounted,
+    ),
+    Property(
+        "kernel.apc_never_delivered",
+        CLIENT_RULE,
+        _QUEUE_APC,
+        "QueueUserAPC (MS doc)",
+        "When a user-mode APC is queued, the thread is not directed to call the APC function "
+        "unless it is in an alertable state.",
+        checker=ApcNeverDelivered,
+        note="an APC still queued at the end: its thread never waited alertably",
+    ),
+    Property(
+        "kernel.auto_reset_one",
+        GUARANTEE,
+        ("SetEvent", "CreateEventW", "KeSetEvent"),
+        "SetEvent (MS doc)",
+        "The state of an auto-reset event object remains signaled until a single waiting "
+        "thread is released, at which time the system automatically sets the state to "
+        "nonsignaled.",
+        checker=AutoResetReleasesOne,
+    ),
+    Property(
+        "kernel.iocp_accounted",
+        LIVENESS,
+        ("PostQueuedCompletionStatus", *_DEQUEUE, "CloseHandle"),
+        "F5.8; DESIGN.md (nothing lost silently)",
+        "(Every completion packet is dequeued, dropped when the port is closed, or reported "
+        "still queued at the end.)",
+        checker=PacketAccounted,
+    ),
+    Property(
+        "kernel.iocp_fifo",
+        GUARANTEE,
+        _DEQUEUE,
+        _IOCP_DOC,
+        "The next completion packet is pulled from the port's FIFO queue.",
+        checker=PacketsFifo,
+    ),
+    Property(
+        "kernel.iocp_lifo",
+        GUARANTEE,
+        _DEQUEUE,
+        _IOCP_DOC,
+        "Threads that block on a completion port are released in last-in-first-out (LIFO) order.",
+        checker=DequeuersLifo,
+    ),
+    Property(
+        "kernel.io_completes_once",
+        GUARANTEE,
+        ("ReadFile", "WriteFile", "ReadFileEx", "WriteFileEx", "ConnectNamedPipe", "CancelIoEx"),
+        "F5.16, F5.26, F5.27",
+        "(An asynchronous request completes exactly once, with a status and a byte count, or "
+        "is reported still pending at the end.)",
+        checker=IoCompletesOnce,
+    ),
+    Property(
+        "kernel.workqueue_serialized",
+        GUARANTEE,
+        ("IoQueueWorkItem", "ExQueueWorkItem"),
+        "System Worker Threads (MS doc); emu's serialized work queues",
+        "(The callbacks of one work queue run one at a time, in the order they were queued.)",
+        checker=WorkSerialized,
+    ),
+    Property(
+        "kernel.dpc_never_blocks",
+        GUARANTEE,
+        ("KeInsertQueueDpc", "KeWaitForSingleObject"),
+        "KeWaitForSingleObject (MS doc)",
+        "(A DPC never blocks: a wait with a non-zero timeout at DISPATCH_LEVEL is a bug check, "
+        "recorded as kernel.wait_at_dispatch and performed as a poll.)",
+        checker=DpcNeverBlocks,
+    ),
+    Property(
+        "kernel.lost_wakeup",
+        LIVENESS,
+        ("WaitForSingleObject", "WaitForMultipleObjects", "SleepEx", *_DEQUEUE),
+        "DESIGN.md (a run ends)",
+        "(A thread still blocked when the run ends, that the scenario does not declare "
+        "blocks_forever, is a possible lost wake-up.)",
+        checker=LostWakeup,
+    ),
+    Property(
+        "kernel.iocp_failed_packet_ignored",
+        CLIENT_RULE,
+        ("GetQueuedCompletionStatus",),
+        "GetQueuedCompletionStatus (MS doc)",
+        "If *lpOverlapped is not NULL and the function dequeues a completion packet for a "
+        "failed I/O operation from the completion port, the return value is zero. The function "
+        "stores information in the variables pointed to by lpNumberOfBytes, lpCompletionKey, "
+        "and lpOverlapped. To get extended error information, call GetLastError.",
+        checker=FailedPacketIgnored,
+        note="FALSE with a non-NULL OVERLAPPED is a packet: code that reads FALSE as 'no "
+        "packet' never looks at the OVERLAPPED of the failed operation again",
+    ),
+    Property(
+        "kernel.lost_update",
+        CLIENT_RULE,
+        ("InterlockedIncrement", "EnterCriticalSection", "AcquireSRWLockExclusive"),
+        "Interlocked Variable Access (MS doc)",
+        "However, access is not guaranteed to be synchronized. If two threads are reading and "
+        "writing from the same variable, you cannot determine if one thread will perform its "
+        "read operation before the other performs its write operation.",
+        checker=LostUpdate,
+        note="a read, another thread's write, then this thread's write from the stale value",
+    ),
+)

@@ -1,0 +1,107 @@
+"""A violation told as a story: the program's own steps and the world events that led to it.
+
+An engineer reading a violation wants to map it back to C code, so the story keeps what the
+program did (its API calls, its ``note:`` lines, its callbacks starting), what the world did
+(timeline actions, faults), and the events the finding names — and drops the kernel's
+bookkeeping. It is a causal slice of the trace:
+
+1. start from the events the finding names (where the rule broke, and the events it relates);
+2. add their causes, transitively (every trace event records the event that caused it);
+3. the actors of those events are the story's cast: add their own API calls, notes and
+   callback starts up to the last named event, and every world action before it;
+4. keep it short: past ``limit`` lines the oldest steps that are neither named nor causes are
+   elided, and the story says how many.
+
+Handles print as the names of the objects they refer to (``port`` rather than ``0x4``), codes
+by name, threads by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from emu.kernel.time import format_ticks
+from emu.kernel.trace import TraceEvent, TraceTuple
+from emu.timeline.render import describe, describe_call
+
+STEP_KINDS: Final = frozenset(("api", "scenario.note", "apc.deliver", "dpc.run", "work.run"))
+WORLD_KINDS: Final = frozenset(("world.action", "world.skip"))
+DEFAULT_LIMIT: Final = 24
+
+
+@dataclass(frozen=True, slots=True)
+class StoryLine:
+    """One line of a story: the event, when, who, what; ``named`` if the finding names it."""
+
+    seq: int
+    time: int
+    actor: str
+    text: str
+    named: bool
+
+    def render(self, actor_width: int = 0, time_width: int = 0) -> str:
+        mark = ">" if self.named else " "
+        when = format_ticks(self.time)
+        actor = self.actor.ljust(actor_width)
+        return f"{mark} #{self.seq:<5} {when:>{time_width}}  {actor}  {self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    lines: tuple[StoryLine, ...]
+    elided: int
+
+    def render(self, indent: str = "  ") -> str:
+        width = max((len(line.actor) for line in self.lines), default=0)
+        times = max((len(format_ticks(line.time)) for line in self.lines), default=0)
+        out = [f"{indent}({self.elided} earlier steps not shown)"] if self.elided else []
+        out.extend(indent + line.render(width, times) for line in self.lines)
+        return "\n".join(out)
+
+
+def story(
+    events: list[TraceTuple],
+    names: dict[int, str],
+    named: Iterable[int],
+    *,
+    limit: int = DEFAULT_LIMIT,
+) -> Story:
+    """The story of the events ``named`` (sequence numbers) in the trace ``events``."""
+    marked = {seq for seq in named if 0 <= seq < len(events)}
+    if not marked:
+        return Story((), 0)
+    last = max(marked)
+    essential = set(marked)
+    work = list(marked)
+    while work:
+        cause = events[work.pop()][6]
+        if 0 <= cause < len(events) and cause not in essential:
+            essential.add(cause)
+            work.append(cause)
+    cast = {events[seq][2] for seq in essential}
+    chosen = set(essential)
+    for event in events[: last + 1]:
+        kind = event[3]
+        if kind in WORLD_KINDS or (kind in STEP_KINDS and event[2] in cast):
+            chosen.add(event[0])
+    ordered = sorted(chosen)
+    elided = 0
+    if len(ordered) > limit:
+        optional = [seq for seq in ordered if seq not in essential]
+        drop = set(optional[: len(ordered) - limit])
+        elided = len(drop)
+        ordered = [seq for seq in ordered if seq not in drop]
+    wanted = set(ordered)
+    handles: dict[int, str] = {}  # handle value -> object name, as bound at each step
+    lines = []
+    for event in events[: last + 1]:
+        if event[3] == "handle.open" and event[5][0] == "kernel":
+            handles[int(event[5][1])] = names.get(event[4][0], f"#{event[4][0]}")
+        if event[0] not in wanted:
+            continue
+        view = TraceEvent.from_tuple(event, names)
+        text = describe_call(view, handles) if view.kind == "api" else describe(view)
+        lines.append(StoryLine(event[0], view.time, view.actor, text, event[0] in marked))
+    return Story(tuple(lines), elided)
