@@ -35,7 +35,7 @@ class Context:
     events: list[TraceTuple] = field(default_factory=list)  # the whole trace, for look-backs
 
     def name(self, oid: int) -> str:
-        return self.names.get(oid, f"#{oid}")
+        return self.names.get(oid, "kernel" if oid == 0 else f"#{oid}")
 
 
 class Checker:

@@ -139,6 +139,11 @@ def _with_status(event: TraceEvent) -> str:
     return named.text()
 
 
+def _blocked(event: TraceEvent) -> str:
+    on = ", ".join(event.objects[1:]) or "nothing (a sleep, a dequeue or a suspension)"
+    return f"{event.objects[0]} is still blocked at the end ({event.payload['state']}) on {on}"
+
+
 def _driver_load(event: TraceEvent) -> str:
     status = ntstatus_name(int(event.payload["status"]))
     return f"DriverEntry of {event.payload['driver']} returns {status}"
@@ -152,6 +157,7 @@ FORMATTERS: dict[str, Callable[[TraceEvent], str]] = {
     "iocp.post": _with_status,
     "iocp.dequeue": _with_status,
     "driver.load": _driver_load,
+    "actor.blocked": _blocked,
 }
 
 

@@ -7,8 +7,9 @@ bookkeeping. It is a causal slice of the trace:
 
 1. start from the events the finding names (where the rule broke, and the events it relates);
 2. add their causes, transitively (every trace event records the event that caused it);
-3. the actors of those events are the story's cast: add their own API calls, notes and
-   callback starts up to the last named event, and every world action before it;
+3. the actors of those events, and the threads the named events are about, are the story's
+   cast: add their own API calls, waits, notes and callback starts up to the last named
+   event, and every world action before it;
 4. keep it short: past ``limit`` lines the oldest steps that are neither named nor causes are
    elided, and the story says how many.
 
@@ -26,7 +27,9 @@ from emu.kernel.time import format_ticks
 from emu.kernel.trace import TraceEvent, TraceTuple
 from emu.timeline.render import describe, describe_call
 
-STEP_KINDS: Final = frozenset(("api", "scenario.note", "apc.deliver", "dpc.run", "work.run"))
+STEP_KINDS: Final = frozenset(
+    ("api", "scenario.note", "apc.deliver", "dpc.run", "work.run", "thread.wait")
+)
 WORLD_KINDS: Final = frozenset(("world.action", "world.skip"))
 DEFAULT_LIMIT: Final = 24
 
@@ -81,6 +84,8 @@ def story(
             essential.add(cause)
             work.append(cause)
     cast = {events[seq][2] for seq in essential}
+    for seq in marked:  # a thread a named event is about (the one left blocked) is cast too
+        cast.update(events[seq][4])
     chosen = set(essential)
     for event in events[: last + 1]:
         kind = event[3]
