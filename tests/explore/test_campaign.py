@@ -1,0 +1,151 @@
+"""Campaigns, shrinking and replay files: a bug the canonical schedule hides is found within
+its budget, shrunk, written, and reproduced exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from emu.errors import ScenarioError
+from emu.explore import Campaign, load_replay, write_replay
+from emu.explore.declared import declared_verdict, open_target
+from emu.explore.judge import is_hit, run_once
+from emu.explore.replay import checkpoints, decode_schedule, encode_schedule, first_difference
+from emu.explore.shrink import needed, nonzero
+from emu.kernel.chooser import CanonicalChooser, ReplayChooser
+from emu.scenario import load_scenario
+from emu.scenario.model import ExploreBudget
+from tests.scenario.helpers import run_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+RACE = ROOT / "scenarios" / "kernel" / "bug-apc-counter-race.yaml"
+APC_REPORT = ROOT / "scenarios" / "kernel" / "apc-report.yaml"
+
+
+def test_the_canonical_schedule_does_not_show_the_race() -> None:
+    assessment = run_once(load_scenario(RACE), CanonicalChooser())
+    assert not is_hit(assessment)
+    assert assessment.verdict.status("kernel.lost_update").state == "held"
+
+
+@pytest.mark.parametrize("strategy", ["random", "pct"])
+def test_a_campaign_finds_shrinks_and_confirms_the_race(strategy: str) -> None:
+    scenario = load_scenario(RACE)
+    campaign = Campaign(scenario, ExploreBudget(strategy, 200, 1, 3)).run()
+    assert campaign.ok and campaign.found is not None and campaign.shrunk is not None
+    assert campaign.hit_at is not None and campaign.hit_at < 200
+    assert campaign.schedules_run == campaign.hit_at + 1
+    shrunk = campaign.shrunk
+    assert shrunk.nonzero_after <= shrunk.nonzero_before
+    assert shrunk.schedule == campaign.found.result.schedule
+    assert {"kernel.lost_update", "scenario.assert"} <= {
+        s.property.id for s in campaign.found.verdict.violated
+    }
+    described = campaign.describe()
+    assert (described["strategy"], described["budget"]) == (strategy, 200)
+    assert described["schedules_run"] == campaign.schedules_run
+
+
+def test_the_same_campaign_gives_the_same_schedule() -> None:
+    scenario = load_scenario(RACE)
+    runs = [Campaign(scenario, ExploreBudget("random", 100, 7, 3)).run() for _ in range(2)]
+    assert runs[0].hit_at == runs[1].hit_at
+    assert runs[0].shrunk is not None and runs[1].shrunk is not None
+    assert runs[0].shrunk.schedule == runs[1].shrunk.schedule
+
+
+def test_a_correct_scenario_holds_over_the_whole_budget() -> None:
+    campaign = Campaign(load_scenario(APC_REPORT), ExploreBudget("pct", 60, 3, 2)).run()
+    assert campaign.ok
+    assert (campaign.schedules_run, campaign.found, campaign.hit_at) == (60, None, None)
+    assert campaign.first is not None and campaign.first.ok
+
+
+def test_shrinking_keeps_a_strictly_replayable_schedule(tmp_path: Path) -> None:
+    scenario = load_scenario(RACE)
+    campaign = Campaign(scenario, ExploreBudget("random", 200, 1, 3)).run()
+    assert campaign.found is not None and campaign.shrunk is not None
+    strict = run_once(scenario, ReplayChooser(campaign.shrunk.schedule))
+    assert strict.result.k.trace.to_jsonl() == campaign.found.result.k.trace.to_jsonl()
+    assert needed(campaign.shrunk.schedule) == campaign.shrunk.choices_after
+    assert nonzero(campaign.shrunk.schedule) == campaign.shrunk.nonzero_after
+
+
+def test_a_replay_file_reproduces_the_run_byte_for_byte(tmp_path: Path) -> None:
+    scenario = load_scenario(RACE)
+    campaign = Campaign(scenario, ExploreBudget("random", 200, 1, 3)).run()
+    assert campaign.found is not None and campaign.shrunk is not None
+    events = campaign.found.result.k.trace.events
+    path = write_replay(
+        tmp_path / "race.replay.json",
+        scenario_file=scenario.file,
+        scenario_sha256=None,
+        schedule=campaign.shrunk.schedule,
+        events=events,
+        properties=["kernel.lost_update"],
+        found_by=campaign.describe(),
+    )
+    replay = load_replay(path)
+    assert replay.schedule == campaign.shrunk.schedule
+    assert replay.scenario_label == scenario.file
+    outcome = declared_verdict(open_target(path))
+    assert outcome.replay_problem is None
+    assert outcome.ok
+    assert outcome.assessment.result.k.trace.to_jsonl() == campaign.found.result.k.trace.to_jsonl()
+
+
+def test_a_trace_that_differs_from_the_recorded_digests_is_reported() -> None:
+    events = run_yaml("threads: {main: {steps: [{Sleep: {dwMilliseconds: 1}}]}}\n").k.trace.events
+    marks = tuple(checkpoints(events))
+    assert first_difference(marks, events) is None
+    tampered = [*events[:-1], (*events[-1][:5], ("changed",), events[-1][6])]
+    problem = first_difference(marks, tampered)
+    assert problem is not None and problem.startswith("the trace differs from the recorded one")
+
+
+def test_the_compact_schedule_encoding_round_trips() -> None:
+    schedule = [(1, ("thread", "a")), (0, ("thread", "b")), (2, 40), (1, ("thread", "a"))]
+    encoded = json.loads(json.dumps(encode_schedule(schedule)))
+    assert encoded["keys"] == [["thread", "a"], ["thread", "b"], 40]
+    assert encoded["steps"] == [1, 0, 0, 1, 2, 2, 1, 0]
+    assert decode_schedule(encoded, "f") == schedule
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{", "not a JSON replay file"),
+        ('{"format": "other"}', "not a replay file"),
+        ('{"format": "emu.replay", "version": 9}', "replay format version 9"),
+        ('{"format": "emu.replay", "version": 1}', "scenario.file is missing"),
+        (
+            '{"format": "emu.replay", "version": 1, "scenario": {"file": "x.yaml"}, '
+            '"schedule": {"keys": [], "steps": [0]}}',
+            "schedule.steps is not a flat list of integer pairs",
+        ),
+        (
+            '{"format": "emu.replay", "version": 1, "scenario": {"file": "x.yaml"}, '
+            '"schedule": {"keys": [], "steps": [0, 3]}}',
+            "schedule step 0 is out of range",
+        ),
+    ],
+)
+def test_a_malformed_replay_file_is_a_one_line_error(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "bad.replay.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=message):
+        load_replay(path)
+
+
+def test_declared_verdict_explores_only_a_bug_demonstration_with_a_budget() -> None:
+    outcome = declared_verdict(load_scenario(RACE))
+    assert outcome.ok and outcome.campaign is not None
+    # Under an explicit seed the verdict is about that run alone.
+    fixed = declared_verdict(load_scenario(RACE), chooser=CanonicalChooser())
+    assert fixed.campaign is None and not fixed.ok
+    plain = declared_verdict(load_scenario(APC_REPORT))
+    assert plain.ok and plain.campaign is None

@@ -1,0 +1,157 @@
+"""The commands of issue 5: ``emu run --json``, ``emu explore``, ``emu properties``,
+``emu trace``, and replay files through ``emu run``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from emu.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+RACE = str(ROOT / "scenarios" / "kernel" / "bug-apc-counter-race.yaml")
+APC_REPORT = str(ROOT / "scenarios" / "kernel" / "apc-report.yaml")
+DOC = ROOT / "docs" / "report.md"
+
+LOST = """\
+version: 1
+name: lost
+devices:
+  kernel:
+    events:
+      ev: {}
+threads:
+  main:
+    steps:
+      - WaitForSingleObject: {hHandle: $ev, dwMilliseconds: INFINITE}
+"""
+
+
+def test_run_json_prints_one_documented_report_per_scenario(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["run", "--json", APC_REPORT, RACE]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    plain, race = (json.loads(line) for line in lines)
+    assert (plain["schema"], plain["version"], plain["ok"]) == ("emu.report", 1, True)
+    assert plain["scenario"]["name"] == "apc-report"
+    assert plain["strategy"] == {"strategy": "canonical"} and plain["exploration"] is None
+    assert plain["summary"]["violated"] == 0
+    assert plain["summary"]["held"] == len(plain["verdict"]["held"])
+    assert plain["not_exercised"] == plain["verdict"]["not_exercised"]
+    assert race["ok"] is True
+    assert race["exploration"]["strategy"] == "random"
+    assert race["exploration"]["budget"] == 500
+    assert race["exploration"]["schedules_run"] >= 1
+    (lost,) = [v for v in race["violations"] if v["property"] == "kernel.lost_update"]
+    assert lost["expected"] is True
+    assert lost["sentence"].startswith("However, access is not guaranteed to be synchronized.")
+    assert lost["findings"][0]["event"] in [line["event"] for line in lost["story"]]
+    assert any(line["named"] for line in lost["story"])
+
+
+def test_every_report_field_is_documented(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["run", "--json", RACE])
+    report = json.loads(capsys.readouterr().out)
+    doc = DOC.read_text(encoding="utf-8")
+    keys = set(report) | set(report["scenario"]) | set(report["summary"]) | set(report["end"])
+    keys |= set(report["violations"][0]) | set(report["violations"][0]["story"][0])
+    keys |= set(report["violations"][0]["findings"][0]) | set(report["exploration"])
+    keys |= set(report["threads"][0])
+    assert sorted(k for k in keys if f"`{k}`" not in doc) == []
+
+
+def test_run_fails_with_exit_1_and_tells_the_story(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "lost.yaml"
+    path.write_text(LOST, encoding="utf-8")
+    assert main(["run", "--quiet", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "VIOLATED kernel.lost_wakeup (liveness)" in out
+    assert "main    waits on ev for INFINITE" in out
+    assert out.rstrip().endswith("-- FAIL: lost")
+
+
+def test_an_unknown_property_in_expect_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text(LOST + "expect: {violated: [kernel.lost_wakeupp]}\n", encoding="utf-8")
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{path}:11:21: no property named 'kernel.lost_wakeupp'")
+    assert "\n" not in err
+
+
+def test_explore_writes_a_replay_that_run_reproduces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "race.replay.json"
+    code = main(["explore", RACE, "--strategy", "pct", "--schedules", "300", "--out", str(out)])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert f"replay written to {out}" in captured.err
+    assert "explore: bug-apc-counter-race" in captured.err  # the progress line
+    assert "(strategy pct depth 3, seed 1)" in captured.out
+    assert "-- PASS: bug-apc-counter-race: the declared bug was shown" in captured.out
+    replay = json.loads(out.read_text(encoding="utf-8"))
+    assert replay["format"] == "emu.replay"
+    assert "kernel.lost_update" in replay["properties"]
+    assert main(["run", "--quiet", str(out)]) == 0
+    ran = capsys.readouterr().out
+    assert "VIOLATED kernel.lost_update (expected)" in ran
+    assert "{'strategy': 'replay'" in ran
+
+
+def test_explore_of_a_correct_scenario_reports_its_budget(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["explore", "--quiet", "--schedules", "40", "--seed", "3", APC_REPORT]) == 0
+    out = capsys.readouterr().out
+    assert "explored 40 of 40 schedules (strategy random, seed 3): no schedule hit" in out
+    assert "-- PASS: apc-report: the expectation held in every schedule" in out
+
+
+def test_explore_json_reports_the_campaign(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explore", "--json", "--schedules", "10", APC_REPORT]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["campaign_ok"] is True
+    assert report["exploration"]["schedules_run"] == 10
+    assert report["scenario"]["name"] == "apc-report"
+
+
+def test_explore_of_a_broken_scenario_exits_1_and_writes_a_replay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "lost.yaml"
+    path.write_text(LOST, encoding="utf-8")
+    assert main(["explore", "--quiet", "--out", str(tmp_path / "r"), str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "-- FAIL: lost: the expectation broke" in captured.out
+    assert list((tmp_path / "r").glob("*.replay.json"))
+
+
+def test_properties_lists_the_catalogue_with_sentences(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["properties", "--api", "QueueUserAPC"]) == 0
+    out = capsys.readouterr().out
+    assert "kernel.apc_fifo  [guarantee; post-hoc checker]" in out
+    assert '"After the thread is in an alertable state, the thread handles all pending APCs' in out
+    assert main(["properties", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["id"] for r in rows} >= {"kernel.lost_update", "kernel.wait_at_dispatch"}
+    assert main(["properties", "--api", "NoSuchApi"]) == 2
+
+
+def test_trace_prints_the_timeline_or_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trace", APC_REPORT]) == 0
+    assert "create Event done" in capsys.readouterr().out
+    assert main(["trace", "--format", "jsonl", APC_REPORT]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert json.loads(lines[0]) == {"schema": "emu.trace", "version": 1}
+    assert json.loads(lines[1])["seq"] == 0
