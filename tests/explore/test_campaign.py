@@ -149,3 +149,28 @@ def test_declared_verdict_explores_only_a_bug_demonstration_with_a_budget() -> N
     assert fixed.campaign is None and not fixed.ok
     plain = declared_verdict(load_scenario(APC_REPORT))
     assert plain.ok and plain.campaign is None
+
+
+def test_a_campaign_is_identical_in_fresh_processes_under_any_hash_seed() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys; from emu.scenario import load_scenario; from emu.explore import "
+        "Campaign; from emu.scenario.model import ExploreBudget;"
+        f"c = Campaign(load_scenario({str(RACE)!r}), ExploreBudget('pct', 200, 5, 3)).run();"
+        "sys.stdout.write(json.dumps([c.hit_at, c.shrunk.schedule]) + "
+        "c.found.result.k.trace.to_jsonl())"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("0", "1", "4242")
+    }
+    assert len(outputs) == 1
