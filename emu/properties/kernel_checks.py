@@ -232,6 +232,40 @@ class IoCompletesOnce(Checker):
             self.found(seq, f"request #{irp} neither completed nor reported pending")
 
 
+class OverlappedUnique(Checker):
+    """An OVERLAPPED passed to a new request while an earlier one using it is still pending."""
+
+    KINDS = ("io.start", "io.complete")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.busy: dict[str, tuple[int, int]] = {}  # OVERLAPPED name -> (irp, io.start seq)
+        self.requests: dict[int, str] = {}  # irp -> its OVERLAPPED name
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, kind, payload = event[0], event[3], event[5]
+        irp = payload[0]
+        if kind == "io.complete":
+            name = self.requests.pop(irp, None)
+            if name is not None and self.busy.get(name, (None,))[0] == irp:
+                del self.busy[name]
+            return
+        overlapped = payload[2]
+        if not isinstance(overlapped, str):
+            return
+        self.exercised = True
+        earlier = self.busy.get(overlapped)
+        if earlier is not None:
+            self.found(
+                seq,
+                f"{payload[1]} #{irp} was given {overlapped}, still in use by request "
+                f"#{earlier[0]} (not completed yet)",
+                earlier[1],
+            )
+        self.busy[overlapped] = (irp, seq)
+        self.requests[irp] = overlapped
+
+
 class WorkSerialized(Checker):
     KINDS = ("work.run", "work.return")
 
@@ -441,6 +475,18 @@ register(
         "(An asynchronous request completes exactly once, with a status and a byte count, or "
         "is reported still pending at the end.)",
         checker=IoCompletesOnce,
+    ),
+    Property(
+        "kernel.overlapped_unique",
+        CLIENT_RULE,
+        ("ReadFile", "WriteFile", "ReadFileEx", "WriteFileEx", "ConnectNamedPipe"),
+        "ReadFile (MS doc), lpOverlapped",
+        "If hFile is opened with FILE_FLAG_OVERLAPPED, the lpOverlapped parameter must point "
+        "to a valid and unique OVERLAPPED structure, otherwise the function can incorrectly "
+        "report that the read operation is complete.",
+        checker=OverlappedUnique,
+        note="one OVERLAPPED per request in flight: reusing it before its request completed "
+        "makes the two completions indistinguishable",
     ),
     Property(
         "kernel.workqueue_serialized",
