@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from emu.codes.access import FILE_GENERIC_MAPPING
 from emu.codes.ntstatus import STATUS_CANCELLED, STATUS_PENDING
 from emu.kernel import waits
-from emu.kernel.apc import queue_user_apc, routine_label
+from emu.kernel.apc import queue_user_apc
 from emu.kernel.memory import Struct
 from emu.kernel.objects import DispatcherObject
 from emu.kernel.trace import payload_value, trace_kind
@@ -273,7 +273,7 @@ def complete(k: Kernel, irp: IoRequest, status: int, information: int) -> bool:
             irp.thread,
             irp.routine,
             (status, information, overlapped),
-            routine_label(irp.routine),
+            (status, information, payload_value(overlapped)),
         )
     elif irp.post and file.port is not None:
         file.port.post(file.key, overlapped, status, information)

@@ -68,11 +68,25 @@ class Condition:
         left = self.left(frame)
         right = self.right(frame)
         try:
-            holds = bool(self.op(left, right))
+            holds = bool(self.op(*as_c_compares(left, right)))
         except TypeError:
             holds = False
         shown = f"{value_text(left)} {WORDS[self.op_name]} {_values_text(right)}"
         return holds, f"{self.text}: {shown}"
+
+
+def as_c_compares(left: Any, right: Any) -> tuple[Any, Any]:
+    """The operands as C compares them: NULL is 0 next to a number (``ov == 0`` is ``ov ==
+    NULL``), and a buffer next to text compares its bytes with the text's UTF-8 bytes."""
+    if left is None and isinstance(right, int):
+        return 0, right
+    if right is None and isinstance(left, int):
+        return left, 0
+    if isinstance(left, (bytes, bytearray)) and isinstance(right, str):
+        return bytes(left), right.encode("utf-8")
+    if isinstance(right, (bytes, bytearray)) and isinstance(left, str):
+        return left.encode("utf-8"), bytes(right)
+    return left, right
 
 
 def _values_text(value: Any) -> str:

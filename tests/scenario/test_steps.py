@@ -364,3 +364,21 @@ def test_a_driver_routine_writes_the_drivers_globals() -> None:
     )
     assert [e.kind for e in result.events if e.kind == "driver.unload"] == ["driver.unload"]
     assert rules(result) == []
+
+
+def test_conditions_compare_as_c_does_null_is_zero_and_buffers_match_text() -> None:
+    # `ov == 0` is `ov == NULL` in C; a buffer compares its bytes with the text's bytes.
+    result = run_yaml(
+        """
+        threads:
+          main:
+            locals:
+              ov: PVOID
+              reply: {type: buffer, data: "data"}
+            steps:
+              - assert: {that: $ov.value, equals: 0}
+              - assert: {that: $reply, equals: "data"}
+              - assert: {that: $reply, not_equals: "nope"}
+        """
+    )
+    assert rules(result) == []
