@@ -96,6 +96,7 @@ class Actor(DispatcherObject):
         "wait_cause",
         "wait_mode",
         "wait_objects",
+        "wait_shown",
         "wait_status",
         "wait_timer",
     )
@@ -120,6 +121,7 @@ class Actor(DispatcherObject):
         self.exit_code: int | None = None
         self.call_error: int | None = None  # the last error the latest API call set, if any
         self.wait_objects: tuple[DispatcherObject, ...] = ()
+        self.wait_shown: tuple[DispatcherObject, ...] = ()  # what a dequeue waits on, for reports
         self.wait_all = False
         self.wait_alertable = False
         self.wait_status: int | None = None

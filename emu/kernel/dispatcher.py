@@ -318,7 +318,9 @@ class Kernel(Registry):
         for actor in self.actors:
             stuck = waits.is_waiting(actor) and actor.wait_timer is None and not actor.settled
             if stuck or actor.state is ActorState.SUSPENDED:
-                self.report_blocked(actor, actor.state._value_, actor.wait_objects)
+                self.report_blocked(
+                    actor, actor.state._value_, actor.wait_objects or actor.wait_shown
+                )
             actor.at_end()
         for obj in self.end_reporters:
             obj.at_end()

@@ -93,6 +93,7 @@ def wait(
         return STATUS_TIMEOUT
 
     actor.wait_objects = objects
+    actor.wait_shown = shown
     actor.wait_all = wait_all
     actor.wait_alertable = alertable
     actor.wait_status = None

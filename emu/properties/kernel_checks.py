@@ -58,7 +58,9 @@ class ApcOnlyInAlertableWaits(Checker):
             if first is None:
                 return
             name, result, error = payload[0], payload[2], payload[3]
-            if name not in ALERTABLE_WAITS or WAIT_IO_COMPLETION not in (result, error, 0xC0):
+            # WAIT_IO_COMPLETION (0xC0) is also STATUS_USER_APC, what KeWaitForSingleObject
+            # returns; GetQueuedCompletionStatusEx returns FALSE and sets it as the last error.
+            if name not in ALERTABLE_WAITS or WAIT_IO_COMPLETION not in (result, error):
                 self.found(
                     seq,
                     f"APCs ran during {name}, which is not an alertable wait that returned "
@@ -124,19 +126,37 @@ class ApcNeverDelivered(Checker):
 
 
 class AutoResetReleasesOne(Checker):
-    KINDS = ("event.state",)
+    """An auto-reset event satisfies one wait per signal: it is consumed (cleared) by the wait
+    it satisfies, only while signalled, and a set of an auto-reset event wakes at most one
+    waiter through it."""
+
+    KINDS = ("event.state", "thread.wake")
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.signaled: dict[int, int] = {}
+        self.auto: set[int] = set()  # events seen consumed: auto-reset ones
+        self.sets: dict[int, int] = {}  # set seq -> event
+        self.woken: dict[int, int] = {}  # set seq -> wakes it caused
 
     def feed(self, event: TraceTuple) -> None:
+        if event[3] == "thread.wake":
+            cause = event[6]
+            if cause in self.sets:
+                count = self.woken[cause] = self.woken.get(cause, 0) + 1
+                if count > 1 and self.sets[cause] in self.auto:
+                    name = self.context.name(self.sets[cause])
+                    self.found(event[0], f"one set of {name} released {count} waiters", cause)
+            return
         oid, (op, value) = event[4][0], event[5]
         if op == "consume":
             self.exercised = True
+            self.auto.add(oid)
             if self.signaled.get(oid) != 1:
                 name = self.context.name(oid)
                 self.found(event[0], f"{name} released a waiter while not signalled")
+        elif op == "set":
+            self.sets[event[0]] = oid
         self.signaled[oid] = value
 
 
@@ -161,23 +181,29 @@ class PacketAccounted(Checker):
 
 
 class PacketsFifo(Checker):
-    KINDS = ("iocp.dequeue",)
+    """Packets leave a port in the order they were queued: each dequeue takes the oldest
+    packet still queued (a post handed straight to a released dequeuer never queues)."""
+
+    KINDS = ("iocp.post", "iocp.dequeue", "iocp.drop")
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.last: dict[int, int] = {}
+        self.queues: dict[int, list[int]] = {}
 
     def feed(self, event: TraceTuple) -> None:
-        port, packet = event[4][0], event[5][0]
-        previous = self.last.get(port)
-        if previous is not None:
-            self.exercised = True
-            if packet < previous:
+        seq, kind, port, packet = event[0], event[3], event[4][0], event[5][0]
+        queue = self.queues.setdefault(port, [])
+        if kind == "iocp.post":
+            queue.append(packet)
+            return
+        if kind == "iocp.dequeue":
+            if len(queue) > 1:
+                self.exercised = True  # an order to keep: two packets or more were queued
+            if queue and queue[0] != packet and packet in queue:
                 name = self.context.name(port)
-                self.found(
-                    event[0], f"{name} gave packet #{packet} after #{previous}, posted later"
-                )
-        self.last[port] = packet
+                self.found(seq, f"{name} gave packet #{packet} before #{queue[0]}, queued earlier")
+        if packet in queue:
+            queue.remove(packet)
 
 
 class DequeuersLifo(Checker):

@@ -1,0 +1,283 @@
+"""verdict(): the catalogue's entries, how a trace is judged against them (inline violations,
+post-hoc checkers, profiles), and that the judgement is a pure function of the events."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from emu.kernel.trace import TraceTuple
+from emu.properties.catalogue import (
+    CATALOGUE,
+    CLIENT_RULE,
+    GUARANTEE,
+    HAZARD,
+    KINDS,
+    LIVENESS,
+    SCENARIO_CHECK,
+    Property,
+    properties,
+    register,
+)
+from emu.properties.checker import Checker
+from emu.properties.verdict import HELD, NOT_EXERCISED, VIOLATED, Status, Verdict, verdict
+from tests.scenario.helpers import run_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+END: TraceTuple = (0, 0, 0, "run.end", (), ("quiescent",), -1)
+
+
+def violation(seq: int, rule: str, message: str) -> TraceTuple:
+    return (seq, 0, 0, "violation", (), (rule, message), -1)
+
+
+def status(judged: Verdict, pid: str) -> Status:
+    found = judged.status(pid)
+    assert found is not None, pid
+    return found
+
+
+def call(seq: int, name: str) -> TraceTuple:
+    return (seq, 0, 1, "api", (), (name, (), 1, None), -1)
+
+
+@contextmanager
+def registered(*entries: Property) -> Iterator[None]:
+    """Entries added to the catalogue for the ``with`` block only."""
+    properties()  # load the real catalogue first, so it never sees a half-registered state
+    try:
+        register(*entries)
+        yield
+    finally:
+        for entry in entries:
+            CATALOGUE.pop(entry.id, None)
+
+
+class SeesEverything(Checker):
+    """A test checker: exercised by run.end, records what it was fed."""
+
+    KINDS: ClassVar[tuple[str, ...]] = ("run.end", "api")
+    fed: ClassVar[list[TraceTuple]] = []
+
+    def feed(self, event: TraceTuple) -> None:
+        type(self).fed.append(event)
+        if event[3] == "run.end":
+            self.exercised = True
+
+
+class FindsWithoutExercise(Checker):
+    """A test checker that reports a finding but never says it was exercised."""
+
+    KINDS: ClassVar[tuple[str, ...]] = ("run.end",)
+
+    def feed(self, event: TraceTuple) -> None:
+        self.found(event[0], "broken at the end")
+
+
+# -- the catalogue ------------------------------------------------------------------------------
+
+
+def test_the_five_kinds_are_the_documented_ones() -> None:
+    # catalogue.py: guarantee, client rule, liveness, hazard, scenario check.
+    assert KINDS == (GUARANTEE, CLIENT_RULE, LIVENESS, HAZARD, SCENARIO_CHECK)
+
+
+@pytest.mark.parametrize("entry", properties(), ids=lambda p: p.id)
+def test_every_entry_has_a_source_a_known_kind_and_a_subsystem_id(entry: Property) -> None:
+    # catalogue.py: an id <subsystem>.<rule>, a kind, its source and the sentence it enforces.
+    assert entry.source.strip()
+    assert entry.sentence.strip()
+    assert entry.kind in KINDS
+    assert re.fullmatch(r"[a-z][a-z0-9]*\.[a-z][a-z0-9_]*", entry.id), entry.id
+    assert entry.subsystem == entry.id.split(".")[0]
+
+
+@pytest.mark.parametrize("entry", [p for p in properties() if p.inline], ids=lambda p: p.id)
+def test_every_inline_entry_says_what_exercises_it(entry: Property) -> None:
+    # catalogue.py: an inline entry is exercised when one of its exercised_by occurred.
+    assert entry.exercised_by
+
+
+def documented_kinds() -> set[str]:
+    text = (ROOT / "docs" / "trace.md").read_text(encoding="utf-8")
+    table = text.split("<!-- kinds:begin", 1)[1].split("<!-- kinds:end", 1)[0]
+    return set(re.findall(r"^\| `([a-z_.]+)` \|", table, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize("entry", [p for p in properties() if not p.inline], ids=lambda p: p.id)
+def test_every_checker_declares_documented_trace_kinds(entry: Property) -> None:
+    # checker.py: a checker is fed only the kinds it declares (a misspelt kind is never fed).
+    assert entry.checker is not None
+    assert entry.checker.KINDS
+    assert set(entry.checker.KINDS) <= documented_kinds()
+
+
+def test_registering_an_id_twice_or_an_unknown_kind_is_refused() -> None:
+    # catalogue.register: ids are unique, kinds among the five.
+    (first,) = [p for p in properties() if p.id == "kernel.lost_wakeup"]
+    with pytest.raises(ValueError, match="registered twice"):
+        register(first)
+    with pytest.raises(ValueError, match="unknown kind"):
+        register(Property("test.bad_kind", "rumour", (), "here", "x", exercised_by=("api",)))
+    assert "test.bad_kind" not in CATALOGUE
+
+
+# -- inline violations --------------------------------------------------------------------------
+
+
+def test_an_inline_violation_the_catalogue_does_not_know_is_still_violated() -> None:
+    # verdict.py: a violation recorded by code the catalogue does not know is never dropped.
+    events = [violation(0, "test.made_up", "something broke"), (1, *END[1:])]
+    found = status(verdict(events), "test.made_up")
+    assert found.state == VIOLATED
+    assert [(f.seq, f.message) for f in found.findings] == [(0, "something broke")]
+    assert found.property.source == "(not in the catalogue)"
+
+
+def test_unknown_inline_violations_come_after_the_catalogue_in_id_order() -> None:
+    # verdict.py: statuses in catalogue (id) order, then the unknown rules, sorted.
+    events = [violation(0, "zz.second", "b"), violation(1, "aa.first", "a"), (2, *END[1:])]
+    ids = [s.property.id for s in verdict(events).statuses]
+    known = [p.id for p in properties()]
+    assert ids == [*known, "aa.first", "zz.second"]
+
+
+def test_an_inline_rule_is_violated_held_or_not_exercised() -> None:
+    # verdict.py: violated with its findings; held when one of its exercised_by APIs was
+    # called; not exercised otherwise.
+    rule = "kernel.cs_leave_not_owner"
+    broken = [call(0, "LeaveCriticalSection"), violation(1, rule, "not the owner"), (2, *END[1:])]
+    (finding,) = status(verdict(broken), rule).findings
+    assert (finding.seq, finding.message) == (1, "not the owner")
+    assert status(verdict([call(0, "LeaveCriticalSection"), END]), rule).state == HELD
+    assert status(verdict([call(0, "CloseHandle"), END]), rule).state == NOT_EXERCISED
+
+
+def test_two_violations_of_one_rule_are_two_findings_in_trace_order() -> None:
+    # verdict.py: findings each name the trace event where the rule broke.
+    events = [violation(0, "test.twice", "first"), violation(1, "test.twice", "second")]
+    found = status(verdict(events), "test.twice")
+    assert [f.seq for f in found.findings] == [0, 1]
+
+
+# -- checkers -----------------------------------------------------------------------------------
+
+
+def test_a_checker_is_fed_only_its_kinds_in_trace_order() -> None:
+    # verdict.py: each event goes to the checkers that declared its kind.
+    entry = Property("test.sees", GUARANTEE, (), "test", "x", checker=SeesEverything)
+    events: list[TraceTuple] = [
+        (0, 0, 0, "obj.create", (1,), ("Thread", "t"), -1),
+        call(1, "SleepEx"),
+        (2, 0, 1, "scenario.note", (), ("hi",), -1),
+        call(3, "Sleep"),
+        (4, *END[1:]),
+    ]
+    SeesEverything.fed.clear()
+    with registered(entry):
+        found = status(verdict(events), "test.sees")
+    assert found.state == HELD
+    assert [e[0] for e in SeesEverything.fed] == [1, 3, 4]
+
+
+def test_a_finding_makes_a_property_violated_even_if_never_marked_exercised() -> None:
+    # verdict.py: exercised = the checker said so, or it found something.
+    entry = Property("test.finds", CLIENT_RULE, (), "test", "x", checker=FindsWithoutExercise)
+    with registered(entry):
+        found = status(verdict([END]), "test.finds")
+        assert found.state == VIOLATED
+        assert [(f.seq, f.message) for f in found.findings] == [(0, "broken at the end")]
+        assert status(verdict([]), "test.finds").state == NOT_EXERCISED
+
+
+# -- profiles -----------------------------------------------------------------------------------
+
+
+def test_a_property_with_profiles_applies_only_under_them() -> None:
+    # verdict.py: properties that depend on a behaviour profile apply only under that profile.
+    checked = Property(
+        "test.strict_only", GUARANTEE, (), "test", "x", checker=SeesEverything, profiles=("strict",)
+    )
+    inline = Property(
+        "test.strict_inline",
+        CLIENT_RULE,
+        (),
+        "test",
+        "x",
+        exercised_by=("run.end",),
+        profiles=("strict",),
+    )
+    with registered(checked, inline):
+        default = verdict([END])
+        strict = verdict([END], profile="strict")
+    assert default.status("test.strict_only") is None
+    assert default.status("test.strict_inline") is None
+    assert default.profile == "default"
+    assert status(strict, "test.strict_only").state == HELD
+    assert status(strict, "test.strict_inline").state == HELD
+    assert strict.profile == "strict"
+    assert "test.strict_only" not in CATALOGUE
+
+
+def test_a_property_without_profiles_applies_under_every_profile() -> None:
+    # verdict.applies: no profiles means every profile.
+    ids = [s.property.id for s in verdict([END], profile="anything").statuses]
+    assert ids == [p.id for p in properties()]
+
+
+# -- determinism --------------------------------------------------------------------------------
+
+RACE = """
+machine: {processors: 2}
+devices:
+  kernel:
+    events:
+      ev: {}
+shared:
+  n: LONG
+handlers:
+  worker:
+    steps:
+      - increment: $n
+      - WaitForSingleObject: {hHandle: $ev, dwMilliseconds: INFINITE}
+threads:
+  main:
+    steps:
+      - repeat: 2
+        steps:
+          - CreateThread: {dwStackSize: 0, lpStartAddress: $worker, dwCreationFlags: 0}
+      - increment: $n
+      - SetEvent: {hEvent: $ev}
+"""
+
+
+def summary(
+    events: list[TraceTuple],
+) -> list[tuple[str, str, tuple[tuple[int, str, tuple[int, ...]], ...]]]:
+    return [
+        (s.property.id, s.state, tuple((f.seq, f.message, f.related) for f in s.findings))
+        for s in verdict(events).statuses
+    ]
+
+
+def test_the_verdict_of_the_same_events_is_always_the_same() -> None:
+    # verdict.py: one pass over the trace; nothing but the events decides the statuses.
+    events = list(run_yaml(RACE, seed=3).k.trace.events)
+    first = summary(events)
+    assert summary(events) == first
+    assert summary(list(events)) == first
+    assert {state for _id, state, _f in first} >= {HELD, VIOLATED}  # the run says something
+
+
+def test_the_same_schedule_gives_the_same_verdict() -> None:
+    # trace.md: the same scenario under the same schedule gives the same trace, so the same
+    # verdict.
+    assert summary(run_yaml(RACE, seed=5).k.trace.events) == summary(
+        run_yaml(RACE, seed=5).k.trace.events
+    )
