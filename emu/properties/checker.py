@@ -10,6 +10,7 @@ which threads the scenario declared ``blocks_forever``, and the names of objects
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -38,7 +39,7 @@ class Context:
         return self.names.get(oid, "kernel" if oid == 0 else f"#{oid}")
 
 
-class Checker:
+class Checker(ABC):
     """Base of the post-hoc checkers."""
 
     KINDS: ClassVar[tuple[str, ...]] = ()
@@ -48,10 +49,11 @@ class Checker:
         self.exercised = False
         self.findings: list[Finding] = []
 
+    @abstractmethod
     def feed(self, event: TraceTuple) -> None:
-        raise NotImplementedError
+        """One event of a kind in ``KINDS``, in trace order."""
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # noqa: B027 - optional hook
         """Checks that need the whole trace (what was never delivered, never released)."""
 
     def found(self, seq: int, message: str, *related: int) -> None:

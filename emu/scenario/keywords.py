@@ -5,6 +5,7 @@ decrement, assert, return and note (the call step and the dispatch live in
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Final
 
@@ -39,14 +40,15 @@ MAX_ROUNDS: Final = 1_000_000
 """The largest ``repeat:`` count and ``until`` ``max:``: a scripted loop is bounded."""
 
 
-class KeywordSteps:
+class KeywordSteps(ABC):
     """The keyword compilers; ``StepCompiler`` adds the call step and the dispatch."""
 
     scope: Scope
     _calls: list[list[ApiSpec]]
 
+    @abstractmethod
     def block(self, node: Node) -> Block:
-        raise NotImplementedError
+        """Compile a list of steps (``StepCompiler`` provides it)."""
 
     def setter(self, name: str) -> Callable[[Frame, object], None]:
         """How a step stores into ``name``: a driver's global (shared by its routines) or the

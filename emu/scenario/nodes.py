@@ -15,6 +15,7 @@ always a string.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any, Final, NoReturn
 
@@ -89,7 +90,7 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-class Node:
+class Node(ABC):
     """A positioned node of the document."""
 
     __slots__ = ("column", "file", "line", "path")
@@ -114,9 +115,9 @@ class Node:
     def where(self) -> str:
         return f"line {self.line}"
 
+    @abstractmethod
     def plain(self) -> Any:
         """The node as plain Python data (dicts, lists, scalars), positions dropped."""
-        raise NotImplementedError
 
 
 class Scalar(Node):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, Final, NoReturn
 
@@ -47,16 +48,18 @@ def describe_value(node: Node) -> str:
     return f"a {node.KIND}"
 
 
-class Shape:
+class Shape(ABC):
     """A rule for one node."""
 
     description = "a value"
 
+    @abstractmethod
     def check(self, node: Node) -> None:
-        raise NotImplementedError
+        """Fail ``node`` (one line, its position) unless it has this shape."""
 
+    @abstractmethod
     def json(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The shape as JSON Schema."""
 
     def expected(self, node: Node) -> NoReturn:
         node.fail(f"expected {self.description}, found {describe_value(node)}")
