@@ -92,4 +92,4 @@ def ids(entries: Iterable[Property]) -> list[str]:
 
 def _load() -> None:
     """Import the modules that register entries (once; imports are cached)."""
-    from emu.properties import kernel_checks, kernel_rules  # noqa: F401, PLC0415 - a cycle
+    from emu.properties import io_checks, kernel_checks, kernel_rules  # noqa: F401, PLC0415

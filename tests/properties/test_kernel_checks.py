@@ -1,4 +1,5 @@
-"""The kernel's post-hoc checkers (emu/properties/kernel_checks.py), one by one.
+"""The kernel's post-hoc checkers (emu/properties/kernel_checks.py and io_checks.py), one by
+one.
 
 For each: a real run where its situation arises and it holds; a violation, shown by a buggy
 program for a client rule and by a tampered trace for a guarantee (a correct emu never breaks
