@@ -19,18 +19,15 @@ from emu.scenario import format as fmt
 from emu.scenario.devices import DEVICE_KINDS, ActionContext
 from emu.scenario.durations import DurationError, parse_duration
 from emu.scenario.model import (
-    Expectation,
-    ExploreBudget,
     Machine,
-    Position,
     ProgramSpec,
-    PropertyRef,
     Scenario,
     Setup,
     SimContext,
     TimedAction,
 )
 from emu.scenario.nodes import Map, Node, Scalar, Seq
+from emu.scenario.outcome import compile_expectation, compile_explore, compile_schedule
 from emu.scenario.programs import (
     HandlerSpec,
     compile_driver,
@@ -126,11 +123,11 @@ class _Compiler:
             timeline=timeline,
             faults=faults,
             run_until=self._run_until(root.get("run_until")),
-            expect=self._expect(root.get("expect"), threads),
+            expect=compile_expectation(root.get("expect"), [t.name for t in threads]),
             seed=_int_or_none(root.get("seed")),
-            schedule=self._schedule(root.get("schedule")),
+            schedule=compile_schedule(root.get("schedule")),
             python=tuple(self.refs.used),
-            explore=_explore(root.get("explore")),
+            explore=compile_explore(root.get("explore")),
         )
 
     # -- sections -------------------------------------------------------------------------------
@@ -328,58 +325,6 @@ class _Compiler:
             return str(value)
         return _duration(node)
 
-    def _expect(self, node: Node | None, threads: list[ProgramSpec]) -> Expectation:
-        if not isinstance(node, Map):
-            return Expectation()
-        end = node.get("end")
-        codes: dict[str, int] = {}
-        exits = node.get("exit_codes")
-        names = [t.name for t in threads]
-        if isinstance(exits, Map):
-            for name, child in exits.items():
-                if name not in names:
-                    hint = did_you_mean(name, names)
-                    exits.key_node(name).fail(f"no thread named {name!r}{hint}")
-                codes[name] = int(child.plain())
-        refs: list[PropertyRef] = []
-
-        def ids(key: str) -> tuple[str, ...]:
-            found = node.get(key)
-            if not isinstance(found, Seq):
-                return ()
-            for item in found:
-                where = Position(item.file, item.line, item.column)
-                refs.append(PropertyRef(str(item.plain()), where, item.path))
-            return tuple(str(item.plain()) for item in found)
-
-        hold_node = node.get("hold")
-        hold = None if hold_node is None or isinstance(hold_node, Scalar) else ids("hold")
-        violated = ids("violated")
-        for ref in refs:
-            if ref.id in violated and hold is not None and ref.id in hold:
-                node.fail(f"{ref.id} cannot both hold and be violated")
-        sometimes = node.get("sometimes")
-        return Expectation(
-            end=str(end.value) if isinstance(end, Scalar) else None,
-            exit_codes=codes,
-            hold=hold,
-            violated=violated,
-            sometimes=tuple(str(v) for v in sometimes.plain()) if sometimes is not None else (),
-            refs=tuple(refs),
-        )
-
-    def _schedule(self, node: Node | None) -> tuple[tuple[int, Any], ...] | None:
-        if not isinstance(node, Seq):
-            return None
-        steps: list[tuple[int, Any]] = []
-        for item in node:
-            assert isinstance(item, Seq)
-            index, key = item.items
-            if not isinstance(index, Scalar) or type(index.value) is not int or index.value < 0:
-                index.fail("a recorded choice is [index, option key] with an index from 0")
-            steps.append((int(index.value), key.plain()))
-        return tuple(steps)
-
 
 def _why(names: dict[str, Any], why: str) -> dict[str, str]:
     return dict.fromkeys(names, why)
@@ -396,19 +341,6 @@ def _duration(node: Node) -> int:
         return parse_duration(node.plain())
     except DurationError as exc:
         node.fail(str(exc))
-
-
-def _explore(node: Node | None) -> ExploreBudget | None:
-    if not isinstance(node, Map):
-        return None
-    plain = node.plain()
-    default = ExploreBudget()
-    return ExploreBudget(
-        strategy=str(plain.get("strategy", default.strategy)),
-        schedules=int(plain.get("schedules", default.schedules)),
-        seed=int(plain.get("seed", default.seed)),
-        depth=int(plain.get("depth", default.depth)),
-    )
 
 
 def _int_or_none(node: Node | None) -> int | None:
