@@ -19,8 +19,12 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emu.errors import EmuError
+
+if TYPE_CHECKING:
+    from emu.explore.campaign import CampaignResult
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -148,12 +152,10 @@ def explore_command(args: argparse.Namespace) -> int:
     return status
 
 
-def write_found(campaign: object, out: str | None, count: int) -> Path:
-    from emu.explore.campaign import CampaignResult
+def write_found(campaign: CampaignResult, out: str | None, count: int) -> Path:
     from emu.explore.replay import write_replay
     from emu.properties.report import scenario_digest
 
-    assert isinstance(campaign, CampaignResult)
     assert campaign.found is not None and campaign.shrunk is not None
     scenario = campaign.scenario
     budget = campaign.budget

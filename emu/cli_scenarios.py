@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from emu.errors import EmuError, ScenarioError
 
 if TYPE_CHECKING:
+    from emu.explore.campaign import CampaignResult
     from emu.explore.declared import Outcome, Target
 
 
@@ -174,10 +175,7 @@ def print_outcome(outcome: Outcome, *, quiet: bool = False, verbose: bool = Fals
     print(f"-- {'PASS' if outcome.ok else 'FAIL'}: {scenario.name}")
 
 
-def exploration_line(campaign: object) -> str:
-    from emu.explore.campaign import CampaignResult
-
-    assert isinstance(campaign, CampaignResult)
+def exploration_line(campaign: CampaignResult) -> str:
     budget = campaign.budget
     how = f"strategy {budget.strategy}" + (
         f" depth {budget.depth}" if budget.strategy == "pct" else ""

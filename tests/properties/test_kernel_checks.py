@@ -46,6 +46,12 @@ def trace(body: str) -> list[TraceTuple]:
     return list(run_yaml(body).k.trace.events)
 
 
+def with_copy(events: list[TraceTuple], index: int) -> list[TraceTuple]:
+    """The events with a copy of ``events[index]`` right after it, renumbered (tampering: a
+    record made twice)."""
+    return renumber([*events[: index + 1], events[index], *events[index + 1 :]])
+
+
 def renumber(events: list[TraceTuple]) -> list[TraceTuple]:
     """The events with ``seq`` = position, causes following the events they named (a copied
     event keeps its original's cause; a cause whose event was removed becomes -1)."""
@@ -582,8 +588,7 @@ def test_an_apc_delivered_twice_is_a_violation() -> None:
     # DESIGN.md, each APC disposed of once (tampered: APC #1's delivery is recorded twice).
     events = trace(APCS)
     first = where(events, "apc.deliver")[0]
-    events.insert(first + 1, events[first])
-    events = renumber(events)
+    events = with_copy(events, first)
     finding = only_finding(status(events, "kernel.apc_accounted"))
     assert finding.seq == first + 1
     assert finding.message == "APC #1 disposed of twice, or never queued"
@@ -653,8 +658,7 @@ def test_a_release_while_not_signalled_is_a_violation() -> None:
     # SetEvent: one release per signal (tampered: the consume is recorded twice).
     events = trace(AUTO_RESET)
     (consume,) = where(events, "event.state", lambda e: e[5][0] == "consume")
-    events.insert(consume + 1, events[consume])
-    events = renumber(events)
+    events = with_copy(events, consume)
     finding = only_finding(status(events, "kernel.auto_reset_one"))
     assert finding.seq == consume + 1
     assert finding.message == "ev released a waiter while not signalled"
@@ -731,8 +735,7 @@ def test_a_packet_dequeued_twice_is_a_violation() -> None:
     # F5.8, each packet leaves the port once (tampered: a dequeue is recorded twice).
     events = trace(TWO_CONSUMERS)
     first = where(events, "iocp.dequeue")[0]
-    events.insert(first + 1, events[first])
-    events = renumber(events)
+    events = with_copy(events, first)
     finding = only_finding(status(events, "kernel.iocp_accounted"))
     assert finding.seq == first + 1
     assert finding.message == "packet #1 disposed of twice, or never posted"
@@ -847,8 +850,7 @@ def test_a_request_completed_twice_is_a_violation() -> None:
     # F5.16 (tampered: the read's io.complete is recorded twice).
     events = trace(READ_COMPLETES)
     (done,) = where(events, "io.complete", lambda e: e[5][1] == "ReadFile")
-    events.insert(done + 1, events[done])
-    events = renumber(events)
+    events = with_copy(events, done)
     irp = events[done][5][0]
     finding = only_finding(status(events, "kernel.io_completes_once"))
     assert finding.seq == done + 1
@@ -891,8 +893,7 @@ def test_two_callbacks_running_at_once_on_one_queue_are_a_violation() -> None:
     # Work queues are serialized (tampered: the callback starts again before it returned).
     events = trace(DPC_AND_WORK)
     (started,) = where(events, "work.run")
-    events.insert(started + 1, events[started])
-    events = renumber(events)
+    events = with_copy(events, started)
     finding = only_finding(status(events, "kernel.workqueue_serialized"))
     assert finding.seq == started + 1
     assert finding.message == "two callbacks of DelayedWorkQueue overlap"
