@@ -9,5 +9,6 @@ from emu.codes.access import *  # noqa: F403
 from emu.codes.files import *  # noqa: F403
 from emu.codes.ntmap import *  # noqa: F403
 from emu.codes.ntstatus import *  # noqa: F403
+from emu.codes.services import *  # noqa: F403
 from emu.codes.wait import *  # noqa: F403
 from emu.codes.winerror import *  # noqa: F403

@@ -28,8 +28,10 @@ ERROR_CALL_NOT_IMPLEMENTED: Final = 120
 ERROR_SEM_TIMEOUT: Final = 121
 ERROR_INSUFFICIENT_BUFFER: Final = 122
 ERROR_INVALID_NAME: Final = 123
+ERROR_INVALID_LEVEL: Final = 124
 ERROR_WAIT_NO_CHILDREN: Final = 128
 ERROR_ALREADY_EXISTS: Final = 183
+ERROR_INVALID_ADDRESS: Final = 487
 WAIT_IO_COMPLETION: Final = 192
 ERROR_BAD_PIPE: Final = 230
 ERROR_PIPE_BUSY: Final = 231
@@ -74,6 +76,7 @@ ERROR_SERVICE_START_HANG: Final = 1070
 ERROR_INVALID_SERVICE_LOCK: Final = 1071
 ERROR_SERVICE_MARKED_FOR_DELETE: Final = 1072
 ERROR_SERVICE_EXISTS: Final = 1073
+ERROR_DUPLICATE_SERVICE_NAME: Final = 1078
 ERROR_NOT_FOUND: Final = 1168
 ERROR_REQUEST_ABORTED: Final = 1235
 ERROR_ALREADY_REGISTERED: Final = 1242
@@ -81,9 +84,11 @@ ERROR_INTERNAL_ERROR: Final = 1359
 ERROR_SERVICE_NOTIFY_CLIENT_LAGGING: Final = 1294
 ERROR_NO_SYSTEM_RESOURCES: Final = 1450
 ERROR_TIMEOUT: Final = 1460
+RPC_S_SERVER_UNAVAILABLE: Final = 1722
+RPC_X_NULL_REF_POINTER: Final = 1780
 
 Win32Error = enum_from_constants(
-    "Win32Error", globals(), public_names(globals(), ("ERROR_", "NO_ERROR", "WAIT_"))
+    "Win32Error", globals(), public_names(globals(), ("ERROR_", "NO_ERROR", "WAIT_", "RPC_"))
 )
 """Every value above by name; ERROR_SUCCESS is the canonical name of 0 (NO_ERROR an alias)."""
 
@@ -108,8 +113,10 @@ WIN32_MESSAGES: Final[dict[int, str]] = {
     ERROR_SEM_TIMEOUT: "The semaphore timeout period has expired.",
     ERROR_INSUFFICIENT_BUFFER: "The data area passed to a system call is too small.",
     ERROR_INVALID_NAME: "The filename, directory name, or volume label syntax is incorrect.",
+    ERROR_INVALID_LEVEL: "The system call level is not correct.",
     ERROR_WAIT_NO_CHILDREN: "There are no child processes to wait for.",
     ERROR_ALREADY_EXISTS: "Cannot create a file when that file already exists.",
+    ERROR_INVALID_ADDRESS: "Attempt to access invalid address.",
     ERROR_BAD_PIPE: "The pipe state is invalid.",
     ERROR_PIPE_BUSY: "All pipe instances are busy.",
     ERROR_NO_DATA: "The pipe is being closed.",
@@ -175,6 +182,9 @@ WIN32_MESSAGES: Final[dict[int, str]] = {
     ERROR_INVALID_SERVICE_LOCK: "The specified service database lock is invalid.",
     ERROR_SERVICE_MARKED_FOR_DELETE: "The specified service has been marked for deletion.",
     ERROR_SERVICE_EXISTS: "The specified service already exists.",
+    ERROR_DUPLICATE_SERVICE_NAME: (
+        "The name is already in use as either a service name or a service display name."
+    ),
     ERROR_NOT_FOUND: "Element not found.",
     ERROR_REQUEST_ABORTED: "The request was aborted.",
     ERROR_ALREADY_REGISTERED: "The service is already registered.",
@@ -187,6 +197,8 @@ WIN32_MESSAGES: Final[dict[int, str]] = {
         "Insufficient system resources exist to complete the requested service."
     ),
     ERROR_TIMEOUT: "This operation returned because the timeout period expired.",
+    RPC_S_SERVER_UNAVAILABLE: "The RPC server is unavailable.",
+    RPC_X_NULL_REF_POINTER: "A null reference pointer was passed to the stub.",
 }
 
 

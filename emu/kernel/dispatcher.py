@@ -114,6 +114,10 @@ class Kernel(Registry):
         self.end_reason = ""
         self._next: Actor | None = None
         self.instant_calls = 0
+        self.profile = "default"
+        """The behaviour profile (``machine.profile``) devices consult where releases differ."""
+        self.latency: dict[str, tuple[int, int]] = {}
+        """Latency ranges in ticks by name (``machine.latency``); devices have defaults."""
         self.stop_when: Callable[[], bool] | None = None
         """Checked whenever the current instant has nothing left to run: True ends the run
         (reason "all threads done") before virtual time advances further."""

@@ -20,7 +20,8 @@ Each object is displayed in the trace under its variable name (or its ``name:``)
 acts on them: ``set_event``, ``reset_event`` (an event), ``post`` (a packet to a port:
 ``{port, key, bytes, status}``), ``close`` (closes the handle the scenario holds: the last one
 runs the object down), ``queue_apc`` (``{thread, handler, data}``: a user-mode APC, as another
-process's QueueUserAPC would queue it) and ``unload_driver`` (runs a driver's DriverUnload).
+process's QueueUserAPC would queue it), ``unload_driver`` (runs a driver's DriverUnload) and
+``unload_module`` (unloads the DLL a handler declares as its ``module:``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from emu.codes.ntstatus import STATUS_SUCCESS
 from emu.kernel import apc as kernel_apc
 from emu.kernel.event import KEvent, create_event
 from emu.kernel.iocp import IoCompletionPort
+from emu.kernel.modules import modules_of
 from emu.scenario.model import Action, SimContext
 from emu.scenario.nodes import Map, Node, Scalar
 from emu.scenario.shape import Bool, Int, MapOf, Record, Shape, Str
@@ -273,6 +275,19 @@ def _queue_apc(node: Node, cx: ActionContext) -> Action:
     return run
 
 
+def _unload_module(node: Node, cx: ActionContext) -> Action:
+    if not isinstance(node, Scalar) or not isinstance(node.value, str) or not node.value:
+        node.fail("unload_module names a module (a handler's module:)")
+    module = node.value
+
+    def run(ctx: SimContext) -> str | None:
+        if not modules_of(ctx.k).unload(module):
+            return f"{module} was already unloaded"
+        return None
+
+    return run
+
+
 def _unload_driver(node: Node, cx: ActionContext) -> Action:
     if not isinstance(node, Scalar) or not isinstance(node.value, str):
         node.fail("unload_driver names a driver of the scenario")
@@ -327,6 +342,11 @@ register_device(
             ),
             "unload_driver": ActionKind(
                 Str("a driver of the scenario"), _unload_driver, "run a driver's DriverUnload"
+            ),
+            "unload_module": ActionKind(
+                Str("a module (a handler's module:)"),
+                _unload_module,
+                "unload a program module (DLL) holding handlers",
             ),
         },
         doc="kernel objects declared up front, and world actions on them",

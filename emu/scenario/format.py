@@ -49,7 +49,13 @@ from emu.scenario.shape import (
 VERSION: Final = 1
 
 PROFILES: Final[dict[str, str]] = {
-    "default": "what real Windows was observed to do (the only profile modelled so far)",
+    "default": "what real Windows was observed to do (today's Windows: as win8plus)",
+    "win8plus": "Windows 8 and later: a second NotifyServiceStatusChange on a handle replaces "
+    "the outstanding request",
+    "win7": "Windows 7: a second NotifyServiceStatusChange on a handle with a request "
+    "outstanding fails with ERROR_ALREADY_REGISTERED",
+    "scm-per-service": "the seed page's literal reading: one outstanding notification request "
+    "per service, whatever the handle",
 }
 """Behaviour profiles by name; the subsystems that depend on a release add theirs."""
 
@@ -104,7 +110,13 @@ MACHINE: Final = Record(
 )
 
 HANDLER: Final = Record(
-    {"params": PARAMS, "locals": DECLARATIONS, "steps": Steps("user"), "python": PYTHON},
+    {
+        "params": PARAMS,
+        "locals": DECLARATIONS,
+        "steps": Steps("user"),
+        "python": PYTHON,
+        "module": Str("the DLL its code is in (kernel.unload_module unloads it)"),
+    },
     description="a handler (steps: or python:)",
 )
 
@@ -114,6 +126,7 @@ THREAD: Final = Record(
         "python": PYTHON,
         "locals": DECLARATIONS,
         "blocks_forever": Bool(),
+        "impersonating": Bool(),
     },
     description="a thread (steps: or python:)",
 )

@@ -16,6 +16,7 @@ from typing import Any
 
 from emu.errors import ScenarioError
 from emu.scenario import format as fmt
+from emu.scenario import scm_device  # noqa: F401 - registers the scm device
 from emu.scenario.devices import DEVICE_KINDS, ActionContext
 from emu.scenario.durations import DurationError, parse_duration
 from emu.scenario.model import (

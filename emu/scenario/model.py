@@ -58,6 +58,7 @@ class ProgramSpec:
     blocks_forever: bool
     make: Callable[[SimContext], Callable[..., Any]]
     position: Position
+    impersonating: bool = False  # a thread without THREAD_SET_CONTEXT on itself
 
 
 @dataclass(frozen=True, slots=True)

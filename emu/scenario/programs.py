@@ -83,6 +83,7 @@ class HandlerSpec:
     block: Block | None
     python: Callable[..., Any] | None
     local_decls: tuple[Declaration, ...] = ()
+    module: str | None = None  # the DLL its code is in (None: the main image)
 
     def instantiate(self, api: Any, shared: dict[str, Any]) -> Callable[..., Any]:
         name, params, block, python = self.name, self.params, self.block, self.python
@@ -95,6 +96,7 @@ class HandlerSpec:
                 return target(api, *args)
 
             routine_py.__name__ = routine_py.__qualname__ = name
+            routine_py.emu_module = self.module  # type: ignore[attr-defined]
             return routine_py
 
         assert block is not None
@@ -110,6 +112,7 @@ class HandlerSpec:
             return run_program(steps, frame, None)
 
         routine.__name__ = routine.__qualname__ = name
+        routine.emu_module = self.module  # type: ignore[attr-defined]
         return routine
 
 
@@ -146,11 +149,13 @@ def compile_handler(
         node.fail("a handler is a mapping with steps: (and params:) or python:")
     _one_source(node, "steps", "handler")
     params = _params(node)
+    module_node = node.get("module")
+    module = str(module_node.value) if isinstance(module_node, Scalar) else None
     python_node = node.get("python")
     if python_node is not None:
         if "locals" in node:
             node.key_node("locals").fail("locals: belongs to steps; a Python program has its own")
-        return HandlerSpec(name, params, None, resolve(python_node))
+        return HandlerSpec(name, params, None, resolve(python_node), module=module)
     scope = Scope(f"handler {name}", shared)
     for param in params:
         if param in shared:
@@ -161,7 +166,7 @@ def compile_handler(
     steps = node.get("steps")
     assert steps is not None
     compiler.bind_names(steps)
-    return HandlerSpec(name, params, compiler.block(steps), None, tuple(local_decls))
+    return HandlerSpec(name, params, compiler.block(steps), None, tuple(local_decls), module)
 
 
 def compile_thread(
@@ -177,6 +182,10 @@ def compile_thread(
     _one_source(node, "steps", "thread")
     forever_node = node.get("blocks_forever")
     forever = bool(forever_node.value) if isinstance(forever_node, Scalar) else False
+    impersonating_node = node.get("impersonating")
+    impersonating = (
+        bool(impersonating_node.value) if isinstance(impersonating_node, Scalar) else False
+    )
     owner = f"thread {name}"
     python_node = node.get("python")
     if python_node is not None:
@@ -184,7 +193,9 @@ def compile_thread(
             node.key_node("locals").fail("locals: belongs to steps; a Python program has its own")
         factory = resolve(python_node)
         source = str(python_node.plain())
-        return ProgramSpec(name, "thread", source, forever, lambda ctx: factory, position(node))
+        return ProgramSpec(
+            name, "thread", source, forever, lambda ctx: factory, position(node), impersonating
+        )
     scope = Scope(owner, shared)
     local_decls = declarations(node.get("locals"), scope, shared=False)
     compiler = StepCompiler(scope, surface, elsewhere)
@@ -206,7 +217,7 @@ def compile_thread(
         program.__name__ = program.__qualname__ = name
         return program
 
-    return ProgramSpec(name, "thread", "steps", forever, make, position(node))
+    return ProgramSpec(name, "thread", "steps", forever, make, position(node), impersonating)
 
 
 def compile_driver(

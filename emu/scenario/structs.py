@@ -41,6 +41,7 @@ from emu.win32.types import (
     ULONG,
     ULONG_PTR,
 )
+from emu.win32.winsvc import SERVICE_NOTIFY, SERVICE_STATUS, SERVICE_STATUS_PROCESS
 
 STRUCT_TYPES: Final[dict[str, type[Struct]]] = {
     cls.__name__: cls
@@ -60,6 +61,9 @@ STRUCT_TYPES: Final[dict[str, type[Struct]]] = {
         KIRQL,
         LARGE_INTEGER,
         WORK_QUEUE_ITEM,
+        SERVICE_STATUS,
+        SERVICE_STATUS_PROCESS,
+        SERVICE_NOTIFY,
     )
 }
 """The structures a scenario may declare, by their header names."""

@@ -58,6 +58,8 @@ class Simulation:
             chooser=chooser if chooser is not None else make_chooser(scenario, seed),
             trace=trace,
         )
+        self.k.profile = scenario.machine.profile
+        self.k.latency = dict(scenario.machine.latency)
         self.process = Process(self.k)
         self.api: Api = self.process.api
         self.system = System(self.k)
@@ -67,7 +69,9 @@ class Simulation:
         for setup in scenario.setup:
             setup(self)
         for spec in scenario.threads:
-            self.threads[spec.name] = self.process.start(spec.name, spec.make(self))
+            self.threads[spec.name] = self.process.start(
+                spec.name, spec.make(self), impersonating=spec.impersonating
+            )
         entries = [self.system.load(spec.name, spec.make(self)) for spec in scenario.drivers]
         if scenario.timeline:
             self.k.spawn(WorldActor(self.k, "world", self, scenario.timeline))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from emu.errors import UnsupportedApi
 from emu.kernel.cpu import work as kernel_work
 from emu.kernel.memory import Struct
+from emu.win32.advapi32 import Advapi32
 from emu.win32.base import API_SPECS, ApiCall
 from emu.win32.kernel32 import Kernel32
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from emu.kernel.thread import KProcess
 
 
-class Api(Kernel32):
+class Api(Kernel32, Advapi32):
     """The Win32 surface of one emulated process."""
 
     __slots__ = ("k", "process")

@@ -42,14 +42,15 @@ def test_the_machine_processors_profile_and_expectation_are_compiled() -> None:
     assert scenario.expect.violated == ("kernel.irql_leak",)
 
 
-def test_no_latency_is_modelled_yet_so_any_is_refused_by_name() -> None:
+def test_an_unknown_latency_is_refused_by_name_with_the_known_ones() -> None:
     message = error_of(
         """
-        machine: {latency: {rpc: [50us, 2ms]}}
+        machine: {latency: {rcp: [50us, 2ms]}}
         threads: {main: {steps: []}}
         """
     )
-    assert "unknown latency 'rpc' (latencies: none yet: no modelled device waits)" in message
+    assert "unknown latency 'rcp'" in message
+    assert "rpc" in message and "notify" in message
 
 
 def test_names_cannot_shadow_each_other() -> None:

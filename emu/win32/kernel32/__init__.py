@@ -6,6 +6,7 @@ One module per header keeps each small; ``Kernel32`` composes them.
 from emu.win32.kernel32.events import EventApi
 from emu.win32.kernel32.fileapi import FileApi
 from emu.win32.kernel32.handleapi import HandleApi
+from emu.win32.kernel32.heap import HeapApi
 from emu.win32.kernel32.ioapiset import IoApiSet
 from emu.win32.kernel32.locks import LockApi
 from emu.win32.kernel32.namedpipeapi import NamedPipeApi
@@ -22,6 +23,7 @@ class Kernel32(
     IoApiSet,
     NamedPipeApi,
     FileApi,
+    HeapApi,
 ):
     """Every kernel32 export emu models, as methods of the per-process ``Api``."""
 

@@ -1,0 +1,106 @@
+"""What every Service Control Manager call shares: the RPC, SC_HANDLE lookup, status copies.
+
+Every SCM function is a remote procedure call to services.exe, so it takes virtual time: a
+latency in the scenario's ``rpc`` range (``machine.latency.rpc``; default 50 µs to 500 µs), one
+chooser decision when the range has more than one representative. "Certain functions in the
+Windows API, including NotifyServiceStatusChange and other SCM functions, use remote procedure
+calls (RPC); these functions might perform an alertable wait operation, so they are not safe to
+call from within the callback function" (seed page 002): when the calling thread has user APCs
+queued as it enters the call, the chooser decides whether the RPC's wait is alertable (option
+0: it is not). If it is, the queued APCs run inside the call, before it returns, and an
+``scm.rpc_apc`` event says so. A call made inside an SCM notification callback records the
+``scm.call_in_callback`` client rule.
+
+SC_HANDLEs live in their own namespace (``sc``); a kernel handle is not an SC_HANDLE, nor the
+other way round (ERROR_INVALID_HANDLE). Where a function takes a service handle, an SCM handle
+is ERROR_INVALID_HANDLE too, and the other way round.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from emu.devices.scm import ScHandle, ServiceControlManager, scm_of
+from emu.kernel.chooser import SCHED, ChoicePoint
+from emu.kernel.memory import Struct
+from emu.kernel.thread import Thread
+from emu.kernel.trace import trace_kind
+from emu.kernel.waits import wait
+from emu.win32.base import ApiCall, Win32Base
+
+SCM_RPC_APC = trace_kind(
+    "scm.rpc_apc",
+    ("api", "pending"),
+    text="{o0}: the RPC of {api} waits alertably: {pending} queued APC(s) run inside it",
+    doc="An SCM call's RPC waited alertably and ran the thread's queued APCs inside the call.",
+)
+
+DEFAULT_RPC: Final = (500, 5_000)  # 50 µs to 500 µs, in ticks
+SERVICE_NAME_MAX: Final = 256
+RPC_OPTIONS: Final = ("plain wait", "alertable wait")
+
+
+class ScBase(Win32Base):
+    """The shared machinery of the advapi32 service functions."""
+
+    __slots__ = ()
+
+    def _scm(self) -> ServiceControlManager:
+        return scm_of(self.k)
+
+    def _rpc(self, t: Thread, name: str) -> ApiCall[None]:
+        """The call's trip to services.exe: virtual time, and maybe an alertable wait."""
+        k = self.k
+        scm = self._scm()
+        if scm.notifier.in_scm_callback(t):
+            k.violation(
+                "scm.call_in_callback",
+                f"{name} called inside an SCM notification callback: its RPC may wait "
+                "alertably and run other callbacks",
+                (t.oid,),
+            )
+        lo, hi = k.latency.get("rpc", DEFAULT_RPC)
+        delay = k.choose_latency(f"rpc@{name}", lo, hi) if hi > lo else lo
+        alertable = False
+        if t.apcs:
+            point = ChoicePoint(SCHED, f"rpc-alertable@{name}", RPC_OPTIONS, ((), ()))
+            alertable = k.choose(point) == 1
+            if alertable:
+                k.emit(t.oid, SCM_RPC_APC, (t.oid,), (name, len(t.apcs)))
+        if alertable:
+            yield from t.deliver_user_apcs()
+        if delay:
+            yield from wait(k, t, (), False, delay, False)
+        elif k.ready:
+            yield from k.preempt(f"rpc@{name}", ())
+
+    def _sc_handle(
+        self, handle: Any, kind: type[ScHandle] | tuple[type[ScHandle], ...]
+    ) -> ScHandle | None:
+        """The SC_HANDLE context a value names, of the kind the function takes, or None."""
+        if isinstance(handle, bool) or not isinstance(handle, int):
+            return None
+        entry = self._scm().handles.get(int(handle))
+        if entry is None or not isinstance(entry.obj, kind):
+            return None
+        obj = entry.obj
+        assert isinstance(obj, ScHandle)
+        return obj
+
+    def _granted(self, handle: Any) -> int:
+        entry = self._scm().handles.get(handle)
+        return entry.access if entry is not None else 0
+
+    def _sc_footprint(self, handle: Any) -> tuple[tuple[int, str], ...]:
+        entry = self._scm().handles.get(handle) if isinstance(handle, int) else None
+        return ((entry.obj.oid, "w"),) if entry is not None else ()
+
+    def _fill(self, struct: Struct, status: tuple[int, ...]) -> None:
+        """Write a status tuple into a SERVICE_STATUS(_PROCESS), member by member."""
+        struct.bind(self.k)
+        for field_name, value in zip(struct._fields_, status, strict=False):
+            struct.sys_set(field_name, value)
+
+    @staticmethod
+    def _valid_name(name: str) -> bool:
+        return 0 < len(name) <= SERVICE_NAME_MAX and "/" not in name and "\\" not in name
