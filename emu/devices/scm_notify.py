@@ -69,18 +69,20 @@ if TYPE_CHECKING:
 
 SCM_REGISTER = trace_kind(
     "scm.register",
-    ("request", "service", "mask", "state", "module"),
-    text="request #{request} on {o0} for {mask} ({service} is {state}), buffer {o1}, thread {o2}",
+    ("request", "service", "mask", "bits", "state", "module"),
+    text="request #{request} on {o0} for {bits} ({service} is {state}), buffer {o1}, thread {o2}",
     doc="NotifyServiceStatusChange made request #request; objects: the SC_HANDLE, the "
-    "SERVICE_NOTIFY, the registering thread, the service (none for an SCM handle). `module` "
-    "is the callback's module (null: the main image).",
+    "SERVICE_NOTIFY, the registering thread, the service (none for an SCM handle). `mask` is "
+    "dwNotifyMask, `bits` its names; `module` is the callback's module (null: the main image).",
 )
 SCM_FIRE = trace_kind(
     "scm.fire",
-    ("request", "status", "triggered", "state", "names", "immediate"),
-    text="request #{request} fires: {status}, triggered {triggered}, {state}{names}",
-    doc="The SCM completed a request (`immediate`: inside the NotifyServiceStatusChange call, "
-    "the service being in a requested state); objects as in scm.register.",
+    ("request", "status", "code", "triggered", "bits", "state", "names", "immediate"),
+    text="request #{request} fires: {code}, triggered {bits}, state {state}, names {names}",
+    doc="The SCM completed a request: dwNotificationStatus `status` (`code` by name), "
+    "dwNotificationTriggered `triggered` (`bits` by name), the service's state and the "
+    "pszServiceNames names; `immediate`: inside the NotifyServiceStatusChange call, the "
+    "service being in a requested state. Objects as in scm.register.",
 )
 SCM_DELIVER = trace_kind(
     "scm.deliver",
@@ -239,7 +241,14 @@ class Notifier:
             k.actor_id(),
             SCM_REGISTER,
             objects,
-            (reg.number, service.name if service else "", notify_mask_names(mask), state, module),
+            (
+                reg.number,
+                service.name if service else "",
+                mask,
+                notify_mask_names(mask),
+                state,
+                module,
+            ),
         )
         if isinstance(handle, ServiceHandle):
             assert service is not None
@@ -283,17 +292,18 @@ class Notifier:
         if reg.handle.registration is reg:
             reg.handle.registration = None
         state = state_name(service_status[1]) if service_status else ""
-        shown = f", names {list(names)}" if names else ""
         k.emit(
             k.actor_id(),
             SCM_FIRE,
             reg.objects(),
             (
                 reg.number,
+                status,
                 win32_error_name(status),
+                triggered,
                 notify_mask_names(triggered),
                 state,
-                shown,
+                names,
                 immediate,
             ),
         )
@@ -397,7 +407,7 @@ class Notifier:
             k.actor_id(),
             SCM_DELIVER,
             (thread.oid, buffer.oid, reg.handle.oid, nested_oid, block.oid if block else 0),
-            (reg.number, apc_id, win32_error_name(status)),
+            (reg.number, apc_id, status),
         )
 
     def _callback(self, reg: Registration) -> Callable[[Any], Generator[Park, None, None]]:

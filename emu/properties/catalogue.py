@@ -92,4 +92,11 @@ def ids(entries: Iterable[Property]) -> list[str]:
 
 def _load() -> None:
     """Import the modules that register entries (once; imports are cached)."""
-    from emu.properties import io_checks, kernel_checks, kernel_rules  # noqa: F401, PLC0415
+    from emu.properties import (  # noqa: F401, PLC0415
+        io_checks,
+        kernel_checks,
+        kernel_rules,
+        scm_checks,
+        scm_client,
+        scm_rules,
+    )

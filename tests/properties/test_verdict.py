@@ -25,7 +25,7 @@ from emu.properties.catalogue import (
     register,
 )
 from emu.properties.checker import Checker
-from emu.properties.verdict import HELD, NOT_EXERCISED, VIOLATED, Status, Verdict, verdict
+from emu.properties.verdict import HELD, NOT_EXERCISED, VIOLATED, Status, Verdict, applies, verdict
 from tests.scenario.helpers import run_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,7 +144,7 @@ def test_unknown_inline_violations_come_after_the_catalogue_in_id_order() -> Non
     # verdict.py: statuses in catalogue (id) order, then the unknown rules, sorted.
     events = [violation(0, "zz.second", "b"), violation(1, "aa.first", "a"), (2, *END[1:])]
     ids = [s.property.id for s in verdict(events).statuses]
-    known = [p.id for p in properties()]
+    known = [p.id for p in properties() if applies(p, "default")]
     assert ids == [*known, "aa.first", "zz.second"]
 
 
@@ -226,9 +226,12 @@ def test_a_property_with_profiles_applies_only_under_them() -> None:
 
 
 def test_a_property_without_profiles_applies_under_every_profile() -> None:
-    # verdict.applies: no profiles means every profile.
+    # verdict.applies: no profiles means every profile; one with profiles only under those.
     ids = [s.property.id for s in verdict([END], profile="anything").statuses]
-    assert ids == [p.id for p in properties()]
+    assert ids == [p.id for p in properties() if not p.profiles]
+    win7 = [s.property.id for s in verdict([END], profile="win7").statuses]
+    assert "scm.second_request_refused" in win7
+    assert "scm.second_request_replaces" not in win7
 
 
 # -- determinism --------------------------------------------------------------------------------

@@ -1,0 +1,396 @@
+"""The SCM's guarantees and liveness: what NotifyServiceStatusChange promises, checked on the
+finished trace (a violation means emu is wrong). Client rules: ``scm_client``.
+
+Each checker re-derives its rule from the events rather than trusting the device's own flags:
+the immediate-queueing rule recomputes F1.12's per-handle "already notified" state from the
+service's state changes and the notifications each handle received.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from emu.codes.services import (
+    SERVICE_NOTIFY_SCM_MASK,
+    SERVICE_NOTIFY_STATE_MASK,
+    ServiceState,
+)
+from emu.codes.winerror import ERROR_ALREADY_REGISTERED, ERROR_SUCCESS
+from emu.kernel.trace import TraceTuple
+from emu.properties.catalogue import GUARANTEE, LIVENESS, Property, register
+from emu.properties.checker import Checker, Context
+from emu.properties.scm_requests import KINDS, NOTIFY_API, Requests
+
+SEED: Final = "NotifyServiceStatusChange (seed 002)"
+_NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
+_STATE_BIT: Final = {m.name: 1 << (int(m) - 1) for m in ServiceState}
+
+
+class ImmediateIfInState(Checker):
+    """Queued at once iff the service is in a requested state and this handle was not already
+    notified of that state since it last changed (F1.6, F1.12)."""
+
+    KINDS = ("scm.create", "scm.service", "scm.register", "scm.fire", "scm.replace", "api")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.state: dict[int, str] = {}  # service oid -> state name
+        self.handles: dict[int, int] = {}  # handle oid -> service oid
+        self.notified: dict[int, int] = {}  # handle oid -> state bit it was notified of
+        self.expected: dict[int, tuple[int, bool, int]] = {}  # thread -> (request, due, seq)
+        self.immediate: set[int] = set()
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, _t, actor, kind, objects, payload, _c = event
+        if kind == "scm.create":
+            self.state[objects[0]] = "SERVICE_STOPPED"
+        elif kind == "scm.service":
+            if self.state.get(objects[0]) != payload[0]:
+                self.state[objects[0]] = payload[0]
+                for handle, service in self.handles.items():
+                    if service == objects[0]:
+                        self.notified.pop(handle, None)
+        elif kind == "scm.replace":
+            self.notified.pop(objects[0], None)
+        elif kind == "scm.register" and len(objects) > 3:
+            self.exercised = True
+            handle, service = objects[0], objects[3]
+            self.handles[handle] = service
+            bit = _STATE_BIT.get(self.state.get(service, ""), 0)
+            due = bool(payload[2] & bit) and self.notified.get(handle) != bit
+            self.expected[objects[2]] = (payload[0], due, seq)
+        elif kind == "scm.fire":
+            if payload[1] == ERROR_SUCCESS and payload[3] & SERVICE_NOTIFY_STATE_MASK:
+                self.notified[objects[0]] = payload[3]
+            if payload[7]:
+                self.immediate.add(payload[0])
+        elif payload[0] in _NOTIFY and actor in self.expected:
+            request, due, at = self.expected.pop(actor)
+            fired = request in self.immediate
+            if due and not fired:
+                self.found(
+                    at,
+                    f"request #{request}: the service was in a requested state, "
+                    "yet the callback was not queued immediately",
+                )
+            elif fired and not due:
+                self.found(
+                    at,
+                    f"request #{request} fired at once though this handle was "
+                    "already notified of the current state",
+                )
+
+
+class TriggeredStateBit(Checker):
+    """dwNotificationTriggered is the bit of the state that fired (F1.7, F1.17), in the mask;
+    on an SCM handle, CREATED/DELETED bits with the names."""
+
+    KINDS = ("scm.register", "scm.fire")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.masks: dict[int, tuple[int, bool]] = {}
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, _t, _a, kind, objects, payload, _c = event
+        if kind == "scm.register":
+            self.masks[payload[0]] = (payload[2], len(objects) > 3)
+            return
+        mask, on_service = self.masks.get(payload[0], (0, True))
+        status, triggered, state, names = payload[1], payload[3], payload[5], payload[6]
+        if status != ERROR_SUCCESS:
+            return
+        self.exercised = True
+        if on_service:
+            if triggered & SERVICE_NOTIFY_STATE_MASK and triggered != _STATE_BIT.get(state):
+                self.found(
+                    seq,
+                    f"request #{payload[0]}: triggered 0x{triggered:X} is not the bit of {state}",
+                )
+        elif triggered & ~SERVICE_NOTIFY_SCM_MASK or not names:
+            self.found(
+                seq,
+                f"request #{payload[0]}: an SCM-handle notification with "
+                f"triggered 0x{triggered:X} and names {names}",
+            )
+        if not triggered or triggered & ~mask:
+            self.found(
+                seq, f"request #{payload[0]}: triggered 0x{triggered:X} outside the mask 0x{mask:X}"
+            )
+
+
+class OneNotificationPerRequest(Checker):
+    """One notification per call; a cancelled or replaced request is never delivered."""
+
+    KINDS = KINDS
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.requests = Requests()
+        self.fires: dict[int, int] = {}
+        self.delivers: dict[int, int] = {}
+
+    def feed(self, event: TraceTuple) -> None:
+        kind = event[3]
+        req = self.requests.feed(event)
+        if req is None or kind not in ("scm.fire", "scm.deliver"):
+            return
+        self.exercised = True
+        table = self.fires if kind == "scm.fire" else self.delivers
+        table[req.number] = table.get(req.number, 0) + 1
+        if table[req.number] > 1:
+            self.found(event[0], f"request #{req.number}: a second {kind}")
+        if kind == "scm.deliver" and req.ended in ("cancelled", "replaced"):
+            self.found(event[0], f"request #{req.number} was {req.ended}, yet delivered")
+
+
+class NoApcAfterClose(Checker):
+    """ "After CloseServiceHandle succeeds, no more notification APCs will be queued.\""""
+
+    KINDS = ("handle.close", "scm.deliver")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.closed: dict[int, int] = {}
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, _t, _a, kind, objects, payload, _c = event
+        if kind == "handle.close":
+            if payload[0] == "sc":
+                self.exercised = True
+                self.closed[objects[0]] = seq
+        elif objects[2] in self.closed:
+            self.found(
+                seq,
+                f"request #{payload[0]}: APC queued after CloseServiceHandle",
+                self.closed[objects[2]],
+            )
+
+
+class OnRegisteringThread(Checker):
+    """The callback is an APC queued to the thread that called NotifyServiceStatusChange."""
+
+    KINDS = ("scm.register", "scm.deliver", "apc.deliver")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.thread: dict[int, int] = {}
+        self.apcs: dict[int, tuple[int, int]] = {}
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, _t, _a, kind, objects, payload, _c = event
+        if kind == "scm.register":
+            self.thread[payload[0]] = objects[2]
+        elif kind == "scm.deliver":
+            self.exercised = True
+            registrant = self.thread.get(payload[0])
+            if objects[0] != registrant:
+                self.found(
+                    seq,
+                    f"request #{payload[0]} queued to {self.context.name(objects[0])}"
+                    f", not to {self.context.name(registrant or 0)}",
+                )
+            self.apcs[payload[1]] = (objects[0], payload[0])
+        elif payload[0] in self.apcs and self.apcs[payload[0]][0] != objects[0]:
+            self.found(
+                seq,
+                f"the callback of request #{self.apcs[payload[0]][1]} ran on "
+                f"{self.context.name(objects[0])}",
+            )
+
+
+class DeletedAfterLastHandle(Checker):
+    """A service leaves the database, and DELETED is reported, only once no handle to it is
+    open: "An application cannot receive this notification if it has an open handle"."""
+
+    KINDS = ("handle.open", "handle.close", "scm.delete", "scm.fire")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.open: dict[str, int] = {}  # service name (lower case) -> open service handles
+        self.deleted: set[str] = set()
+
+    def _service(self, oid: int) -> str | None:
+        if self.context.types.get(oid) != "ServiceHandle":
+            return None
+        return self.context.name(oid).rsplit("#", 1)[0].lower()
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, _t, _a, kind, objects, payload, _c = event
+        if kind in ("handle.open", "handle.close"):
+            name = self._service(objects[0])
+            if name is not None:
+                step = 1 if kind == "handle.open" else -1
+                self.open[name] = self.open.get(name, 0) + step
+        elif kind == "scm.delete":
+            self.exercised = True
+            name = str(payload[0]).lower()
+            self.deleted.add(name)
+            if self.open.get(name, 0):
+                self.found(seq, f"{payload[0]} deleted with {self.open[name]} handle(s) open")
+        elif payload[3] & 0x100 and payload[1] == ERROR_SUCCESS:
+            for entry in payload[6]:
+                if not entry.startswith("/") and entry.lstrip("\\").lower() not in self.deleted:
+                    self.found(seq, f"DELETED reported for {entry}, which was not deleted")
+
+
+class RequestsAccounted(Checker):
+    """Nothing lost silently: every request ends delivered (its callback ran), cancelled,
+    replaced, dropped, its APC discarded or undelivered, or reported outstanding."""
+
+    KINDS = KINDS
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.requests = Requests()
+
+    def feed(self, event: TraceTuple) -> None:
+        if self.requests.feed(event) is not None:
+            self.exercised = True
+
+    def finish(self) -> None:
+        for req in self.requests.by_number.values():
+            if not req.ended:
+                self.found(req.seq, f"request #{req.number} has no end in the trace")
+
+
+class SecondRequest(Checker):
+    """A NotifyServiceStatusChange on a handle with a request outstanding: replaced, the old
+    request dropped without an APC (win8plus, default), or refused with
+    ERROR_ALREADY_REGISTERED (win7) — F1.9. Never two outstanding requests on one handle."""
+
+    KINDS = (*KINDS, "api")
+    REFUSED = False
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.requests = Requests()
+
+    def feed(self, event: TraceTuple) -> None:
+        seq, _t, _actor, kind, objects, payload, _c = event
+        if kind == "api":
+            if payload[0] in NOTIFY_API and payload[2] == ERROR_ALREADY_REGISTERED:
+                self.exercised = True
+                handle = self.requests.handle_of(payload[1][0] if payload[1] else None)
+                if not self.REFUSED or self.requests.live_on(handle) is None:
+                    self.found(
+                        seq,
+                        "ERROR_ALREADY_REGISTERED with no request outstanding on "
+                        "the handle, or under a profile that replaces",
+                    )
+            return
+        if kind == "scm.replace":
+            self.exercised = True
+            if self.REFUSED:
+                self.found(seq, f"request #{payload[0]} replaced under a profile that refuses")
+        if kind == "scm.register":
+            other = self.requests.live_on(objects[0])
+            if other is not None:
+                self.found(
+                    seq,
+                    f"request #{payload[0]} registered while #{other.number} is "
+                    "still outstanding on the same handle",
+                )
+        self.requests.feed(event)
+
+
+class SecondRequestRefused(SecondRequest):
+    REFUSED = True
+
+
+_ALL: Final = (*_NOTIFY, "CloseServiceHandle", "StartServiceW", "ControlService", "DeleteService")
+
+register(
+    Property(
+        "scm.immediate_if_in_state",
+        GUARANTEE,
+        _NOTIFY,
+        SEED + ", Remarks; F1.6, F1.12",
+        "If the service is already in any of the requested states when "
+        "NotifyServiceStatusChange is called, the callback function is queued immediately. If "
+        "the service state has not changed by the next time the function is called with the "
+        "same service and state, the callback function is not queued immediately; the callback "
+        "function is queued the next time the service enters the requested state.",
+        checker=ImmediateIfInState,
+    ),
+    Property(
+        "scm.triggered_state_bit",
+        GUARANTEE,
+        _NOTIFY,
+        "F1.7, F1.17 (Wine test_servicenotify: notify_cb)",
+        "(dwNotificationTriggered is the single mask bit of the state that fired, in the "
+        "requested mask; ServiceStatus.dwCurrentState is that state. On an SCM handle it holds "
+        "SERVICE_NOTIFY_CREATED and/or SERVICE_NOTIFY_DELETED, with the names.)",
+        checker=TriggeredStateBit,
+    ),
+    Property(
+        "scm.one_notification_per_request",
+        GUARANTEE,
+        _NOTIFY,
+        SEED + ", Remarks; F1.20",
+        "After the callback function is invoked, the caller must call "
+        "NotifyServiceStatusChange to receive additional notifications.",
+        checker=OneNotificationPerRequest,
+        note="one result per request, never coalesced; a cancelled or replaced request is "
+        "never delivered",
+    ),
+    Property(
+        "scm.no_apc_after_close",
+        GUARANTEE,
+        ("CloseServiceHandle", *_NOTIFY),
+        SEED + ", Remarks; F1.13",
+        "To cancel outstanding notifications, close the service handle using the "
+        "CloseServiceHandle function. After CloseServiceHandle succeeds, no more notification "
+        "APCs will be queued.",
+        checker=NoApcAfterClose,
+        note="an APC queued before the close still runs",
+    ),
+    Property(
+        "scm.apc_to_registering_thread",
+        GUARANTEE,
+        _NOTIFY,
+        SEED + ", Remarks; F1.15",
+        "When the service status changes, the system invokes the specified callback function "
+        "as an asynchronous procedure call (APC) queued to the calling thread.",
+        checker=OnRegisteringThread,
+    ),
+    Property(
+        "scm.deleted_after_last_handle",
+        GUARANTEE,
+        (*_NOTIFY, "DeleteService", "CloseServiceHandle"),
+        SEED + ", SERVICE_NOTIFY_DELETED; F1.18",
+        "Report when the service has been deleted. An application cannot receive this "
+        "notification if it has an open handle to the service.",
+        checker=DeletedAfterLastHandle,
+    ),
+    Property(
+        "scm.requests_accounted",
+        LIVENESS,
+        _ALL,
+        "DESIGN.md (nothing lost silently)",
+        "(Every notification request ends: its callback ran, it was cancelled by "
+        "CloseServiceHandle, replaced, dropped because its thread exited, its APC was "
+        "discarded or never delivered, or it is reported outstanding at the end.)",
+        checker=RequestsAccounted,
+    ),
+    Property(
+        "scm.second_request_replaces",
+        GUARANTEE,
+        _NOTIFY,
+        "F1.9 (Wine test_servicenotify, Windows 8 and later)",
+        "(A second request on a handle with one outstanding succeeds and replaces it: only the "
+        "second callback runs.)",
+        checker=SecondRequest,
+        profiles=("default", "win8plus"),
+    ),
+    Property(
+        "scm.second_request_refused",
+        GUARANTEE,
+        _NOTIFY,
+        "F1.9 (Wine test_servicenotify, Windows 7)",
+        "(A second request on a handle with one outstanding fails with "
+        "ERROR_ALREADY_REGISTERED, and neither callback runs for it.)",
+        checker=SecondRequestRefused,
+        profiles=("win7",),
+    ),
+)

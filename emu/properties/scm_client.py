@@ -1,0 +1,400 @@
+"""The client rules of NotifyServiceStatusChange: what a correct monitor must do, checked on the
+finished trace (a violation is a bug in the program under test). Three rules can only be seen
+as the run happens and are recorded inline by the SCM (``scm_rules``): a SERVICE_NOTIFY lent
+twice, an SCM call inside the callback, a callback whose module was unloaded.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from emu.codes.winerror import (
+    ERROR_SERVICE_MARKED_FOR_DELETE,
+    ERROR_SERVICE_NOTIFY_CLIENT_LAGGING,
+    ERROR_SUCCESS,
+)
+from emu.kernel.trace import TraceTuple
+from emu.properties.catalogue import CLIENT_RULE, Property, register
+from emu.properties.checker import Checker, Context
+from emu.properties.scm_requests import KINDS, NOTIFY_API, Request, Requests
+
+SEED: Final = "NotifyServiceStatusChange (seed 002)"
+_NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
+
+
+class RequestChecker(Checker):
+    """A checker that follows the requests (and any other kinds it adds)."""
+
+    EXTRA: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.KINDS = (*KINDS, *cls.EXTRA)
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.requests = Requests()
+
+    def feed(self, event: TraceTuple) -> None:
+        req = self.requests.feed(event) if event[3] in KINDS else None
+        self.see(event, req)
+
+    def see(self, event: TraceTuple, req: Request | None) -> None:
+        """One event, after the request records were updated."""
+
+
+class BufferFreedEarly(RequestChecker):
+    """The SERVICE_NOTIFY must stay valid until its callback ran or the request was cancelled."""
+
+    EXTRA = ("mem.end",)
+
+    def see(self, event: TraceTuple, req: Request | None) -> None:
+        seq, _t, _a, kind, objects, payload, _c = event
+        if kind == "scm.register":
+            self.exercised = True
+        if kind != "mem.end":
+            return
+        for other in self.requests.by_number.values():
+            if other.buffer == objects[0] and other.live:
+                self.found(
+                    seq,
+                    f"{self.context.name(objects[0])} {payload[0]} while request "
+                    f"#{other.number} still holds it",
+                    other.seq,
+                )
+
+
+class ReregisterAfterCallback(RequestChecker):
+    """ "After the callback function is invoked, the caller must call NotifyServiceStatusChange
+    to receive additional notifications": a handle left open without a new request while the
+    service went on changing into states the last request asked for."""
+
+    EXTRA = ("scm.service",)
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.idle: dict[int, Request] = {}  # handle -> the request whose callback ran last
+        self.missed: dict[int, int] = {}  # handle -> seq of a matching change while idle
+        self.state_bits = {
+            "SERVICE_STOPPED": 1,
+            "SERVICE_START_PENDING": 2,
+            "SERVICE_STOP_PENDING": 4,
+            "SERVICE_RUNNING": 8,
+            "SERVICE_CONTINUE_PENDING": 16,
+            "SERVICE_PAUSE_PENDING": 32,
+            "SERVICE_PAUSED": 64,
+        }
+
+    def see(self, event: TraceTuple, req: Request | None) -> None:
+        seq, _t, _a, kind, objects, payload, _c = event
+        if kind == "apc.return" and req is not None and req.ended == "done" and req.service:
+            self.exercised = True
+            self.idle[req.handle] = req
+        elif kind in {"scm.register", "handle.close"}:
+            self.idle.pop(objects[0], None)
+            self.missed.pop(objects[0], None)
+        elif kind == "scm.service":
+            bit = self.state_bits.get(payload[0], 0)
+            for handle, last in self.idle.items():
+                if last.service == objects[0] and last.mask & bit:
+                    self.missed.setdefault(handle, seq)
+
+    def finish(self) -> None:
+        for handle, seq in self.missed.items():
+            last = self.idle[handle]
+            self.found(
+                seq,
+                f"{self.context.name(handle)} stayed open with no new request after "
+                f"the callback of request #{last.number}, and this change was missed",
+                last.seq,
+            )
+
+
+class LaggingIgnored(RequestChecker):
+    """On ERROR_SERVICE_NOTIFY_CLIENT_LAGGING "the client should close the handle to the SCM,
+    open a new handle, and call this function again"."""
+
+    EXTRA = ("api",)
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.lagging: dict[int, int] = {}  # SCM handle object -> seq of the LAGGING return
+
+    def see(self, event: TraceTuple, req: Request | None) -> None:
+        seq, _t, _a, kind, objects, payload, _c = event
+        if kind == "handle.close":
+            self.lagging.pop(objects[0], None)
+        if kind != "api" or payload[0] not in NOTIFY_API or not payload[1]:
+            return
+        handle = self.requests.handle_of(payload[1][0])
+        if handle in self.lagging:
+            self.found(
+                seq,
+                f"{self.context.name(handle)} used again after "
+                "ERROR_SERVICE_NOTIFY_CLIENT_LAGGING instead of being closed and reopened",
+                self.lagging[handle],
+            )
+        if payload[2] == ERROR_SERVICE_NOTIFY_CLIENT_LAGGING and handle:
+            self.exercised = True
+            self.lagging.setdefault(handle, seq)
+
+    def finish(self) -> None:
+        for handle, seq in self.lagging.items():
+            self.found(seq, f"{self.context.name(handle)} lagged and was never closed")
+
+
+class MarkedHandleKept(RequestChecker):
+    """ "If the service has been marked for deletion, the return value is
+    ERROR_SERVICE_MARKED_FOR_DELETE and the handle to the service must be closed" (returned,
+    or delivered in dwNotificationStatus)."""
+
+    EXTRA = ("api",)
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.marked: dict[int, int] = {}
+
+    def see(self, event: TraceTuple, req: Request | None) -> None:
+        seq, _t, _a, kind, objects, payload, _c = event
+        if kind == "handle.close":
+            self.marked.pop(objects[0], None)
+        elif kind == "apc.return" and req is not None:
+            if req.status == ERROR_SERVICE_MARKED_FOR_DELETE:
+                self.exercised = True
+                self.marked.setdefault(req.handle, seq)
+        elif (
+            kind == "api"
+            and payload[0] in NOTIFY_API
+            and payload[1]
+            and payload[2] == ERROR_SERVICE_MARKED_FOR_DELETE
+        ):
+            self.exercised = True
+            handle = self.requests.handle_of(payload[1][0])
+            if handle:
+                self.marked.setdefault(handle, seq)
+
+    def finish(self) -> None:
+        for handle, seq in self.marked.items():
+            self.found(
+                seq,
+                f"{self.context.name(handle)}: its service is marked for deletion "
+                "and the handle was never closed (the service cannot go)",
+            )
+
+
+class StatusReadUnchecked(RequestChecker):
+    """ServiceStatus is valid only when dwNotificationStatus is ERROR_SUCCESS (SERVICE_NOTIFY:
+    "If this member is ERROR_SUCCESS, the notification has succeeded and the ServiceStatus
+    member contains valid information")."""
+
+    EXTRA = ("mem.read",)
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.invalid: dict[int, Request] = {}  # ServiceStatus struct oid -> failed request
+
+    def see(self, event: TraceTuple, req: Request | None) -> None:
+        seq, _t, _a, kind, objects, payload, _c = event
+        if kind == "scm.deliver" and req is not None:
+            self.exercised = True
+            if req.status != ERROR_SUCCESS and req.status_struct:
+                self.invalid[req.status_struct] = req
+            else:
+                self.invalid.pop(req.status_struct, None)
+        elif kind == "scm.register":
+            for oid, failed in list(self.invalid.items()):
+                if failed.buffer == objects[1]:
+                    del self.invalid[oid]
+        elif kind == "mem.read" and payload[2] == "program" and objects[0] in self.invalid:
+            failed = self.invalid[objects[0]]
+            self.found(
+                seq,
+                f"the program read {self.context.name(objects[0])}.{payload[0]} "
+                f"although request #{failed.number} delivered dwNotificationStatus "
+                f"{failed.status}, not ERROR_SUCCESS",
+                failed.delivered,
+            )
+
+
+class NamesNotFreed(RequestChecker):
+    """pszServiceNames is allocated by the system; "the caller must free" it with LocalFree."""
+
+    EXTRA = ("mem.end",)
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.blocks: dict[int, int] = {}
+
+    def see(self, event: TraceTuple, req: Request | None) -> None:
+        seq, _t, _a, kind, objects, _p, _c = event
+        if kind == "scm.deliver" and req is not None and req.names_block:
+            self.exercised = True
+            self.blocks[req.names_block] = seq
+        elif kind == "mem.end":
+            self.blocks.pop(objects[0], None)
+
+    def finish(self) -> None:
+        for block, seq in self.blocks.items():
+            self.found(seq, f"{self.context.name(block)} (pszServiceNames) was never freed")
+
+
+class ThreadExitOutstanding(RequestChecker):
+    """ "If the calling thread exits without closing the service handle or waiting until the APC
+    is generated, a memory leak can occur."""
+
+    EXTRA = ("actor.exit",)
+
+    def see(self, event: TraceTuple, req: Request | None) -> None:
+        seq, _t, _a, kind, objects, _p, _c = event
+        if kind == "scm.register":
+            self.exercised = True
+        if kind == "apc.discard" and req is not None:
+            self.found(
+                seq,
+                f"{self.context.name(req.thread)} exited before the callback of "
+                f"request #{req.number} ran (its APC is discarded)",
+                req.seq,
+            )
+        if kind != "actor.exit":
+            return
+        for other in self.requests.by_number.values():
+            if other.thread == objects[0] and other.live and other.ended_seq < 0:
+                self.found(
+                    seq,
+                    f"{self.context.name(objects[0])} exited with request "
+                    f"#{other.number} outstanding: it leaks",
+                    other.seq,
+                )
+
+
+class UnloadOutstanding(RequestChecker):
+    """ "If the calling thread is in a DLL and the DLL is unloaded before the thread receives
+    the notification or calls CloseServiceHandle, the notification will cause unpredictable
+    results and might cause the process to stop responding.\""""
+
+    EXTRA = ("module.unload",)
+
+    def see(self, event: TraceTuple, req: Request | None) -> None:
+        seq, _t, _a, kind, _o, payload, _c = event
+        if kind != "module.unload":
+            return
+        for other in self.requests.by_number.values():
+            module = other.module
+            if module is not None and module.lower() == str(payload[0]).lower():
+                self.exercised = True
+                if other.live:
+                    self.found(
+                        seq,
+                        f"{payload[0]} unloaded with request #{other.number} "
+                        "outstanding (its callback is in the module)",
+                        other.seq,
+                    )
+
+
+class CallbackNeverRuns(RequestChecker):
+    """ "The calling thread must enter an alertable wait (for example, by calling the SleepEx
+    function) to receive notification": a callback queued to a thread that never waited
+    alertably again."""
+
+    def see(self, event: TraceTuple, req: Request | None) -> None:
+        kind = event[3]
+        if kind == "scm.deliver":
+            self.exercised = True
+        if kind == "apc.undelivered" and req is not None:
+            self.found(
+                event[0],
+                f"the callback of request #{req.number} never ran: "
+                f"{self.context.name(req.thread)} did not wait alertably after it was "
+                "queued",
+                req.delivered,
+            )
+
+
+register(
+    Property(
+        "scm.buffer_freed_early",
+        CLIENT_RULE,
+        _NOTIFY,
+        SEED + ", pNotifyBuffer",
+        "This structure must remain valid until the callback function is invoked or the "
+        "calling thread cancels the notification request.",
+        checker=BufferFreedEarly,
+    ),
+    Property(
+        "scm.reregister_after_callback",
+        CLIENT_RULE,
+        _NOTIFY,
+        SEED + ", Remarks",
+        "After the callback function is invoked, the caller must call "
+        "NotifyServiceStatusChange to receive additional notifications.",
+        checker=ReregisterAfterCallback,
+    ),
+    Property(
+        "scm.lagging_ignored",
+        CLIENT_RULE,
+        _NOTIFY,
+        SEED + ", Return value",
+        "If service notification is lagging too far behind the system state, the function "
+        "returns ERROR_SERVICE_NOTIFY_CLIENT_LAGGING. In this case, the client should close the "
+        "handle to the SCM, open a new handle, and call this function again.",
+        checker=LaggingIgnored,
+    ),
+    Property(
+        "scm.marked_handle_kept",
+        CLIENT_RULE,
+        (*_NOTIFY, "DeleteService", "CloseServiceHandle"),
+        SEED + ", Return value; SERVICE_NOTIFY (MS doc)",
+        "If the service has been marked for deletion, the return value is "
+        "ERROR_SERVICE_MARKED_FOR_DELETE and the handle to the service must be closed.",
+        checker=MarkedHandleKept,
+    ),
+    Property(
+        "scm.status_read_unchecked",
+        CLIENT_RULE,
+        _NOTIFY,
+        "SERVICE_NOTIFY_2 (MS doc), dwNotificationStatus",
+        "If this member is ERROR_SUCCESS, the notification has succeeded and the ServiceStatus "
+        "member contains valid information.",
+        checker=StatusReadUnchecked,
+        note="reading ServiceStatus after a failed notification reads whatever an earlier "
+        "notification left there",
+    ),
+    Property(
+        "scm.names_not_freed",
+        CLIENT_RULE,
+        (*_NOTIFY, "LocalFree"),
+        "SERVICE_NOTIFY_2 (MS doc), pszServiceNames",
+        "The caller must free the buffer pointed to by pszServiceNames by calling LocalFree.",
+        checker=NamesNotFreed,
+    ),
+    Property(
+        "scm.thread_exit_outstanding",
+        CLIENT_RULE,
+        _NOTIFY,
+        SEED + ", Remarks",
+        "If the calling thread exits without closing the service handle or waiting until the "
+        "APC is generated, a memory leak can occur.",
+        checker=ThreadExitOutstanding,
+    ),
+    Property(
+        "scm.unload_outstanding",
+        CLIENT_RULE,
+        _NOTIFY,
+        SEED + ", Remarks (Important)",
+        "If the calling thread is in a DLL and the DLL is unloaded before the thread receives "
+        "the notification or calls CloseServiceHandle, the notification will cause "
+        "unpredictable results and might cause the process to stop responding.",
+        checker=UnloadOutstanding,
+    ),
+    Property(
+        "scm.callback_never_runs",
+        CLIENT_RULE,
+        _NOTIFY,
+        SEED + ", Remarks",
+        "The calling thread must enter an alertable wait (for example, by calling the SleepEx "
+        "function) to receive notification.",
+        checker=CallbackNeverRuns,
+        note="a monitor that registers from a thread that never waits alertably never sees "
+        "its callbacks",
+    ),
+)
