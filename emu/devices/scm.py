@@ -388,9 +388,13 @@ class ServiceControlManager:
             service.transition = None
 
     def begin(self, service: Service, pending: int, final: int, delay: int) -> None:
-        """Enter ``pending`` now and ``final`` after ``delay`` ticks (an SCM job)."""
+        """Enter ``pending`` now and ``final`` after ``delay`` ticks (an SCM job); with no
+        pending time the service reports both at once (two notifications, one instant)."""
         self._cancel_transition(service)
         self._enter(service, pending)
+        if delay == 0:
+            self._enter(service, final)
+            return
 
         def finish() -> None:
             service.transition = None

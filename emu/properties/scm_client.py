@@ -248,13 +248,6 @@ class ThreadExitOutstanding(RequestChecker):
         seq, _t, _a, kind, objects, _p, _c = event
         if kind == "scm.register":
             self.exercised = True
-        if kind == "apc.discard" and req is not None:
-            self.found(
-                seq,
-                f"{self.context.name(req.thread)} exited before the callback of "
-                f"request #{req.number} ran (its APC is discarded)",
-                req.seq,
-            )
         if kind != "actor.exit":
             return
         for other in self.requests.by_number.values():
@@ -300,7 +293,7 @@ class CallbackNeverRuns(RequestChecker):
         kind = event[3]
         if kind == "scm.deliver":
             self.exercised = True
-        if kind == "apc.undelivered" and req is not None:
+        if kind in ("apc.discard", "apc.undelivered") and req is not None:
             self.found(
                 event[0],
                 f"the callback of request #{req.number} never ran: "

@@ -1,5 +1,5 @@
 """The keyword steps of the step language: work, repeat, until, if, set, increment,
-decrement, assert, return and note (the call step and the dispatch live in
+decrement, assert, return, note and free (the call step and the dispatch live in
 ``emu.scenario.steps``). Each compiles, once, into a function of the running frame.
 """
 
@@ -290,6 +290,17 @@ class KeywordSteps(ABC):
             yield  # type: ignore[unreachable]  # a step is a generator
 
         return leave
+
+    def _free(self, value: Node, step: Map) -> Step:
+        """``free: $s``: end a structure's lifetime, as free() would (``api.free``)."""
+        if not isinstance(value, Scalar) or not str(value.value).startswith("$"):
+            value.fail("free takes a structure: free: $note")
+        target = compile_reference(value, str(value.value), self.scope)
+
+        def free(frame: Frame) -> Generator[Park, None, None]:
+            yield from frame.api.free(target(frame))
+
+        return free
 
     def _note(self, value: Node, step: Map) -> Step:
         if not isinstance(value, Scalar) or value.value is None:

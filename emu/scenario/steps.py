@@ -51,6 +51,7 @@ MODIFIERS: Final[dict[str, tuple[str, ...]]] = {
     "assert": ("message",),
     "return": (),
     "note": (),
+    "free": (),
 }
 KEYWORDS: Final = tuple(MODIFIERS)
 CALL_MODIFIERS: Final = ("as", "expect")
