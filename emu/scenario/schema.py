@@ -94,6 +94,7 @@ def _steps(mode: str, surface: dict[str, ApiSpec]) -> dict[str, Any]:
         _keyword("assert", _condition(), mode, message={"type": "string"}),
         _keyword("return", {}, mode),
         _keyword("note", {"type": "string"}, mode),
+        _keyword("free", {"type": "string", "pattern": r"^\$"}, mode),
     ]
     calls = [_call(surface[name]) for name in sorted(surface)]
     return {
