@@ -7,7 +7,8 @@ What is modelled (the seed page 002 and shared/spec/scm.md; the API surface is
   CONTINUE_PENDING. A start, stop, pause or continue enters the pending state at once and
   reaches the final state after the service's configured pending time (``start_pending``,
   ``stop_pending``, ``pause_pending``, ``continue_pending``), as a job of the SCM's own actor,
-  so what the service does at an instant is ordered against the threads by the chooser.
+  so what the service does at an instant is ordered against the threads by the chooser; with
+  no pending time both states are reported at once, by whoever made the change.
   Every change of dwCurrentState is an ``scm.service`` event.
 - **Service types**: own process, shared process (one host process id per run), kernel and
   file-system drivers (process id 0; NotifyServiceStatusChange refuses them). **Start types**:
@@ -360,10 +361,10 @@ class ServiceControlManager:
 
     def _enter(self, service: Service, state: int) -> None:
         """Set dwCurrentState (and the process), record it, notify the handles."""
-        if state in (SERVICE_START_PENDING, SERVICE_RUNNING) and not service.pid:
-            service.pid = self._process_id(service)
         if state == SERVICE_STOPPED:
             service.pid = 0
+        elif not service.pid:  # any other state has a process (a declared PAUSED one too)
+            service.pid = self._process_id(service)
         if state == SERVICE_START_PENDING:
             service.exit_code = 0
         service.state = state

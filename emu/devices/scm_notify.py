@@ -234,7 +234,7 @@ class Notifier:
         handle.registration = reg
         self.live.append(reg)
         self.lent[buffer.oid] = reg
-        state = state_name(service.state) if service is not None else "SCM"
+        state = state_name(service.state) if service is not None else "open"
         objects = (*reg.objects(), service.oid) if service is not None else reg.objects()
         module = routine_module(callback)
         k.emit(
@@ -243,7 +243,7 @@ class Notifier:
             objects,
             (
                 reg.number,
-                service.name if service else "",
+                service.name if service else "the SCM",
                 mask,
                 notify_mask_names(mask),
                 state,

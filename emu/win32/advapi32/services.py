@@ -15,8 +15,9 @@ pass on Windows; MS docs where no test speaks):
   ERROR_INVALID_PARAMETER (OWN|SHARE, a driver with INTERACTIVE_PROCESS, a Win32 service with
   BOOT or SYSTEM start, KERNEL|FILE_SYSTEM driver); an existing name ERROR_SERVICE_EXISTS, one
   marked for delete ERROR_SERVICE_MARKED_FOR_DELETE (F1.18); a display name equal to another
-  service's name ERROR_DUPLICATE_SERVICE_NAME. A new service is stopped, accepts STOP, and has
-  no pending time; SCM-handle requests for SERVICE_NOTIFY_CREATED hear of it.
+  service's name or display name ERROR_DUPLICATE_SERVICE_NAME (Wine test_create_delete_svc).
+  A new service is stopped, accepts STOP, and has no pending time; SCM-handle requests for
+  SERVICE_NOTIFY_CREATED hear of it.
 - DeleteService needs DELETE; a second call is ERROR_SERVICE_MARKED_FOR_DELETE. The service
   goes when its last handle closes (and it is stopped).
 - CloseServiceHandle cancels the handle's notification request: "After CloseServiceHandle
@@ -214,7 +215,11 @@ class ServiceHandleApi(ScBase):
             code = ERROR_SERVICE_MARKED_FOR_DELETE if existing.marked else ERROR_SERVICE_EXISTS
             return self._fail(t, name, args, 0, code)
         display = lpDisplayName or lpServiceName
-        if display.lower() != lpServiceName.lower() and scm.find(display) is not None:
+        key = display.lower()
+        if key != lpServiceName.lower() and any(
+            key in (other.name.lower(), (other.config.display_name or other.name).lower())
+            for other in scm.services.values()
+        ):
             return self._fail(t, name, args, 0, ERROR_DUPLICATE_SERVICE_NAME)
         config = ServiceConfig(
             service_type=kind,

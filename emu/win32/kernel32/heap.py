@@ -12,11 +12,15 @@ freeing a block twice, or something that is not a block, fails with ERROR_INVALI
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from emu.codes.winerror import ERROR_INVALID_HANDLE
-from emu.kernel.memory import Struct
 from emu.win32.base import HANDLE, ApiCall, Win32Base, export
+from emu.win32.winsvc import MULTI_SZ
+
+SYSTEM_BLOCKS: Final = (MULTI_SZ,)
+"""The kinds of block a function hands the program to free with LocalFree; a structure the
+program made itself is not one (it ends with ``api.free``)."""
 
 
 class HeapApi(Win32Base):
@@ -33,7 +37,7 @@ class HeapApi(Win32Base):
         args = (hMem,)
         if hMem is None or hMem == 0:
             return self._done(t, name, args, None)
-        if not isinstance(hMem, Struct) or not hMem.alive:
+        if not isinstance(hMem, SYSTEM_BLOCKS) or not hMem.alive:
             return self._fail(t, name, args, hMem, ERROR_INVALID_HANDLE)
         hMem.bind(self.k)
         hMem.end_lifetime("freed with LocalFree")
