@@ -6,7 +6,7 @@ frees it with LocalFree (the ``pszServiceNames`` list of a SERVICE_NOTIFY). emu'
 and a checker can see whether the program ever freed what it was given.
 
 "If the function succeeds, the return value is NULL. If the function fails, the return value
-is equal to a handle to the local memory object": LocalFree(NULL) succeeds and does nothing;
+is equal to a handle to the local memory object": NULL (0) on success; LocalFree(NULL) does nothing;
 freeing a block twice, or something that is not a block, fails with ERROR_INVALID_HANDLE.
 """
 
@@ -36,10 +36,10 @@ class HeapApi(Win32Base):
         name = "LocalFree"
         args = (hMem,)
         if hMem is None or hMem == 0:
-            return self._done(t, name, args, None)
+            return self._done(t, name, args, 0)
         if not isinstance(hMem, SYSTEM_BLOCKS) or not hMem.alive:
             return self._fail(t, name, args, hMem, ERROR_INVALID_HANDLE)
         hMem.bind(self.k)
         hMem.end_lifetime("freed with LocalFree")
-        return self._done(t, name, args, None)
+        return self._done(t, name, args, 0)
         yield  # type: ignore[unreachable]  # every export is a generator

@@ -420,5 +420,5 @@ def test_the_names_block_of_a_created_notification_is_freed_with_local_free_once
         log.append((yield from api.LocalFree(None)))
 
     sim = go(main, {})
-    assert log == ["callback", 192, (0, 0x80, ["/New"]), None, True, 6, True, 6, None]
+    assert log == ["callback", 192, (0, 0x80, ["/New"]), 0, True, 6, True, 6, 0]  # NULL: success
     assert [e.payload["reason"] for e in sim.events("mem.end")] == ["freed with LocalFree"]
