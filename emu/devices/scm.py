@@ -31,17 +31,15 @@ What is modelled (the seed page 002 and shared/spec/scm.md; the API surface is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from emu.codes.services import (
-    SC_MANAGER_GENERIC_MAPPING,
     SERVICE_ACCEPT_STOP,
     SERVICE_CONTINUE_PENDING,
+    SERVICE_DEMAND_START,
     SERVICE_DISABLED,
     SERVICE_DRIVER,
-    SERVICE_GENERIC_MAPPING,
     SERVICE_PAUSE_PENDING,
     SERVICE_PAUSED,
     SERVICE_RUNNING,
@@ -53,12 +51,13 @@ from emu.codes.services import (
     state_name,
 )
 from emu.codes.winerror import ERROR_PROCESS_ABORTED, ERROR_SERVICE_REQUEST_TIMEOUT
-from emu.kernel.actor import PARK, Actor, ActorState, Park
+from emu.devices.scm_actor import ScmActor
+from emu.devices.scm_handles import ScHandle, ScmHandle, ServiceHandle
 from emu.kernel.objects import KernelObject
 from emu.kernel.trace import trace_kind
 
 if TYPE_CHECKING:
-    from emu.devices.scm_notify import Notifier, Registration
+    from emu.devices.scm_notify import Notifier
     from emu.kernel.clock import Timer
     from emu.kernel.dispatcher import Kernel
 
@@ -93,7 +92,7 @@ class ServiceConfig:
     """How a service behaves; durations in ticks."""
 
     service_type: int = SERVICE_WIN32_OWN_PROCESS
-    start_type: int = 3  # SERVICE_DEMAND_START
+    start_type: int = SERVICE_DEMAND_START
     state: int = SERVICE_STOPPED
     accepts: int = SERVICE_ACCEPT_STOP
     start_pending: int = 0
@@ -174,100 +173,6 @@ class Service(KernelObject):
             SERVICE_PAUSE_PENDING: c.pause_pending,
             SERVICE_CONTINUE_PENDING: c.continue_pending,
         }.get(self.state, 0)
-
-
-class ScHandle(KernelObject):
-    """An SC_HANDLE: an RPC context of its own, in the ``sc`` namespace."""
-
-    __slots__ = ("registration", "scm")
-
-    TYPE = "SC_HANDLE"
-
-    def __init__(self, k: Kernel, scm: ServiceControlManager, name: str) -> None:
-        super().__init__(k, name)
-        self.scm = scm
-        self.registration: Registration | None = None  # the outstanding notification request
-
-    def on_last_handle_closed(self) -> None:
-        self.scm.handle_closed(self)
-
-
-class ScmHandle(ScHandle):
-    """A handle to the SCM (OpenSCManager): CREATED/DELETED notifications and their backlog."""
-
-    __slots__ = ("backlog", "lagging", "overflowed", "tracking")
-
-    TYPE = "SCManager"
-    GENERIC_MAPPING = SC_MANAGER_GENERIC_MAPPING
-
-    def __init__(self, k: Kernel, scm: ServiceControlManager, name: str) -> None:
-        super().__init__(k, scm, name)
-        self.tracking = False  # since its first CREATED/DELETED request, changes are kept
-        self.backlog: list[tuple[int, str]] = []  # (SERVICE_NOTIFY_CREATED/DELETED, name)
-        self.overflowed = False
-        self.lagging = False
-
-
-class ServiceHandle(ScHandle):
-    """A handle to one service (OpenService, CreateService)."""
-
-    __slots__ = ("notified", "service")
-
-    TYPE = "ServiceHandle"
-    GENERIC_MAPPING = SERVICE_GENERIC_MAPPING
-
-    def __init__(self, k: Kernel, scm: ServiceControlManager, service: Service) -> None:
-        super().__init__(k, scm, f"{service.name}#{k.new_id('handle:' + service.name.lower())}")
-        self.service = service
-        self.notified = False  # F1.12: already notified of the current state through this handle
-
-
-class ScmActor(Actor):
-    """The SCM's own context: runs the jobs that fall due (service transitions, notification
-    deliveries), each ordered against the threads enabled at that instant by the chooser."""
-
-    __slots__ = ("due", "idle", "notifier")
-
-    TYPE = "Device"
-    KIND = "device"
-    SYSTEM = True
-
-    def __init__(self, k: Kernel) -> None:
-        super().__init__(k, "scm", self._run())
-        self.due: list[tuple[str, Callable[[], None]]] = []
-        self.idle = False
-        self.notifier: Notifier | None = None
-
-    def at_end(self) -> None:
-        if self.notifier is not None:
-            self.notifier.at_end()
-
-    @property
-    def settled(self) -> bool:
-        return self.idle
-
-    def later(self, delay: int, label: str, job: Callable[[], None]) -> Timer:
-        """Run ``job`` on the SCM's context after ``delay`` ticks (0: at this instant)."""
-        return self.k.call_later(delay, self._fall_due, (label, job))
-
-    def _fall_due(self, entry: tuple[str, Callable[[], None]]) -> None:
-        self.due.append(entry)
-        if self.idle:
-            self.idle = False
-            self.k.set_state(self, ActorState.READY)
-            self.k.make_ready(self)
-
-    def _run(self) -> Generator[Park, None, None]:
-        k = self.k
-        while True:
-            while not self.due:
-                self.idle = True
-                k.set_state(self, ActorState.WAITING)
-                yield PARK
-            label, job = self.due.pop(0)
-            if k.ready:
-                yield from k.preempt(f"scm@{label}", ((self.oid, "w"),))
-            job()
 
 
 class ServiceControlManager:

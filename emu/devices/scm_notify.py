@@ -64,7 +64,8 @@ from emu.kernel.modules import modules_of, routine_module
 from emu.kernel.trace import trace_kind
 
 if TYPE_CHECKING:
-    from emu.devices.scm import ScHandle, ScmHandle, Service, ServiceControlManager
+    from emu.devices.scm import Service, ServiceControlManager
+    from emu.devices.scm_handles import ScHandle, ScmHandle
     from emu.kernel.thread import Thread
 
 SCM_REGISTER = trace_kind(
@@ -200,7 +201,7 @@ class Notifier:
 
         ``make_names`` allocates the pszServiceNames block (the API layer's MULTI_SZ).
         """
-        from emu.devices.scm import ScmHandle, ServiceHandle  # noqa: PLC0415
+        from emu.devices.scm_handles import ScmHandle, ServiceHandle  # noqa: PLC0415
 
         k = self.k
         profile = k.profile

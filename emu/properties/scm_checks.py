@@ -13,17 +13,15 @@ from typing import Final
 from emu.codes.services import (
     SERVICE_NOTIFY_SCM_MASK,
     SERVICE_NOTIFY_STATE_MASK,
-    ServiceState,
 )
 from emu.codes.winerror import ERROR_ALREADY_REGISTERED, ERROR_SUCCESS
 from emu.kernel.trace import TraceTuple
 from emu.properties.catalogue import GUARANTEE, LIVENESS, Property, register
 from emu.properties.checker import Checker, Context
-from emu.properties.scm_requests import KINDS, NOTIFY_API, Requests
+from emu.properties.scm_requests import KINDS, NOTIFY_API, STATE_BIT, Requests
 
 SEED: Final = "NotifyServiceStatusChange (seed 002)"
 _NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
-_STATE_BIT: Final = {m.name: 1 << (int(m) - 1) for m in ServiceState}
 
 
 class ImmediateIfInState(Checker):
@@ -56,7 +54,7 @@ class ImmediateIfInState(Checker):
             self.exercised = True
             handle, service = objects[0], objects[3]
             self.handles[handle] = service
-            bit = _STATE_BIT.get(self.state.get(service, ""), 0)
+            bit = STATE_BIT.get(self.state.get(service, ""), 0)
             due = bool(payload[2] & bit) and self.notified.get(handle) != bit
             self.expected[objects[2]] = (payload[0], due, seq)
         elif kind == "scm.fire":
@@ -102,7 +100,7 @@ class TriggeredStateBit(Checker):
             return
         self.exercised = True
         if on_service:
-            if triggered & SERVICE_NOTIFY_STATE_MASK and triggered != _STATE_BIT.get(state):
+            if triggered & SERVICE_NOTIFY_STATE_MASK and triggered != STATE_BIT.get(state):
                 self.found(
                     seq,
                     f"request #{payload[0]}: triggered 0x{triggered:X} is not the bit of {state}",

@@ -16,7 +16,7 @@ from emu.codes.winerror import (
 from emu.kernel.trace import TraceTuple
 from emu.properties.catalogue import CLIENT_RULE, Property, register
 from emu.properties.checker import Checker, Context
-from emu.properties.scm_requests import KINDS, NOTIFY_API, Request, Requests
+from emu.properties.scm_requests import KINDS, NOTIFY_API, STATE_BIT, Request, Requests
 
 SEED: Final = "NotifyServiceStatusChange (seed 002)"
 _NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
@@ -75,15 +75,6 @@ class ReregisterAfterCallback(RequestChecker):
         super().__init__(context)
         self.idle: dict[int, Request] = {}  # handle -> the request whose callback ran last
         self.missed: dict[int, int] = {}  # handle -> seq of a matching change while idle
-        self.state_bits = {
-            "SERVICE_STOPPED": 1,
-            "SERVICE_START_PENDING": 2,
-            "SERVICE_STOP_PENDING": 4,
-            "SERVICE_RUNNING": 8,
-            "SERVICE_CONTINUE_PENDING": 16,
-            "SERVICE_PAUSE_PENDING": 32,
-            "SERVICE_PAUSED": 64,
-        }
 
     def see(self, event: TraceTuple, req: Request | None) -> None:
         seq, _t, _a, kind, objects, payload, _c = event
@@ -94,7 +85,7 @@ class ReregisterAfterCallback(RequestChecker):
             self.idle.pop(objects[0], None)
             self.missed.pop(objects[0], None)
         elif kind == "scm.service":
-            bit = self.state_bits.get(payload[0], 0)
+            bit = STATE_BIT.get(payload[0], 0)
             for handle, last in self.idle.items():
                 if last.service == objects[0] and last.mask & bit:
                     self.missed.setdefault(handle, seq)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from emu.codes.services import ServiceState, notify_bit
 from emu.kernel.trace import TraceTuple
 
 KINDS: Final = (
@@ -29,6 +30,8 @@ KINDS: Final = (
     "handle.close",
 )
 NOTIFY_API: Final = ("NotifyServiceStatusChangeW",)
+STATE_BIT: Final = {member.name: notify_bit(int(member)) for member in ServiceState}
+"""dwCurrentState by name (as ``scm.*`` events carry it) -> its SERVICE_NOTIFY_* bit."""
 
 
 @dataclass(slots=True)

@@ -43,20 +43,14 @@ class SERVICE_STATUS(Struct):
     dwWaitHint: int
 
 
-class SERVICE_STATUS_PROCESS(Struct):
-    """SERVICE_STATUS_PROCESS: SERVICE_STATUS with the process id and flags."""
+class SERVICE_STATUS_PROCESS(SERVICE_STATUS):
+    """SERVICE_STATUS_PROCESS: SERVICE_STATUS's members, then the process id and flags (the
+    same leading layout, so C code may pass one where the other is read)."""
 
     __slots__ = ()
 
     SIZEOF: ClassVar[int] = 36
 
-    dwServiceType: int
-    dwCurrentState: int
-    dwControlsAccepted: int
-    dwWin32ExitCode: int
-    dwServiceSpecificExitCode: int
-    dwCheckPoint: int
-    dwWaitHint: int
     dwProcessId: int
     dwServiceFlags: int
 

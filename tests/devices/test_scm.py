@@ -18,12 +18,11 @@ from emu.devices.scm import (
     SC_HANDLE_BASE,
     SC_HANDLE_STEP,
     ScmConfig,
-    ScmHandle,
     ServiceConfig,
     ServiceControlManager,
-    ServiceHandle,
     scm_of,
 )
+from emu.devices.scm_handles import ScmHandle, ServiceHandle
 from emu.kernel import Kernel
 from tests.support import Sim
 

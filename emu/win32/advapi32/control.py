@@ -68,7 +68,8 @@ from emu.codes.winerror import (
     ERROR_SERVICE_NOT_ACTIVE,
     ERROR_SERVICE_REQUEST_TIMEOUT,
 )
-from emu.devices.scm import Service, ServiceHandle
+from emu.devices.scm import Service
+from emu.devices.scm_handles import ServiceHandle
 from emu.errors import UnsupportedApi
 from emu.kernel.memory import Struct
 from emu.kernel.thread import Thread
@@ -85,6 +86,14 @@ _CONTROL_ACCESS = {
     SERVICE_CONTROL_INTERROGATE: SERVICE_INTERROGATE,
     SERVICE_CONTROL_SHUTDOWN: 0,
 }
+
+
+def _status_pointer_error(pointer: object) -> int:
+    """0, or the error for an LPSERVICE_STATUS that is NULL (ERROR_INVALID_ADDRESS, the RPC
+    stub's null reference) or not a SERVICE_STATUS (ERROR_INVALID_PARAMETER)."""
+    if pointer is None:
+        return ERROR_INVALID_ADDRESS
+    return 0 if isinstance(pointer, SERVICE_STATUS) else ERROR_INVALID_PARAMETER
 
 
 class ServiceControlApi(ScBase):
@@ -171,10 +180,9 @@ class ServiceControlApi(ScBase):
         service = self._service(hService)
         if service is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
-        if lpServiceStatus is None:
-            return self._fail(t, name, args, 0, ERROR_INVALID_ADDRESS)
-        if not isinstance(lpServiceStatus, (SERVICE_STATUS, SERVICE_STATUS_PROCESS)):
-            return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
+        bad_status = _status_pointer_error(lpServiceStatus)
+        if bad_status:
+            return self._fail(t, name, args, 0, bad_status)
         needed = _CONTROL_ACCESS[control]
         if needed and not self._granted(hService) & needed:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
@@ -235,10 +243,9 @@ class ServiceControlApi(ScBase):
         service = self._service(hService)
         if service is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
-        if lpServiceStatus is None:
-            return self._fail(t, name, args, 0, ERROR_INVALID_ADDRESS)
-        if not isinstance(lpServiceStatus, (SERVICE_STATUS, SERVICE_STATUS_PROCESS)):
-            return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
+        bad_status = _status_pointer_error(lpServiceStatus)
+        if bad_status:
+            return self._fail(t, name, args, 0, bad_status)
         if not self._granted(hService) & SERVICE_QUERY_STATUS:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
         yield from self._rpc(t, name)

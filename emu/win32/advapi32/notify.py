@@ -44,7 +44,7 @@ from emu.codes.winerror import (
     ERROR_NOT_SUPPORTED,
     ERROR_SERVICE_MARKED_FOR_DELETE,
 )
-from emu.devices.scm import ScHandle, ScmHandle, ServiceHandle
+from emu.devices.scm_handles import ScHandle, ScmHandle, ServiceHandle
 from emu.win32.advapi32.scbase import ScBase
 from emu.win32.base import WIN32_ERROR, ApiCall, dword, export
 from emu.win32.winsvc import MULTI_SZ, SERVICE_NOTIFY

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from emu.devices.scm import ScHandle, ServiceControlManager, scm_of
+from emu.devices.scm import ServiceControlManager, scm_of
+from emu.devices.scm_handles import ScHandle
 from emu.kernel.chooser import SCHED, ChoicePoint
 from emu.kernel.memory import Struct
 from emu.kernel.thread import Thread

@@ -57,7 +57,8 @@ from emu.codes.winerror import (
     ERROR_SERVICE_MARKED_FOR_DELETE,
     RPC_S_SERVER_UNAVAILABLE,
 )
-from emu.devices.scm import ScHandle, ScmHandle, ServiceConfig, ServiceHandle
+from emu.devices.scm import ServiceConfig
+from emu.devices.scm_handles import ScHandle, ScmHandle, ServiceHandle
 from emu.win32.advapi32.scbase import ScBase
 from emu.win32.base import BOOL, HANDLE, ApiCall, dword, export
 
