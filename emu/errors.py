@@ -85,6 +85,12 @@ class ScenarioError(EmuError):
         self.path = path if len(path) <= 100 else f"{path[:60]}...{path[-36:]}"
         super().__init__(self.one_line())
 
+    def located(self, file: str) -> ScenarioError:
+        """The same error, naming the file by ``file`` (the path the user gave)."""
+        return ScenarioError(
+            self.message, file=file, line=self.line, column=self.column, path=self.path
+        )
+
     def one_line(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
         crumb = f" [in {self.path}]" if self.path else ""

@@ -53,7 +53,7 @@ def open_target(path: str | Path, *, allow_python: bool = False) -> Target:
     """Load a scenario file, or the scenario of a replay file; ScenarioError if invalid."""
     if is_replay_file(path):
         replay = load_replay(path)
-        scenario = load_scenario(replay.scenario_label, allow_python=allow_python)
+        scenario = load_scenario(replay.scenario_file, allow_python=allow_python)
         check_refs(scenario)
         changed = (
             replay.scenario_sha256 is not None

@@ -10,11 +10,11 @@ A replay file is JSON (docs/exploring.md)::
      "trace": {"events": 123, "checkpoints": [[1024, "9f2c..."], [123, "..."]]}}
 
 The scenario path is relative to the replay file's folder (absolute if it was elsewhere on
-another drive); ``as`` is the path the recorded run named it by, which positions in the trace's
-messages carry: a replay run from where the exploration ran loads it by that name, so its trace
-matches byte for byte. The schedule is compact: each distinct option key once in ``keys``, then
-the steps as a flat list of (index, key number) pairs, so a million choices load in about a
-second. ``checkpoints`` are running digests of the trace's JSON lines after every 1,024 events
+another drive). Nothing in a trace depends on where the scenario is or where emu runs (positions
+name the scenario file by its name alone), so a replay reproduces byte for byte from any working
+directory, and after the replay and its scenario folder move together. The schedule is
+compact: each distinct option key once in ``keys``, then the steps as a flat list of (index,
+key number) pairs, so a million choices load in about a second. ``checkpoints`` are running digests of the trace's JSON lines after every 1,024 events
 and at the end: a replay reports the first checkpoint where the trace differs. The scenario's
 sha256 says whether the file changed since; a changed scenario is still replayed (strictly),
 and the first step where it no longer fits is reported.
@@ -45,7 +45,6 @@ class Replay:
 
     path: str
     scenario_file: str  # where the scenario is, from the replay file's folder
-    scenario_label: str  # the path the recorded run named it by (messages carry it)
     scenario_sha256: str | None
     schedule: Schedule
     checkpoints: tuple[tuple[int, str], ...]
@@ -141,7 +140,6 @@ def write_replay(
         "version": REPLAY_VERSION,
         "scenario": {
             "file": Path(relative).as_posix(),
-            "as": scenario_file,
             "sha256": scenario_sha256,
         },
         "found_by": found_by,
@@ -151,18 +149,6 @@ def write_replay(
     }
     target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     return target
-
-
-def _same_file(label: object, located: str) -> str:
-    """The recorded name of the scenario if it still names the same file from here (then the
-    replayed trace's messages match the recorded ones), else where the file was found."""
-    if isinstance(label, str):
-        try:
-            if os.path.samefile(label, located):
-                return label
-        except OSError:
-            pass
-    return located
 
 
 def is_replay_file(path: str | Path) -> bool:
@@ -196,11 +182,9 @@ def load_replay(path: str | Path) -> Replay:
     )
     sha = scenario.get("sha256")
     located = os.path.normpath(Path(path).parent / scenario["file"])
-    label = scenario.get("as")
     return Replay(
         path=where,
         scenario_file=located,
-        scenario_label=_same_file(label, located),
         scenario_sha256=sha if isinstance(sha, str) else None,
         schedule=decode_schedule(document.get("schedule"), where),
         checkpoints=marks,

@@ -69,7 +69,7 @@ def check_refs(scenario: Scenario) -> None:
             raise ScenarioError(
                 f"no property named {ref.id!r}{did_you_mean(ref.id, known)} (emu properties "
                 "lists the catalogue)",
-                file=ref.position.file,
+                file=scenario.file,  # positions carry only the file's name
                 line=ref.position.line,
                 column=ref.position.column,
                 path=ref.path,

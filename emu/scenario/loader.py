@@ -58,14 +58,26 @@ def load_scenario(path: str | Path, *, allow_python: bool = False) -> Scenario:
     return load_bytes(data, file, allow_python=allow_python)
 
 
+def trace_label(file: str) -> str:
+    """How positions in a run name the scenario file: its name, without any folder."""
+    return Path(file).name or file
+
+
 def load_text(text: str, file: str = "<scenario>", *, allow_python: bool = False) -> Scenario:
     # surrogatepass: a lone surrogate reaches the decoder, which reports it as one line
     return load_bytes(text.encode("utf-8", "surrogatepass"), file, allow_python=allow_python)
 
 
 def load_bytes(data: bytes, file: str, *, allow_python: bool = False) -> Scenario:
-    root = load_nodes(data, file)
-    return _Compiler(file, allow_python).compile(root)
+    """Compile a scenario read from ``file``; its nodes are positioned by ``trace_label``."""
+    label = trace_label(file)
+    try:
+        root = load_nodes(data, label)
+        return _Compiler(file, allow_python).compile(root)
+    except ScenarioError as exc:
+        if exc.file == label and label != file:
+            raise exc.located(file) from None
+        raise
 
 
 class _Compiler:
