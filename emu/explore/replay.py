@@ -12,12 +12,13 @@ A replay file is JSON (docs/exploring.md)::
 The scenario path is relative to the replay file's folder (absolute if it was elsewhere on
 another drive). Nothing in a trace depends on where the scenario is or where emu runs (positions
 name the scenario file by its name alone), so a replay reproduces byte for byte from any working
-directory, and after the replay and its scenario folder move together. The schedule is
-compact: each distinct option key once in ``keys``, then the steps as a flat list of (index,
-key number) pairs, so a million choices load in about a second. ``checkpoints`` are running digests of the trace's JSON lines after every 1,024 events
-and at the end: a replay reports the first checkpoint where the trace differs. The scenario's
-sha256 says whether the file changed since; a changed scenario is still replayed (strictly),
-and the first step where it no longer fits is reported.
+directory, and after the replay and its scenario folder move together. The schedule is compact:
+each distinct option key once in ``keys``, then the steps as a flat list of (index, key number)
+pairs, so a million choices load in about a second. ``checkpoints`` are running digests of the
+trace's JSON lines after every 1,024 events and at the end: a replay reports the first
+checkpoint where the trace differs. The scenario's sha256 says whether the file changed since; a
+changed scenario is still replayed (strictly), and the first step where it no longer fits is
+reported.
 """
 
 from __future__ import annotations
