@@ -146,8 +146,9 @@ class Actor(DispatcherObject):
         """Whether user-mode APCs are queued (threads only)."""
         return False
 
-    def deliver_user_apcs(self) -> Generator[Park, None, None]:
-        """Run the queued user-mode APCs on this actor's stack (threads only)."""
+    def deliver_user_apcs(self, at: str = "alertable wait") -> Generator[Park, None, None]:
+        """Run the queued user-mode APCs on this actor's stack (threads only); ``at`` says
+        where (the ``apc.deliver`` event's ``at``)."""
         return
         yield  # type: ignore[unreachable]  # a generator with nothing to run
 

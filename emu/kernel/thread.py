@@ -95,8 +95,8 @@ class Thread(Actor):
     def user_apc_pending(self) -> bool:
         return bool(self.apcs)
 
-    def deliver_user_apcs(self) -> Generator[Park, None, None]:
-        return apc.deliver(self.k, self)
+    def deliver_user_apcs(self, at: str = apc.AT_WAIT) -> Generator[Park, None, None]:
+        return apc.deliver(self.k, self, at)
 
     def on_block(self) -> None:
         if self.port is not None:
