@@ -14,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from emu import __version__, cli_explore, cli_scenarios
+from emu import __version__, cli_explore, cli_functions, cli_scenarios
 from emu.kernel.time import format_ticks
 
 
@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
     cli_scenarios.add_commands(commands)
     cli_explore.add_commands(commands)
+    cli_functions.add_commands(commands)
     return parser
 
 

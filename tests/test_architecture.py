@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "cli": 6,
     "cli_scenarios": 6,
     "cli_explore": 6,
+    "cli_functions": 6,
     "pytest_plugin": 6,
     "testing": 6,
     "demo": 6,

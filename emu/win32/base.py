@@ -93,6 +93,17 @@ def export(dll: str, returns: str, *aliases: str) -> Callable[[F], F]:
     return register
 
 
+def api_family(name: str) -> str:
+    """The name a function is known by whatever its character set: ``CreateEvent`` for
+    ``CreateEvent``, ``CreateEventA`` and ``CreateEventW`` when emu models the plain (macro)
+    name or the other form; any other name is its own family."""
+    if name[-1:] in ("A", "W"):
+        base = name[:-1]
+        if base in API_SPECS or f"{base}{'W' if name[-1] == 'A' else 'A'}" in API_SPECS:
+            return base
+    return name
+
+
 def dword(value: Any) -> int | None:
     """A DWORD argument as C would see it (two's complement wrap), or None if not an integer."""
     if isinstance(value, int):
