@@ -57,8 +57,7 @@ def _prototype(name: str) -> str:
 
 def entries() -> list[FunctionEntry]:
     """Every modelled function family, by name."""
-    import emu.win32  # noqa: F401 - registers the user-mode exports
-    import emu.win32.ntoskrnl  # noqa: F401 - and the kernel-mode ones
+    import emu.win32.ntoskrnl  # noqa: F401 - registers every export, user and kernel mode
     from emu.properties.catalogue import properties
     from emu.win32.base import API_SPECS, api_family
 
