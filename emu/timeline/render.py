@@ -15,6 +15,7 @@ from emu.codes.wait import INFINITE, wait_result_name
 from emu.codes.winerror import win32_error_name
 from emu.kernel.time import format_ticks
 from emu.kernel.trace import Trace, TraceEvent
+from emu.timeline.argnames import arg_name
 from emu.win32.base import API_SPECS, BOOL, DWORD_WAIT, HANDLE, SLEEP_RESULT, VOID, WIN32_ERROR
 
 
@@ -37,14 +38,15 @@ def format_result(api: str, result: Any) -> str:
     return str(result)
 
 
-def _arg(value: Any, param: str = "", handles: dict[int, str] | None = None) -> str:
-    """An argument as C source would show it, guided by the Hungarian parameter name; with
-    ``handles``, a handle prints as the name of the object it refers to."""
+def _arg(value: Any, param: str = "", handles: dict[int, str] | None = None, api: str = "") -> str:
+    """An argument as C source would show it, guided by the Hungarian parameter name: the
+    constants the headers name for it (``emu.timeline.argnames``); with ``handles``, a handle
+    prints as the name of the object it refers to."""
     if value is None:
         return "NULL"
     if isinstance(value, (list, tuple)):
         inner = param[2:] if param.startswith("lp") else param
-        return "{" + ", ".join(_arg(v, inner, handles) for v in value) + "}"
+        return "{" + ", ".join(_arg(v, inner, handles, api) for v in value) + "}"
     if isinstance(value, str):
         return f'"{value}"' if param.startswith(("lp", "psz")) and param.endswith("Name") else value
     if isinstance(value, bool) or (param[:1] == "b" and param[1:2].isupper()):
@@ -57,6 +59,9 @@ def _arg(value: Any, param: str = "", handles: dict[int, str] | None = None) -> 
         return f"0x{value:X}" if value else "NULL"
     if param == "dwMilliseconds" and value == INFINITE:
         return "INFINITE"
+    named = arg_name(api, param, value)
+    if named is not None:
+        return named
     if "Access" in param or "Flags" in param:
         return f"0x{value:X}"
     return str(value)
@@ -83,7 +88,7 @@ def describe_call(event: TraceEvent, handles: dict[int, str] | None = None) -> s
     params = spec.params if spec is not None else ()
     values = p["args"]
     args = ", ".join(
-        _arg(v, params[i] if i < len(params) else "", handles) for i, v in enumerate(values)
+        _arg(v, params[i] if i < len(params) else "", handles, name) for i, v in enumerate(values)
     )
     text = f"{name}({args})"
     if spec is None or spec.returns != VOID:

@@ -112,3 +112,52 @@ def test_no_python_exception_escapes_on_bad_arguments(name: str, data: st.DataOb
         assert len(outcome) == 1 or sim.reason in ("quiescent", "time limit")
     for line in sim.k.trace.to_jsonl().splitlines():  # whatever the arguments, it serialises
         json.loads(line)
+
+
+def _recorded_argument_names() -> list[tuple[str, str, list[str], list[str]]]:
+    """(file, function, parameters, names recorded) for every ``args = (...)`` and every
+    ``_done``/``_fail`` call with a literal tuple in the Win32 surface's source."""
+    import ast
+    from pathlib import Path
+
+    found = []
+    for path in sorted(Path(emu.win32.driver.__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            params = [a.arg for a in function.args.args][1:]
+            for node in ast.walk(function):
+                recorded: ast.expr | None = None
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "args" for t in node.targets
+                ):
+                    recorded = node.value
+                elif (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr.startswith(("_done", "_fail"))
+                    and len(node.args) >= 3
+                ):
+                    recorded = node.args[2]
+                if isinstance(recorded, ast.Tuple) and all(
+                    isinstance(e, ast.Name) for e in recorded.elts
+                ):
+                    names = [e.id for e in recorded.elts if isinstance(e, ast.Name)]
+                    found.append((path.name, function.name, params, names))
+    return found
+
+
+def test_recorded_arguments_line_up_with_the_prototype() -> None:
+    # A timeline prints argument i under parameter i's name (and names its constants by it):
+    # what an export records is its parameters in order, possibly without trailing ones.
+    checked = 0
+    for file, function, params, names in _recorded_argument_names():
+        if function.startswith("_") or not params or params[0] == "name":
+            continue  # shared helpers record the one handle they are given
+        checked += 1
+        assert len(names) <= len(params), f"{file}: {function} records {names}"
+        for index, recorded in enumerate(names):  # a converted value (code) may stand in
+            if recorded in params:
+                assert params.index(recorded) == index, f"{file}: {function} records {names}"
+    assert checked > 30

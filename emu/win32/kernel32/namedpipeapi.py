@@ -169,8 +169,10 @@ class NamedPipeApi(IoBase):
             lpFileName,
             dwDesiredAccess,
             dwShareMode,
+            lpSecurityAttributes,
             dwCreationDisposition,
             dwFlagsAndAttributes,
+            hTemplateFile,
         )
         bad = INVALID_HANDLE_VALUE
         access = dword(dwDesiredAccess)
