@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import emu.win32.driver  # noqa: F401 - registers the kernel-mode exports too
+import emu.win32.driver  # registers the kernel-mode exports too
 from emu.errors import ProgramError, UnsupportedApi
 from emu.kernel import Kernel
 from emu.win32 import (
