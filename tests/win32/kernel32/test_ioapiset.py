@@ -361,6 +361,84 @@ def test_F5_20_a_thread_that_blocks_elsewhere_stops_counting_and_can_overshoot()
     assert log == [("A got", 1), ("B got", 2, 1), ("A resumes", 2)]
 
 
+def test_F5_20_a_running_thread_that_blocks_releases_one_waiter_not_all() -> None:
+    """F5.20 with enough waiters and packets to tell the rule from its plausible misreadings:
+    releasing every waiter, releasing none, releasing at ``active <= value``, no overshoot
+    when the blocked thread resumes, or releasing the oldest waiter first."""
+    got: list[tuple[int, str, int]] = []
+    box: list[Any] = []
+    ms = 10_000
+
+    def waiter(name: str, delay: int, work: int, nap: int, again: bool) -> Any:
+        def program(api: Api) -> Generator[Any, None, None]:
+            yield from api.SleepEx(delay, False)
+            key = (yield from dequeue(api, box[0], INFINITE))[2]
+            got.append((api.k.now // ms, name, key))
+            yield from api.work(work * ms)  # runs: still counted
+            yield from api.SleepEx(nap, False)  # blocks elsewhere: stops counting
+            if again:  # a running thread that calls again takes a queued packet at once
+                key = (yield from dequeue(api, box[0], 0))[2]
+                got.append((api.k.now // ms, name, key))
+
+        return program
+
+    def a(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(4, False)
+        assert (yield from dequeue(api, box[0], 0))[0] == 0  # times out; now associated
+        yield from api.work(6 * ms)  # running, counted: 1 of 1 while the packets come
+        yield from api.SleepEx(10, False)  # t=10: blocks elsewhere
+        box.append(("A resumes", api.k.now // ms, box[1].active, len(box[1].packets)))
+        yield from api.work(20 * ms)
+        yield from api.SleepEx(100, False)  # t=40: blocks again
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        box.append((yield from new_port(api, 1)))
+        box.append(api.k.handles.get(box[0]).obj)
+        yield from api.SleepEx(5, False)
+        for key in (1, 2, 3, 4):  # A runs: every packet stays queued although three wait
+            yield from api.PostQueuedCompletionStatus(box[0], 0, key, None)
+
+    sim = run(
+        {
+            "main": main,
+            "A": a,
+            "W1": waiter("W1", 1, 5, 100, False),
+            "W2": waiter("W2", 2, 5, 100, False),
+            "W3": waiter("W3", 3, 20, 30, True),
+        },
+        processors=8,
+    )
+    # "If an associated running thread blocks for another reason, a waiter may be released":
+    # one waiter (the latest, W3) for the first packet, not every waiter while packets remain.
+    # "When it resumes, active count may briefly exceed the concurrency value": A resumes at 20
+    # with W3 running, 2 of 1, and three packets still queued; "no new threads are released
+    # until it drops below": W3 blocking at 30 leaves 1 of 1 and releases nobody; A blocking
+    # at 40 releases W2 (the latest still waiting); W2 blocking at 45 releases W1; W3, back at
+    # 60 and running, takes the last packet without blocking.
+    assert got == [(10, "W3", 1), (40, "W2", 2), (45, "W1", 3), (60, "W3", 4)]
+    assert box[2] == ("A resumes", 20, 2, 3)
+    counts = [
+        (e.time // ms, e.payload["active"], e.payload["op"]) for e in sim.events("iocp.active")
+    ]
+    assert counts[:8] == [
+        (1, 1, "associate"),  # W1 dequeues...
+        (1, 0, "block"),  # ...and blocks
+        (2, 1, "associate"),
+        (2, 0, "block"),
+        (3, 1, "associate"),
+        (3, 0, "block"),
+        (4, 1, "associate"),  # A: running, counted
+        (10, 0, "block"),  # A sleeps...
+    ]
+    assert counts[8:12] == [
+        (10, 1, "resume"),  # ...and only W3 is released
+        (20, 2, "resume"),  # A resumes: 2 of 1
+        (30, 1, "block"),  # W3 sleeps: 1 of 1, nobody released
+        (40, 0, "block"),  # A sleeps: 0 of 1...
+    ]
+    assert counts[12] == (40, 1, "resume")  # ...W2 released
+
+
 def test_F5_21_a_thread_is_associated_with_one_port_until_it_moves_exits_or_the_port_closes() -> (
     None
 ):
