@@ -3,7 +3,7 @@
 For each shipped scenario (``scenarios/**/*.yaml``): the time to load and compile it once, then
 the rate of ``Simulation(scenario, seed=i).run()`` with the trace on (a fresh world, a random
 schedule, the expectation checked), and its trace length. Exploration runs thousands of
-schedules; DESIGN.md asks for construction, run and verdict in about a millisecond for a
+schedules; the founding design asks for construction, run and verdict in about a millisecond for a
 scenario of about 100 trace events.
 
     python bench/scenario_rate.py [--quick] [--json] [--runs N]

@@ -8,7 +8,7 @@ STATUS_INVALID_PARAMETER_MIX -> ERROR_INVALID_PARAMETER, and the wait statuses t
 codes (STATUS_ABANDONED_WAIT_0 -> ERROR_WAIT_NO_CHILDREN, STATUS_USER_APC -> ERROR_USER_APC).
 
 The completion-port calls do not go through the generic table for their wait outcomes: they set
-``WAIT_LAST_ERROR`` values explicitly (shared/spec/kernel.md F5.3, F5.8, F5.13, F5.22: a timeout
+``WAIT_LAST_ERROR`` values explicitly (docs/sources.md F5.3, F5.8, F5.13, F5.22: a timeout
 gives WAIT_TIMEOUT, an APC WAIT_IO_COMPLETION, a port closed under the waiter
 ERROR_ABANDONED_WAIT_0).
 

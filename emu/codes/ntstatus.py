@@ -1,6 +1,6 @@
 """NTSTATUS values (ntstatus.h), as the kernel layer returns them.
 
-Values are the real ones from the Windows headers (shared/spec/kernel.md F5.2 lists the ones the
+Values are the real ones from the Windows headers (docs/sources.md F5.2 lists the ones the
 IOCP and APC facts rely on). Severity lives in the top two bits: 0 success, 1 informational,
 2 warning, 3 error; ``nt_success`` is the NT_SUCCESS macro.
 

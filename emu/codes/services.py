@@ -1,7 +1,7 @@
 """Service Control Manager constants (winsvc.h, winnt.h), with their real values.
 
 States, controls, accepted controls, service and start types, the SERVICE_NOTIFY masks and
-versions (shared/spec/scm.md F1.1-F1.3), the SCM and service access rights with their
+versions (docs/sources.md F1.1-F1.3), the SCM and service access rights with their
 GENERIC_MAPPINGs (the ones the SCM applies when a handle is opened with generic rights, "Service
 Security and Access Rights", MS docs), and the information level of QueryServiceStatusEx.
 """

@@ -3,7 +3,7 @@
 WAIT_OBJECT_0 + n names the n-th handle of a wait; WAIT_IO_COMPLETION (0xC0) means an alertable
 wait was ended by user-mode APCs, which ran before the call returned; WAIT_TIMEOUT (0x102) the
 interval elapsed; WAIT_FAILED (0xFFFFFFFF) the call failed and GetLastError says why
-(shared/spec/kernel.md F5.1).
+(docs/sources.md F5.1).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Win32 error codes (winerror.h) and their system message texts, as GetLastError returns them.
 
-Values are the real ones from the Windows headers (shared/spec/kernel.md F5.3, shared/spec/scm.md
+Values are the real ones from the Windows headers (docs/sources.md F5.3,
 F1.5). WAIT_TIMEOUT (258) and WAIT_IO_COMPLETION (192) appear here too because Windows reports
 them through GetLastError (GetQueuedCompletionStatus(Ex) on a timeout or an APC, F5.22).
 

@@ -4,7 +4,7 @@
   (QueryServiceStatusEx with SC_STATUS_PROCESS_INFO; the ServiceStatus member of a
   SERVICE_NOTIFY).
 - ``SERVICE_NOTIFY``: SERVICE_NOTIFY_2W, the buffer NotifyServiceStatusChange lends to the
-  system (shared/spec/scm.md F1.4). Its ``ServiceStatus`` member is a nested
+  system (docs/sources.md F1.4). Its ``ServiceStatus`` member is a nested
   SERVICE_STATUS_PROCESS, traced as ``<name>.ServiceStatus``: the system fills it, and the
   program's reads of it are what ``scm.status_read_unchecked`` judges. The callback receives
   the SERVICE_NOTIFY itself ("the argument is the SERVICE_NOTIFY pointer", F1.4) and reaches

@@ -1,4 +1,4 @@
-"""The code tables carry the real Windows values (shared/spec/kernel.md F5.1-F5.3, scm.md F1.5)."""
+"""The code tables carry the real Windows values (docs/sources.md F5.1-F5.3, F1.5)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ PostQueuedCompletionStatus, GetQueuedCompletionStatus(Ex), GetOverlappedResult, 
 CancelIoEx.
 
 The port's semantics are in ``emu.kernel.iocp``; the sentences here are the Win32 contract
-(MS docs; shared/spec/kernel.md F5.x):
+(MS docs; F5.x in docs/sources.md):
 
 - CreateIoCompletionPort: with INVALID_HANDLE_VALUE it creates a port ("NumberOfConcurrentThreads
   ... If this parameter is zero, the system allows as many concurrently running threads as there

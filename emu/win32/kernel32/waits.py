@@ -1,7 +1,7 @@
 """Waits and sleeps (synchapi.h): WaitForSingleObject(Ex), WaitForMultipleObjects(Ex), SleepEx,
 Sleep.
 
-Sentences implemented (MS docs pages of each function; facts in shared/spec/kernel.md §5):
+Sentences implemented (MS docs pages of each function; facts in docs/sources.md, F5):
 
 - Waits: "WAIT_OBJECT_0 ... The state of the specified object is signaled", "WAIT_IO_COMPLETION
   The wait was ended by one or more user-mode asynchronous procedure calls (APC) queued to the
