@@ -77,13 +77,36 @@ def decode(data: bytes, file: str) -> str:
         ) from None
 
 
-def _yaml_message(problem: str) -> str:
+def _yaml_message(problem: str, context: str = "", where: str = "") -> str:
+    """The parser's complaint in words a scenario author acts on. ``context`` is what the
+    parser was reading (``while parsing a block mapping``) and ``where`` where that began."""
     if "'\\t'" in problem:
         return "a tab character: YAML indents with spaces only"
     if "expected a single document" in problem or "found another document" in problem:
         return "more than one YAML document: a scenario file holds exactly one"
     if problem.startswith("found undefined alias"):
         return f"{problem} (an alias *name needs an anchor &name before it)"
+    if problem.startswith("expected <block end>") and context.startswith("while parsing a block"):
+        block = "mapping" if "mapping" in context else "list (each item starts with '- ')"
+        return (
+            f"this line does not line up with the lines above it: it falls in the {block} "
+            f"that starts at {where}; the keys of one mapping and the items of one list start "
+            "in the same column"
+        )
+    if problem == "mapping values are not allowed here":
+        return (
+            "a 'key:' is not allowed here: this line is indented deeper than the line above "
+            "it, or a plain value contains ': ' (put such a value in quotes)"
+        )
+    if context.startswith("while parsing a flow") and problem.startswith("expected ','"):
+        bracket = "[" if "sequence" in context else "{"
+        closing = "]" if bracket == "[" else "}"
+        return (
+            f"the {bracket} opened at {where} is not closed: a ',' or '{closing}' was expected "
+            "here"
+        )
+    if context == "while scanning a quoted scalar":
+        return f"the quoted text that starts at {where} is never closed"
     return f"YAML syntax error: {problem}"
 
 
@@ -97,7 +120,10 @@ def compose(text: str, file: str) -> yaml.Node | None:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise ScenarioError(_yaml_message(problem), file=file, line=line, column=column) from None
+        start = exc.context_mark
+        where = f"line {start.line + 1}, column {start.column + 1}" if start is not None else ""
+        message = _yaml_message(problem, exc.context or "", where)
+        raise ScenarioError(message, file=file, line=line, column=column) from None
     except yaml.reader.ReaderError as exc:
         line, column = _text_position(text, exc.position)
         raise ScenarioError(

@@ -87,3 +87,41 @@ def test_a_lone_surrogate_in_text_is_a_one_line_error() -> None:
 
     with pytest.raises(ScenarioError, match="is not UTF-8"):
         load_text("version: 1\nname: t\ndescription: \ud800\n", "f.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "version: 1\nthreads:\n  main:\n    steps:\n      - Sleep: 1\n     - Sleep: 2\n",
+            "x.yaml:6:6: this line does not line up with the lines above it: it falls in the "
+            "mapping that starts at line 4, column 5; the keys of one mapping and the items of "
+            "one list start in the same column",
+        ),
+        (
+            "version: 1\nthreads:\n  main:\n    steps:\n      - Sleep: 1\n      bad: 2\n",
+            "x.yaml:6:7: this line does not line up with the lines above it: it falls in the list "
+            "(each item starts with '- ') that starts at line 5, column 7; the keys of one "
+            "mapping and the items of one list start in the same column",
+        ),
+        (
+            "version: 1\nname: x\n  threads: {}\n",
+            "x.yaml:3:10: a 'key:' is not allowed here: this line is indented deeper than the "
+            "line above it, or a plain value contains ': ' (put such a value in quotes)",
+        ),
+        (
+            'version: 1\nname: "x\n',
+            "x.yaml:3:1: the quoted text that starts at line 2, column 7 is never closed",
+        ),
+        (
+            "threads: {main: {steps: [1, 2}}\n",
+            "x.yaml:1:30: the [ opened at line 1, column 25 is not closed: a ',' or ']' was "
+            "expected here",
+        ),
+    ],
+)
+def test_yaml_syntax_errors_are_explained_in_words(text: str, expected: str) -> None:
+    # No parser jargon (`expected <block end>`): what is wrong and where the block began.
+    with pytest.raises(ScenarioError) as info:
+        load_nodes(text.encode(), "x.yaml")
+    assert info.value.one_line() == expected
