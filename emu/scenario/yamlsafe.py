@@ -102,8 +102,7 @@ def _yaml_message(problem: str, context: str = "", where: str = "") -> str:
         bracket = "[" if "sequence" in context else "{"
         closing = "]" if bracket == "[" else "}"
         return (
-            f"the {bracket} opened at {where} is not closed: a ',' or '{closing}' was expected "
-            "here"
+            f"the {bracket} opened at {where} is not closed: a ',' or '{closing}' was expected here"
         )
     if context == "while scanning a quoted scalar":
         return f"the quoted text that starts at {where} is never closed"
