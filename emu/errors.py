@@ -64,8 +64,9 @@ class ReplayDivergence(EmuError):
 class ScenarioError(EmuError):
     """An invalid scenario: ``file:line:column: message [in path]``, always one line.
 
-    ``line`` and ``column`` count from 1 (0 when the error concerns the whole file); ``path``
-    is the breadcrumb to the node (``threads.monitor.steps[2]``), empty at the top.
+    ``line`` and ``column`` count from 1 (0 when the error concerns the whole file, printed
+    ``file: message``); ``path`` is the breadcrumb to the node (``threads.monitor.steps[2]``),
+    empty at the top.
     """
 
     def __init__(
@@ -92,9 +93,21 @@ class ScenarioError(EmuError):
         )
 
     def one_line(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
+        """``file:line:column: message [in path]``; ``file: message`` when the error concerns
+        the whole file (line 0), such as a file that cannot be read. Control characters in the
+        file name (a newline, a NUL) are escaped so the message stays one line."""
+        file = printable(self.file)
+        where = f"{file}:{self.line}:{self.column}" if self.line > 0 else file
         crumb = f" [in {self.path}]" if self.path else ""
         return f"{where}: {self.message}{crumb}"
+
+
+def printable(text: str) -> str:
+    """``text`` (a file name) with control and unencodable characters escaped (``\\n``,
+    ``\\x00``, ``\\udcff``), so it prints as one line on any terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class StepLimit(EmuError):
