@@ -5,13 +5,17 @@
 (``emu.cli_scenarios``). ``emu explore FILE...`` searches schedules and writes replay files;
 ``emu properties`` lists the property catalogue (``emu.cli_explore``). ``emu demo [--seed N]
 [--verbose] [--jsonl]`` runs the built-in Python demo. Exit codes: 0 success, 1 the run failed
-(an expectation does not hold), 2 invalid input.
+(an expectation does not hold), 2 invalid input (a bad file or option: one line on stderr,
+never a traceback), 3 an internal error (a bug in emu: one line asking for a report;
+``EMU_TRACEBACK=1`` prints the traceback), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from emu import __version__, cli_explore, cli_functions, cli_scenarios
@@ -57,15 +61,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+INTERNAL_ERROR = 3
+"""The exit code of a fault in emu itself (never of a bad file: that is 2)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # a file name no terminal can show is escaped
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         code: int = args.handler(args)
     except BrokenPipeError:  # the reader went away (emu schema | head): not an error of ours
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        print("emu: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last resort: a bug in emu, said so
+        return internal_error(exc)
     return code
+
+
+def internal_error(exc: Exception) -> int:
+    """Report an exception no command handled: a bug in emu, not in the files it was given.
+
+    Every bad input has its own one-line error and exit 2 (tested by fuzzing scenario and
+    replay files), so an exception that reaches here is emu's own fault: one line says so and
+    asks for a report, ``EMU_TRACEBACK=1`` adds the traceback, and the exit code is 3.
+    """
+    text = " ".join(str(exc).split())
+    print(
+        f"emu: internal error (a bug in emu, not in your files): {type(exc).__name__}: "
+        f"{text[:300]}; please report it with the command line and the files (EMU_TRACEBACK=1 "
+        "shows the traceback)",
+        file=sys.stderr,
+    )
+    if os.environ.get("EMU_TRACEBACK"):
+        traceback.print_exception(exc)
+    return INTERNAL_ERROR
 
 
 if __name__ == "__main__":

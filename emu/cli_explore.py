@@ -5,10 +5,14 @@
   a scenario that demonstrates a bug, until the bug shows) or the budget is spent, with a
   progress line on stderr (schedules, schedules per second, hits). On a hit the schedule is
   shrunk and written as a replay file that ``emu run`` reproduces exactly (``--out``: a file
-  name for one scenario, else a folder; default ``replays/``). Options not given come from the
-  scenario's ``explore:`` section, else random, 1,000 schedules, seed 0, depth 3. Every report
-  states the strategy, the budget and the schedules run. Exit 0 when every scenario gives its
-  declared verdict over the campaign, 1 otherwise, 2 on invalid input.
+  name ending in ``.json`` for one scenario, else a folder; default ``replays/``). ``--out`` is
+  checked before any exploring: a ``.json`` name given with several files, a folder that is a
+  file, a place that cannot be written are one line on stderr and exit 2, nothing explored.
+  Options not given come from the scenario's ``explore:`` section, else random, 1,000
+  schedules, seed 0, depth 3. Every report states the strategy, the budget and the schedules
+  run. A file that does not load is reported (one line) and the others are explored. Exit 2
+  when a file is invalid or a replay cannot be written, else 1 when a scenario does not give its
+  declared verdict over the campaign, else 0.
 - ``emu properties [--api NAME] [--json]``: the property catalogue with quoted sentences.
 """
 
@@ -16,15 +20,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from emu.errors import EmuError
+from emu.errors import EmuError, printable
 
 if TYPE_CHECKING:
     from emu.explore.campaign import CampaignResult
+
+
+DEFAULT_OUT: Final = "replays"
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -92,10 +100,13 @@ def explore_command(args: argparse.Namespace) -> int:
     from emu.explore.declared import Outcome
     from emu.scenario.model import ExploreBudget
 
-    targets = load_targets(args.files, args.allow_python)
-    if targets is None:
+    problem = out_problem(args.out, len(args.files))
+    if problem is not None:
+        print(f"emu explore: --out {printable(args.out)}: {problem}", file=sys.stderr)
         return 2
+    targets, invalid = load_targets(args.files, args.allow_python)
     status = 0
+    written: set[Path] = set()
     for target in targets:
         scenario = target.scenario
         base = scenario.explore or ExploreBudget()
@@ -110,15 +121,26 @@ def explore_command(args: argparse.Namespace) -> int:
             campaign = Campaign(scenario, budget, on_progress=progress).run()
         except EmuError as exc:
             progress.close()
-            print(f"{scenario.file}: the run failed: {exc}", file=sys.stderr)
+            print(f"{printable(scenario.file)}: the run failed: {exc}", file=sys.stderr)
             status = 1
             continue
         progress.close()
         if not campaign.ok:
             status = 1
         if campaign.found is not None and campaign.shrunk is not None:
-            replay = write_found(campaign, args.out, len(targets))
-            print(f"replay written to {replay}", file=sys.stderr)
+            path = replay_path(campaign, args.out, len(args.files), written)
+            try:
+                write_found(campaign, path)
+            except OSError as exc:
+                print(
+                    f"{printable(str(path))}: cannot write the replay: "
+                    f"{exc.strerror or type(exc).__name__}",
+                    file=sys.stderr,
+                )
+                invalid = 2
+            else:
+                written.add(path)
+                print(f"replay written to {printable(str(path))}", file=sys.stderr)
         shown = campaign.found or campaign.first
         outcome = Outcome(shown) if shown is not None else None
         summary = f"{exploration_line(campaign)}; {progress.rate:,.0f} schedules/s"
@@ -149,21 +171,74 @@ def explore_command(args: argparse.Namespace) -> int:
             else "the expectation held in every schedule"
         )
         print(f"-- {verdict}: {scenario.name}: {what}")
-    return status
+    return invalid or status
 
 
-def write_found(campaign: CampaignResult, out: str | None, count: int) -> Path:
+def out_problem(out: str | None, count: int) -> str | None:
+    """What stops replays being written to ``--out`` (checked before exploring), or None.
+
+    ``--out NAME.json`` names the one replay file of one scenario; any other ``--out`` (and the
+    default, ``replays``) is a folder, created when a replay is first written."""
+    if out is None:
+        out = DEFAULT_OUT
+    from emu.explore.replay import is_replay_file
+
+    if "\0" in out:
+        return "the path holds a NUL byte"
+    try:
+        os.fsencode(out)
+    except UnicodeError:
+        return "the path holds characters no file name can"
+    target = Path(out)
+    if is_replay_file(out):
+        if count > 1:
+            return (
+                f"a .json name is the replay file of one scenario, and {count} files are "
+                "explored: give a folder"
+            )
+        if target.is_dir():
+            return "a folder, where a replay file name was given (.json)"
+        folder = target.parent
+    else:
+        if target.exists() and not target.is_dir():
+            return "exists and is not a folder"
+        folder = target
+    existing = folder.absolute()
+    while not existing.exists():  # the folders to create: the first one that exists decides
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{printable(str(existing))} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"cannot write in {printable(str(existing))}"
+    return None
+
+
+def replay_path(campaign: CampaignResult, out: str | None, count: int, taken: set[Path]) -> Path:
+    """Where the replay of ``campaign`` goes: ``--out`` itself for one scenario and a .json
+    name, else ``<folder>/<scenario>-<strategy>-<seed>.replay.json`` (numbered ``-2``, ``-3``
+    when two scenarios of one command share a name, so none overwrites another)."""
+    from emu.explore.replay import is_replay_file
+
+    if out is not None and count == 1 and is_replay_file(out):
+        return Path(out)
+    budget = campaign.budget
+    stem = f"{campaign.scenario.name}-{budget.strategy}-{budget.seed}"
+    folder = Path(out or DEFAULT_OUT)
+    path = folder / f"{stem}.replay.json"
+    number = 1
+    while path in taken:
+        number += 1
+        path = folder / f"{stem}-{number}.replay.json"
+    return path
+
+
+def write_found(campaign: CampaignResult, path: Path) -> Path:
+    """Write the shrunk schedule of a campaign's hit to ``path``; OSError if it cannot be."""
     from emu.explore.replay import write_replay
     from emu.properties.report import scenario_digest
 
     assert campaign.found is not None and campaign.shrunk is not None
     scenario = campaign.scenario
-    budget = campaign.budget
-    name = f"{scenario.name}-{budget.strategy}-{budget.seed}.replay.json"
-    if out is not None and count == 1 and out.endswith(".json"):
-        path = Path(out)
-    else:
-        path = Path(out or "replays") / name
     result = campaign.found.result
     return write_replay(
         path,

@@ -1,23 +1,26 @@
 """The scenario commands of the ``emu`` command line: validate, schema, run, trace.
 
 - ``emu validate FILE...``: load and compile each file; one line per file, ``FILE: ok (...)``
-  on stdout, or the error ``file:line:column: message [in path]`` on stderr. Exit 0 when all
-  are valid, 2 otherwise.
+  on stdout, or the error ``file:line:column: message [in path]`` on stderr. A replay file is
+  checked field by field and its scenario loaded (``FILE: ok (replay of ...)``). Exit 0 when
+  all are valid, 2 otherwise.
 - ``emu schema``: the JSON Schema of the format on stdout.
-- ``emu run FILE... [--seed N] [--json]``: load every file first (any invalid: exit 2, nothing
-  runs), then run each to its declared verdict (a bug demonstration the canonical schedule does
-  not show is explored within its ``explore:`` budget) and print its timeline, the threads'
-  outcomes, the verdict (each violation with its property, sentence and story) and whether the
-  expectation holds. ``--json`` prints one report object per scenario instead
-  (docs/report.md). A replay file (``*.json``, written by ``emu explore``) reruns its schedule
-  exactly and checks the trace against the recorded digests. Exit 0 when every expectation
-  holds, 1 when one does not (or a program failed in a way no Windows API reports, or a replay
-  no longer fits), 2 on invalid input.
+- ``emu run FILE... [--seed N] [--json]``: load every file (an invalid one: its error on
+  stderr, one line; the others still run), then run each to its declared verdict (a bug
+  demonstration the canonical schedule does not show is explored within its ``explore:``
+  budget) and print its timeline, the threads' outcomes, the verdict (each violation with its
+  property, sentence and story) and whether the expectation holds. ``--json`` prints one report
+  object per scenario instead (docs/report.md). A replay file (``*.json``, written by ``emu
+  explore``) reruns its schedule exactly and checks the trace against the recorded digests.
+  Exit 2 when a file is invalid, else 1 when an expectation does not hold (or a program failed
+  in a way no Windows API reports, or a replay no longer fits), else 0.
 - ``emu trace FILE [--format text|jsonl] [--seed N]``: run a scenario (or a replay) and print
   its trace: the readable timeline, or the JSON lines of docs/trace.md.
 
 A scenario that names a Python program from outside the project needs ``--allow-python``.
-No command prints a Python traceback for bad input.
+No command prints a Python traceback for any file it is given: a bad scenario or replay file is
+one line, ``file:line:column: message [in path]`` (``file: message`` when the whole file is
+concerned, as when it cannot be read).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from emu.errors import EmuError, ScenarioError
+from emu.errors import EmuError, ScenarioError, printable
 
 if TYPE_CHECKING:
     from emu.explore.campaign import CampaignResult
@@ -70,34 +73,45 @@ def _allow_python(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_targets(files: list[str], allow_python: bool) -> list[Target] | None:
-    """Every file loaded (errors on stderr, one line each), or None if any is invalid."""
+def load_targets(files: list[str], allow_python: bool) -> tuple[list[Target], int]:
+    """The files that load, and 2 if any does not (each error on stderr, one line), else 0.
+
+    The valid files still run: one bad file among many stops nothing else."""
     from emu.explore.declared import open_target
 
     loaded: list[Target] = []
-    failed = False
+    status = 0
     for file in files:
         try:
             loaded.append(open_target(file, allow_python=allow_python))
         except ScenarioError as exc:
             print(exc.one_line(), file=sys.stderr)
-            failed = True
-    return None if failed else loaded
+            status = 2
+    return loaded, status
+
+
+def source_of(target: Target) -> str:
+    """The file a target was given by: the replay's path, or the scenario's."""
+    return target.replay.path if target.replay is not None else target.scenario.file
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    status = 0
-    for file in args.files:
-        targets = load_targets([file], args.allow_python)
-        if targets is None:
-            status = 2
-            continue
-        scenario = targets[0].scenario
-        print(
-            f"{file}: ok (scenario {scenario.name}: {len(scenario.threads)} thread(s), "
+    targets, status = load_targets(args.files, args.allow_python)
+    for target in targets:
+        scenario = target.scenario
+        what = (
+            f"scenario {scenario.name}: {len(scenario.threads)} thread(s), "
             f"{len(scenario.drivers)} driver(s), {len(scenario.timeline)} timeline event(s), "
-            f"{len(scenario.faults)} fault(s))"
+            f"{len(scenario.faults)} fault(s)"
         )
+        replay = target.replay
+        if replay is not None:
+            changed = "; it changed since the recording" if target.changed else ""
+            what = (
+                f"replay of {printable(replay.scenario_file)}: {len(replay.schedule):,} "
+                f"choice(s), {replay.checkpoints[-1][0]:,} event(s){changed}; {what}"
+            )
+        print(f"{printable(source_of(target))}: ok ({what})")
     return status
 
 
@@ -111,21 +125,20 @@ def schema_command(args: argparse.Namespace) -> int:
 def run_command(args: argparse.Namespace) -> int:
     from emu.explore.declared import declared_verdict
 
-    targets = load_targets(args.files, args.allow_python)
-    if targets is None:
-        return 2
+    targets, invalid = load_targets(args.files, args.allow_python)
     status = 0
     for target in targets:
+        source = printable(source_of(target))
         if target.changed:
             print(
-                f"{target.replay.path if target.replay else ''}: warning: "
-                f"{target.scenario.file} changed since this replay was recorded",
+                f"{source}: warning: {printable(target.scenario.file)} changed since this "
+                "replay was recorded",
                 file=sys.stderr,
             )
         try:
             outcome = declared_verdict(target, seed=args.seed)
         except EmuError as exc:
-            print(f"{target.scenario.file}: the run failed: {exc}", file=sys.stderr)
+            print(f"{source}: the run failed: {exc}", file=sys.stderr)
             status = 1
             continue
         if args.json:
@@ -136,7 +149,7 @@ def run_command(args: argparse.Namespace) -> int:
             print_outcome(outcome, quiet=args.quiet, verbose=args.verbose)
         if not outcome.ok:
             status = 1
-    return status
+    return invalid or status
 
 
 def report_of(outcome: Outcome) -> dict[str, object]:
@@ -157,7 +170,7 @@ def print_outcome(outcome: Outcome, *, quiet: bool = False, verbose: bool = Fals
     assessment = outcome.assessment
     result = assessment.result
     scenario = result.scenario
-    print(f"== {scenario.name} ({scenario.file}), strategy {result.strategy}")
+    print(f"== {scenario.name} ({printable(scenario.file)}), strategy {result.strategy}")
     campaign = outcome.campaign
     if campaign is not None:
         print(f"-- {exploration_line(campaign)}")
@@ -198,13 +211,13 @@ def trace_command(args: argparse.Namespace) -> int:
     from emu.explore.declared import declared_verdict
     from emu.timeline import render_timeline
 
-    targets = load_targets([args.file], args.allow_python)
-    if targets is None:
-        return 2
+    targets, invalid = load_targets([args.file], args.allow_python)
+    if invalid:
+        return invalid
     try:
         outcome = declared_verdict(targets[0], seed=args.seed)
     except EmuError as exc:
-        print(f"{args.file}: the run failed: {exc}", file=sys.stderr)
+        print(f"{printable(args.file)}: the run failed: {exc}", file=sys.stderr)
         return 1
     trace = outcome.assessment.result.k.trace
     if args.format == "jsonl":

@@ -22,6 +22,14 @@ threads:
     steps:
       - SetEvnt: {hEvent: 0}
 """
+GOOD = """\
+version: 1
+name: good
+threads:
+  main:
+    steps:
+      - return: 0
+"""
 FAILING = """\
 version: 1
 name: failing
@@ -147,15 +155,19 @@ def test_run_of_a_failing_expectation_exits_one(
     assert lines[-1] == "-- FAIL: failing"
 
 
-def test_run_of_an_invalid_file_runs_nothing_and_exits_two(
+def test_run_reports_an_invalid_file_runs_the_others_and_exits_two(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Load every file first (any invalid: exit 2, nothing runs).
+    # An invalid file: its error on stderr, one line; the others still run. Exit 2.
     bad = write(tmp_path, "bad.yaml", BAD)
-    assert main(["run", APC_REPORT, bad]) == 2
+    good = write(tmp_path, "good.yaml", GOOD)
+    assert main(["run", "--quiet", bad, good]) == 2
     captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err.startswith(f"{bad}:6:9: unknown function 'SetEvnt'")
+    assert captured.err.splitlines() == [
+        f"{bad}:6:9: unknown function 'SetEvnt' (did you mean 'SetEvent'?): not one emu models "
+        "here (`emu schema` lists them) [in threads.main.steps[0]]"
+    ]
+    assert captured.out.rstrip().endswith("-- PASS: good")
 
 
 def test_a_python_program_beside_the_scenario_needs_allow_python(

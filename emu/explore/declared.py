@@ -10,7 +10,9 @@ chooser is judged on that one run only.
 
 ``open_target(path)`` loads what the command line or the plugin is given: a scenario file, or
 a replay file (``*.json``) naming one; either way property ids are checked against the
-catalogue.
+catalogue. Whatever the file holds, the only exception is a one-line ``ScenarioError``: a
+replay's scenario that cannot be read is reported at the replay's ``scenario.file``, an error
+inside that scenario at its own line.
 """
 
 from __future__ import annotations
@@ -18,13 +20,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from emu.errors import printable
 from emu.explore.campaign import CampaignResult, explore
 from emu.explore.judge import run_once
-from emu.explore.replay import Replay, first_difference, is_replay_file, load_replay
+from emu.explore.replay import (
+    Replay,
+    first_difference,
+    is_replay_file,
+    load_replay,
+    read_file,
+    scenario_sha256,
+)
 from emu.kernel.chooser import Chooser, ReplayChooser
 from emu.properties.expectation import Assessment, check_refs
-from emu.properties.report import scenario_digest
-from emu.scenario.loader import load_scenario
+from emu.scenario.loader import load_bytes
 from emu.scenario.model import Scenario
 from emu.sim.simulation import make_chooser
 
@@ -52,17 +61,27 @@ class Target:
 def open_target(path: str | Path, *, allow_python: bool = False) -> Target:
     """Load a scenario file, or the scenario of a replay file; ScenarioError if invalid."""
     if is_replay_file(path):
-        replay = load_replay(path)
-        scenario = load_scenario(replay.scenario_file, allow_python=allow_python)
-        check_refs(scenario)
-        changed = (
-            replay.scenario_sha256 is not None
-            and scenario_digest(replay.scenario_file) != replay.scenario_sha256
-        )
-        return Target(scenario, replay, changed)
-    scenario = load_scenario(path, allow_python=allow_python)
+        return _replay_target(load_replay(path), allow_python)
+    scenario = load_bytes(read_file(path), str(path), allow_python=allow_python)
     check_refs(scenario)
     return Target(scenario)
+
+
+def _replay_target(replay: Replay, allow_python: bool) -> Target:
+    """The scenario a replay names; one it cannot read is an error at its ``scenario.file``."""
+    line, column = replay.scenario_position
+    data = read_file(
+        replay.scenario_file,
+        file=replay.path,
+        what=f"the scenario {printable(replay.scenario_file)}",
+        line=line,
+        column=column,
+        at="scenario.file",
+    )
+    scenario = load_bytes(data, replay.scenario_file, allow_python=allow_python)
+    check_refs(scenario)
+    sha = replay.scenario_sha256
+    return Target(scenario, replay, sha is not None and scenario_sha256(data) != sha)
 
 
 def needs_search(scenario: Scenario, assessment: Assessment) -> bool:

@@ -3,7 +3,7 @@
 A replay file is JSON (docs/exploring.md)::
 
     {"format": "emu.replay", "version": 1,
-     "scenario": {"file": "../scenarios/kernel/x.yaml", "name": "x", "sha256": "..."},
+     "scenario": {"file": "../scenarios/kernel/x.yaml", "sha256": "..."},
      "found_by": {...the exploration that found it...},
      "properties": ["kernel.lost_update"],
      "schedule": {"keys": [["thread", "main"], ...], "steps": [1, 0, 0, 1, ...]},
@@ -19,6 +19,14 @@ trace's JSON lines after every 1,024 events and at the end: a replay reports the
 checkpoint where the trace differs. The scenario's sha256 says whether the file changed since; a
 changed scenario is still replayed (strictly), and the first step where it no longer fits is
 reported.
+
+Reading one never raises anything but a one-line ``ScenarioError`` naming the file and where:
+the file cannot be read (``file: cannot read the file: ...``), is not UTF-8 JSON within the
+limits of ``emu.explore.jsontext`` (at the line and column), or a field has the wrong type or
+range (``emu.explore.replay_check``: at the value, with its JSON path). Writing encodes the
+whole document first (keys the format cannot hold, NaN or infinity are emu's own fault, an
+``EmulatorFault``), then replaces the file in one step, so a failed write never leaves half a
+replay.
 """
 
 from __future__ import annotations
@@ -30,14 +38,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from emu.errors import ScenarioError
-from emu.kernel.chooser import OptionKey, Schedule, freeze_key
+from emu.errors import EmulatorFault, ScenarioError
+from emu.explore.jsontext import parse_json
+from emu.explore.replay_check import (
+    DIGEST_CHARS,
+    REPLAY_FORMAT,
+    REPLAY_VERSION,
+    Fields,
+    is_option_key,
+)
+from emu.kernel.chooser import OptionKey, Schedule
 from emu.kernel.trace import TraceTuple, jsonl_lines
 
-REPLAY_FORMAT: Final = "emu.replay"
-REPLAY_VERSION: Final = 1
 CHECKPOINT_EVERY: Final = 1024
-DIGEST_CHARS: Final = 16
+MAX_FILE_BYTES: Final = 256 << 20
+"""The largest file emu reads as a replay or a scenario (a million choices take ~10 MiB)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +66,7 @@ class Replay:
     checkpoints: tuple[tuple[int, str], ...]
     properties: tuple[str, ...]
     found_by: dict[str, Any]
+    scenario_position: tuple[int, int] = (0, 0)  # of scenario.file in the replay file
 
 
 def checkpoints(events: list[TraceTuple]) -> list[tuple[int, str]]:
@@ -94,29 +110,21 @@ def encode_schedule(schedule: Schedule) -> dict[str, Any]:
     numbers: dict[str, int] = {}
     steps: list[int] = []
     for index, key in schedule:
+        if not is_option_key(key) or type(index) is not int or index < 0:
+            raise EmulatorFault(f"a schedule step a replay file cannot hold: ({index!r}, {key!r})")
         text = json.dumps(key)
         number = numbers.get(text)
         if number is None:
             number = numbers[text] = len(keys)
             keys.append(key)
-        steps.extend((int(index), number))
+        steps.extend((index, number))
     return {"keys": keys, "steps": steps}
 
 
-def decode_schedule(data: Any, where: str) -> Schedule:
-    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
-        raise ScenarioError("the schedule is not {keys: [...], steps: [...]}", file=where)
-    keys = [freeze_key(k) for k in data["keys"]]
-    steps = data.get("steps")
-    if not isinstance(steps, list) or len(steps) % 2 or not all(type(s) is int for s in steps):
-        raise ScenarioError("schedule.steps is not a flat list of integer pairs", file=where)
-    out: Schedule = []
-    for i in range(0, len(steps), 2):
-        index, number = steps[i], steps[i + 1]
-        if index < 0 or not 0 <= number < len(keys):
-            raise ScenarioError(f"schedule step {i // 2} is out of range", file=where)
-        out.append((index, keys[number]))
-    return out
+def decode_schedule(data: Any, where: str, text: str | None = None) -> Schedule:
+    """The schedule of a replay's ``schedule`` object; a one-line ScenarioError if malformed
+    (located in ``text``, the file's JSON, when given)."""
+    return Fields(where, text).schedule(data)
 
 
 def write_replay(
@@ -129,9 +137,8 @@ def write_replay(
     properties: list[str],
     found_by: dict[str, Any],
 ) -> Path:
-    """Write a replay file; its folder is created if needed."""
+    """Write a replay file; its folder is created if needed. OSError if it cannot be."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         relative = os.path.relpath(Path(scenario_file).resolve(), target.parent.resolve())
     except ValueError:  # another drive
@@ -148,7 +155,18 @@ def write_replay(
         "schedule": encode_schedule(schedule),
         "trace": {"events": len(events), "checkpoints": [list(c) for c in checkpoints(events)]},
     }
-    target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    try:
+        text = json.dumps(document, indent=1, allow_nan=False) + "\n"
+    except (TypeError, ValueError) as exc:
+        raise EmulatorFault(f"a replay document that is not JSON: {exc}") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.partial")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return target
 
 
@@ -156,39 +174,63 @@ def is_replay_file(path: str | Path) -> bool:
     return str(path).endswith(".json")
 
 
+def read_file(
+    path: str | Path,
+    *,
+    file: str | None = None,
+    what: str = "the file",
+    line: int = 0,
+    column: int = 0,
+    at: str = "",
+) -> bytes:
+    """The bytes of ``path``, or a one-line ScenarioError, ``file: cannot read the file: why``
+    (``file`` and the position name where the path came from, when not the command line)."""
+    name = str(path)
+    where = name if file is None else file
+
+    def refuse(why: str) -> ScenarioError:
+        return ScenarioError(
+            f"cannot read {what}: {why}", file=where, line=line, column=column, path=at
+        )
+
+    if "\0" in name:
+        raise refuse("its name holds a NUL byte")
+    try:
+        os.fsencode(name)
+    except UnicodeError:
+        raise refuse("its name holds characters no file name can") from None
+    try:
+        with open(name, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise refuse(exc.strerror or type(exc).__name__) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise refuse(f"it is larger than {MAX_FILE_BYTES >> 20} MiB")
+    return data
+
+
 def load_replay(path: str | Path) -> Replay:
     """Read a replay file; a malformed one is a one-line ScenarioError."""
     where = str(path)
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError(f"cannot read the file: {exc.strerror}", file=where) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"not a JSON replay file: {exc}", file=where) from None
-    if not isinstance(document, dict) or document.get("format") != REPLAY_FORMAT:
-        raise ScenarioError(f"not a replay file (format is not {REPLAY_FORMAT!r})", file=where)
-    if document.get("version") != REPLAY_VERSION:
-        raise ScenarioError(
-            f"replay format version {document.get('version')!r}; this emu reads {REPLAY_VERSION}",
-            file=where,
-        )
-    scenario = document.get("scenario")
-    if not isinstance(scenario, dict) or not isinstance(scenario.get("file"), str):
-        raise ScenarioError("scenario.file is missing", file=where)
-    trace = document.get("trace") or {}
-    marks = tuple(
-        (int(c[0]), str(c[1]))
-        for c in trace.get("checkpoints", [])
-        if isinstance(c, list) and len(c) == 2
-    )
-    sha = scenario.get("sha256")
-    located = os.path.normpath(Path(path).parent / scenario["file"])
+    document, text = parse_json(read_file(path), where)
+    fields = Fields(where, text)
+    top = fields.header(document)
+    file, sha = fields.scenario(top["scenario"])
+    found_by = fields.found_by(top.get("found_by"))
+    properties = fields.properties(top.get("properties"))
+    schedule = fields.schedule(top["schedule"])
+    marks = fields.trace(top["trace"])
     return Replay(
         path=where,
-        scenario_file=located,
-        scenario_sha256=sha if isinstance(sha, str) else None,
-        schedule=decode_schedule(document.get("schedule"), where),
+        scenario_file=os.path.normpath(Path(path).parent / file),
+        scenario_sha256=sha,
+        schedule=schedule,
         checkpoints=marks,
-        properties=tuple(str(p) for p in document.get("properties", [])),
-        found_by=dict(document.get("found_by") or {}),
+        properties=properties,
+        found_by=found_by,
+        scenario_position=fields.position(("scenario", "file")),
     )
+
+
+def scenario_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
