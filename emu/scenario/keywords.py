@@ -15,11 +15,12 @@ from emu.kernel.cpu import work as cpu_work
 from emu.kernel.memory import Struct
 from emu.kernel.trace import trace_kind, value_text
 from emu.scenario import expect
+from emu.scenario.checked import record_check
 from emu.scenario.conditions import compile_condition
 from emu.scenario.durations import DurationError, parse_duration
 from emu.scenario.frame import Frame, Return
 from emu.scenario.nodes import Map, Node, Scalar, Seq
-from emu.scenario.values import Scope, compile_reference, compile_value
+from emu.scenario.values import Scope, compile_reference, compile_value, constant
 from emu.win32.base import VOID, ApiSpec
 
 if TYPE_CHECKING:
@@ -50,10 +51,16 @@ class KeywordSteps(ABC):
     def block(self, node: Node) -> Block:
         """Compile a list of steps (``StepCompiler`` provides it)."""
 
+    @abstractmethod
+    def assigned_in(self, node: Node) -> None:
+        """Mark the names a loop body binds as assigned (``StepCompiler`` provides it)."""
+
     def setter(self, name: str) -> Callable[[Frame, object], None]:
         """How a step stores into ``name``: a driver's global (shared by its routines) or the
-        program's own variable."""
+        program's own variable. From here on in the text, ``name`` may be bound."""
         binding = self.scope.find(name)
+        if binding is not None:
+            binding.assigned = True
         if binding is not None and binding.shared:
 
             def store_shared(frame: Frame, value: object) -> None:
@@ -94,9 +101,11 @@ class KeywordSteps(ABC):
         ):
             value.fail(f"repeat takes a count: an integer from 0 to {MAX_ROUNDS:,}")
         count = int(value.value)
-        body = self.block(_required(step, "steps", "repeat"))
         target = bind_target(step)
-        store = self.setter(target) if target is not None else None
+        store = self.setter(target) if target is not None else None  # bound before the body
+        body_node = _required(step, "steps", "repeat")
+        self.assigned_in(body_node)
+        body = self.block(body_node)
 
         def repeat(frame: Frame) -> Generator[Park, None, None]:
             note_step = frame.api.k.note_step
@@ -121,6 +130,7 @@ class KeywordSteps(ABC):
                 max_node.fail(f"max takes a count: an integer from 1 to {MAX_ROUNDS:,}")
             limit = int(max_node.value)
         steps_node = _required(step, "steps", "until")
+        self.assigned_in(steps_node)
         self._calls.append([])
         try:
             body = self.block(steps_node)
@@ -132,6 +142,7 @@ class KeywordSteps(ABC):
         where = f"{step.file}:{step.line}:{step.column}"
 
         def until(frame: Frame) -> Generator[Park, None, None]:
+            record_check(frame.api.k, "scenario.loop_bound")
             note_step = frame.api.k.note_step
             for _ in range(limit):
                 note_step()
@@ -269,6 +280,7 @@ class KeywordSteps(ABC):
         where = f"{value.file}:{value.line}:{value.column}"
 
         def check(frame: Frame) -> Generator[Park, None, None]:
+            record_check(frame.api.k, "scenario.assert")
             holds, account = condition.evaluate(frame)
             if not holds:
                 prefix = f"{message}: " if message else ""
@@ -283,6 +295,7 @@ class KeywordSteps(ABC):
         return check
 
     def _return(self, value: Node, step: Map) -> Step:
+        _check_integer(value, self.scope)
         result = compile_value(value, self.scope)
 
         def leave(frame: Frame) -> Generator[Park, None, None]:
@@ -314,6 +327,31 @@ class KeywordSteps(ABC):
             yield  # type: ignore[unreachable]  # a step is a generator
 
         return note
+
+
+def _check_integer(value: Node, scope: Scope) -> None:
+    """``return:`` takes an integer (an exit code, a status, a callback's result): a number, a
+    constant, TRUE/FALSE, NULL, flags, or a $reference that may hold one."""
+    if isinstance(value, Map):
+        value.fail("return takes an integer (an exit code or a status), not a structure")
+    if not isinstance(value, Scalar):
+        return  # flags as a list: a number, or an error compile_value reports
+    text = value.value
+    if isinstance(text, str) and text.startswith("$") and not value.quoted:
+        binding = scope.find(text[1:])
+        if binding is not None and "." not in text and "[" not in text:
+            kind = binding.declaration.type_name if binding.declaration else binding.what
+            if binding.declaration is not None or binding.what == "handler":
+                value.fail(
+                    f"return takes an integer (an exit code or a status), not the {kind} {text}"
+                )
+        return
+    result = constant(value)
+    if result is not None and type(result) is not int:
+        value.fail(
+            f"return takes an integer (an exit code or a status, such as 0, STATUS_SUCCESS or "
+            f"$rc), not {value.text!r}"
+        )
 
 
 def bind_target(step: Map | None) -> str | None:

@@ -23,7 +23,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from emu.codes.ntstatus import STATUS_SUCCESS
@@ -264,7 +264,7 @@ def compile_driver(
         compiler.bind_names(unload_node, shared=True)
     # Names bound by entry/unload are driver globals, visible to the routines.
     for bound, binding in list(globals_scope.local.items()):
-        globals_scope.shared[bound] = Binding(binding.what, True, binding.declaration)
+        globals_scope.shared[bound] = replace(binding, shared=True)
     globals_scope.local.clear()
     entry = compiler.block(entry_node)
     unload = compiler.block(unload_node) if unload_node is not None else None

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from emu.kernel.actor import Park
 from emu.scenario import expect
+from emu.scenario.checked import record_check
 from emu.scenario.frame import Frame, LastCall, Return
 from emu.scenario.keywords import Block, KeywordSteps, Step, bind_target, record_violation
 from emu.scenario.nodes import Map, Node, Scalar, Seq
@@ -82,8 +83,18 @@ def run_program(block: Block, frame: Frame, default: Any = 0) -> Generator[Park,
     return default
 
 
-def collect_bindings(node: Node, found: list[Scalar]) -> None:
-    """Every name a block binds (``as:``, ``set:`` on a plain name), for the scope."""
+Site = tuple[Scalar, str]
+"""A name a step binds, and what it stores when certainly not a structure (else "")."""
+
+SCALAR_RETURNS: Final = frozenset(
+    ("BOOL", "DWORD", "HANDLE", "LONG", "NTSTATUS", "SLEEPEX", "VOID", "WAIT", "WIN32_ERROR")
+)
+"""Return kinds that are a number (or nothing), never a structure: ``as:`` binds a number."""
+
+
+def binding_sites(node: Node, surface: dict[str, ApiSpec], found: list[Site]) -> None:
+    """Every name a block binds (``as:``, ``set:`` on a plain name), in text order, each with
+    what it stores when that is certainly not a structure (else "")."""
     if not isinstance(node, Seq):
         return
     for step in node:
@@ -91,16 +102,45 @@ def collect_bindings(node: Node, found: list[Scalar]) -> None:
             continue
         target = step.get("as")
         if isinstance(target, Scalar) and isinstance(target.value, str):
-            found.append(target)
+            found.append((target, _returned(step, surface)))
         assignments = step.get("set")
         if isinstance(assignments, Map):
-            for key in assignments.keys:
-                if "." not in key and "[" not in key:
-                    found.append(assignments.key_node(key))  # $x and x name the same variable
+            for key, value in assignments.items():
+                if "." not in key and "[" not in key:  # $x and x name the same variable
+                    found.append((assignments.key_node(key), _stored(value)))
         for nested in ("steps", "then", "else"):
             child = step.get(nested)
             if child is not None:
-                collect_bindings(child, found)
+                binding_sites(child, surface, found)
+
+
+def _returned(step: Map, surface: dict[str, ApiSpec]) -> str:
+    if "repeat" in step:
+        return "a number (the iteration)"
+    for key in step.keys:
+        spec = surface.get(key)
+        if spec is not None and spec.returns in SCALAR_RETURNS:
+            return f"a {spec.returns} ({spec.name}'s return)"
+    return ""
+
+
+def _stored(value: Node) -> str:
+    """What ``set: {x: value}`` stores, when certainly not a structure."""
+    if isinstance(value, Seq):
+        return "a number (a flag combination)"
+    if not isinstance(value, Scalar):
+        return ""  # {new: TYPE}: a structure
+    text = value.value
+    if isinstance(text, str) and text.startswith("$"):
+        return ""  # a copy of another name: it may be a structure
+    return f"the constant {value.text}"
+
+
+def collect_bindings(node: Node, found: list[Scalar]) -> None:
+    """Every name a block binds (``as:``, ``set:`` on a plain name)."""
+    sites: list[Site] = []
+    binding_sites(node, {}, sites)
+    found.extend(key for key, _ in sites)
 
 
 class StepCompiler(KeywordSteps):
@@ -115,10 +155,15 @@ class StepCompiler(KeywordSteps):
         self._calls: list[list[ApiSpec]] = []
 
     def bind_names(self, node: Node, *, shared: bool = False) -> None:
-        """Declare the names ``node`` binds (call before compiling it)."""
-        found: list[Scalar] = []
-        collect_bindings(node, found)
-        for key in found:
+        """Declare the names ``node`` binds (call before compiling it).
+
+        A new variable starts unassigned: until the compiler passes a step that may bind it, a
+        reference to it always fails, so it is refused at load. A variable every step of which
+        stores a number (a call's HANDLE, BOOL or code, a constant, a loop count) holds no
+        structure: a field access on it is refused at load too."""
+        sites: list[Site] = []
+        binding_sites(node, self.surface, sites)
+        for key, plain in sites:
             name = str(key.value).removeprefix("$")
             if not name.isidentifier():
                 key.fail(f"{name!r} is not a variable name (letters, digits and _)")
@@ -126,7 +171,19 @@ class StepCompiler(KeywordSteps):
             if known is not None and known.what != "variable":
                 key.fail(f"{name!r} would overwrite the {known.what} ${name}; choose another name")
             if known is None:
-                self.scope.local[name] = Binding("variable", shared)
+                self.scope.local[name] = Binding("variable", shared, assigned=False, plain=plain)
+            elif not plain:
+                known.plain = ""  # one step may store a structure: nothing is certain
+
+    def assigned_in(self, node: Node) -> None:
+        """Mark the names a loop body binds as assigned before compiling it: a later round
+        sees what an earlier one bound."""
+        found: list[Scalar] = []
+        collect_bindings(node, found)
+        for key in found:
+            binding = self.scope.find(str(key.value).removeprefix("$"))
+            if binding is not None:
+                binding.assigned = True
 
     def block(self, node: Node) -> Block:
         if not isinstance(node, Seq):
@@ -195,6 +252,8 @@ class StepCompiler(KeywordSteps):
             frame.last = LastCall(spec, result, error)
             if store is not None:
                 store(frame, result)
+            if matcher is not None:
+                record_check(api.k, "scenario.expect")
             if matcher is not None and not matcher(result, error):
                 observed = expect.describe_outcome(spec, result, error)
                 record_violation(

@@ -52,6 +52,12 @@ if TYPE_CHECKING:
 
 Value = Callable[["Frame"], Any]
 
+PLAIN_KINDS: Final = {
+    "event": "a handle to an event",
+    "port": "a handle to a completion port",
+    "handler": "a handler (a routine)",
+}
+"""What a name declared as one of these kinds holds: never a structure."""
 ARRAY_PARAMS: Final = frozenset(("lpHandles", "lpCompletionPortEntries"))
 BUFFER_PARAMS: Final = frozenset(("lpBuffer",))
 _CONSTANT_LIKE: Final = re.compile(r"[A-Z][A-Z0-9_]+\Z")
@@ -97,11 +103,19 @@ def is_constant_like(text: str) -> bool:
 
 @dataclass(slots=True)
 class Binding:
-    """A name a program can reference, and what is known of it at load."""
+    """A name a program can reference, and what is known of it at load.
 
-    what: str  # "structure", "array", "buffer", "handle", "handler", "variable"
+    ``assigned`` is False for a program's own variable until the compiler has passed a step
+    that may bind it (a reference before that always fails: ``compile_reference`` refuses it);
+    ``plain`` says what the name holds when that is certainly not a structure (``a HANDLE``),
+    so a field access on it is refused at load.
+    """
+
+    what: str  # "structure", "array", "buffer", "handle", "handler", "variable", "event", ...
     shared: bool
     declaration: Declaration | None = None
+    assigned: bool = True
+    plain: str = ""
 
 
 @dataclass(slots=True)
@@ -136,7 +150,19 @@ def compile_reference(node: Node, text: str, scope: Scope) -> Value:
     if binding is None:
         hint = did_you_mean(name, scope.names())
         node.fail(f"unknown variable ${name}{hint} in {scope.owner}")
+    if binding.what == "variable" and not binding.shared and not binding.assigned:
+        node.fail(
+            f"${name} is used before any step binds it: no step before this one in "
+            f"{scope.owner} binds it (with as: or set:)"
+        )
     steps = _field_path(path)
+    if steps:
+        # a shared name (a driver's global) may be stored by another routine: only a
+        # program's own variable is known from its own steps
+        plain = ("" if binding.shared else binding.plain) or PLAIN_KINDS.get(binding.what, "")
+        if plain:
+            what = "an array" if isinstance(steps[0], int) else "a structure"
+            node.fail(f"${name} holds {plain}, not {what}: {text} reads nothing")
     _check_fields(node, name, binding, steps)
     where = f"{node.file}:{node.line}:{node.column}"
     shared = binding.shared
@@ -174,6 +200,8 @@ def _check_fields(node: Node, name: str, binding: Binding, steps: list[str | int
         first = steps[0]
     elif isinstance(first, int):
         node.fail(f"${name} is a {decl.type_name}, not an array")
+    if isinstance(first, str) and decl.struct is None:
+        node.fail(f"${name} is a {decl.type_name}, not a structure: it has no field {first!r}")
     if isinstance(first, str) and decl.struct is not None and not decl.fields:
         node.fail(f"{decl.type_name} is opaque: a program reaches it only through the API")
     if isinstance(first, str) and decl.struct is not None and first not in decl.fields:
