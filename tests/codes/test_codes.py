@@ -63,7 +63,7 @@ def test_real_values(name: str, value: int) -> None:
 @pytest.mark.parametrize(
     ("status", "error"),
     [
-        # RtlNtStatusToDosError as Wine's conformance test asserts it on Windows.
+        # F5.3: RtlNtStatusToDosError as Wine's conformance test asserts it on Windows.
         (c.STATUS_SUCCESS, c.ERROR_SUCCESS),
         (c.STATUS_CANCELLED, c.ERROR_OPERATION_ABORTED),
         (c.STATUS_INVALID_HANDLE, c.ERROR_INVALID_HANDLE),

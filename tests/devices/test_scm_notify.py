@@ -16,8 +16,12 @@ from typing import Any
 import pytest
 
 from emu.codes import (
+    ERROR_ACCESS_DENIED,
+    ERROR_INVALID_PARAMETER,
     ERROR_SUCCESS,
     SC_MANAGER_CONNECT,
+    SC_MANAGER_ENUMERATE_SERVICE,
+    SERVICE_NOTIFY_CREATED,
     SERVICE_NOTIFY_RUNNING,
     SERVICE_NOTIFY_STATUS_CHANGE,
     SERVICE_NOTIFY_STOPPED,
@@ -113,7 +117,7 @@ def test_F1_8_notified_of_stopped_then_start_then_reregister_gets_running(
     start_pending: int,
 ) -> None:
     """F1.8 (Wine test_servicenotify): registered STOPPED|RUNNING on a stopped service, the
-    handle is notified of STOPPED; StartService; re-registering on the same handle succeeds
+    handle is notified of STOPPED at once (F1.6); StartService; re-registering on the same handle succeeds
     and "the RUNNING notification arrives within SleepEx(100, TRUE)". The state changed
     after the handle was notified, so its flag of F1.12 no longer holds the request back:
     at once when the service is already RUNNING (no pending time), at RUNNING otherwise."""
@@ -132,7 +136,7 @@ def test_F1_8_notified_of_stopped_then_start_then_reregister_gets_running(
 
     sim = go(main, {"Spooler": ServiceConfig(start_pending=start_pending)})
     assert results == [ERROR_SUCCESS, WAIT_IO_COMPLETION, 1, ERROR_SUCCESS, WAIT_IO_COMPLETION, 1]
-    # notify_cb: ERROR_SUCCESS, the current state, the single bit of that state.
+    # notify_cb (F1.7): ERROR_SUCCESS, the current state, the single bit of that state.
     assert seen == [
         ("cb", ERROR_SUCCESS, SERVICE_STOPPED, SERVICE_NOTIFY_STOPPED),
         ("cb", ERROR_SUCCESS, SERVICE_RUNNING, SERVICE_NOTIFY_RUNNING),
@@ -160,7 +164,8 @@ def test_a_request_that_fired_is_cancelled_by_a_close_before_its_apc_is_queued()
     queued." The request fires at once (the service is stopped), its result is on its way
     for the ``notify`` latency (10 ms), and the handle is closed meanwhile. No APC is ever queued,
     SleepEx sees nothing, the buffer is untouched, and the trace says the request was
-    cancelled after it fired; nothing else ends it."""
+    cancelled after it fired; nothing else ends it (F1.13; F1.14's aborted result reaches no
+    program)."""
     seen: list[tuple[Any, ...]] = []
     results: list[Any] = []
     box: list[SERVICE_NOTIFY] = []
@@ -334,3 +339,120 @@ def test_a_queued_callback_its_thread_never_ran_is_reported_once_by_the_kernel()
     assert [kind for kind, *_ in life(sim, 1)] == ["scm.register", "scm.fire", "scm.deliver"]
     assert [e.kind for e in sim.events() if e.kind in ENDINGS] == []
     assert routines(sim, "apc.discard") == ["callback"]
+
+
+def test_F1_4_the_callback_receives_the_service_notify_itself() -> None:
+    """F1.4: the callback's argument is the SERVICE_NOTIFY pointer the program lent, through
+    which it reaches pContext; F1.1: dwVersion SERVICE_NOTIFY_STATUS_CHANGE (2)."""
+    got: list[Any] = []
+    context = object()
+
+    def callback(arg: Any) -> None:
+        got.append((arg is note, arg.pContext is context))
+
+    note = SERVICE_NOTIFY(dwVersion=2, pfnNotifyCallback=callback, pContext=context)
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        svc = yield from open_service(api, "Spooler")
+        assert (yield from api.NotifyServiceStatusChangeW(svc, SERVICE_NOTIFY_STOPPED, note)) == 0
+        assert (yield from api.SleepEx(100, True)) == WAIT_IO_COMPLETION
+        assert (yield from api.CloseServiceHandle(svc)) == 1
+
+    go(main, {"Spooler": ServiceConfig()})
+    assert SERVICE_NOTIFY_STATUS_CHANGE == 2
+    assert got == [(True, True)]
+
+
+@pytest.mark.parametrize("profile", ["win7", "win8plus"])
+def test_F1_9_F1_10_a_second_request_on_a_handle_by_release(profile: str) -> None:
+    """F1.9: a second registration on the same handle while one is outstanding fails with
+    ERROR_ALREADY_REGISTERED on Windows 7 (as Wine's service manager does, F1.10), and then
+    SleepEx(100, TRUE) returns 0 and neither callback fires; on Windows 8 and later it
+    succeeds, the second callback fires and the first never does."""
+    seen: list[tuple[Any, ...]] = []
+    results: list[Any] = []
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        svc = yield from open_service(api, "Spooler")
+        first, second = notify_buffer(seen, "first"), notify_buffer(seen, "second")
+        results.append((yield from api.NotifyServiceStatusChangeW(svc, BOTH, first)))
+        results.append((yield from api.SleepEx(100, True)))  # notified of RUNNING
+        results.append((yield from api.NotifyServiceStatusChangeW(svc, BOTH, first)))  # held
+        results.append((yield from api.NotifyServiceStatusChangeW(svc, BOTH, second)))
+        results.append((yield from api.SleepEx(100, True)))
+        results.append((yield from api.CloseServiceHandle(svc)))
+
+    sim = go(main, {"Spooler": ServiceConfig(state=SERVICE_RUNNING)}, profile=profile)
+    running = ERROR_SUCCESS, SERVICE_RUNNING, SERVICE_NOTIFY_RUNNING
+    if profile == "win7":
+        assert results == [0, WAIT_IO_COMPLETION, 0, 1242, 0, 1]  # ERROR_ALREADY_REGISTERED
+        assert seen == [("first", *running)]
+        assert [kind for kind, *_ in life(sim, 2)] == ["scm.register", "scm.cancel"]
+    else:
+        assert results == [0, WAIT_IO_COMPLETION, 0, 0, WAIT_IO_COMPLETION, 1]
+        assert seen == [("first", *running), ("second", *running)]
+        assert life(sim, 2) == [
+            ("scm.register", "SERVICE_NOTIFY_STOPPED|SERVICE_NOTIFY_RUNNING", "SERVICE_RUNNING"),
+            ("scm.replace", 3),
+        ]
+
+
+def test_F1_16_the_access_a_request_needs() -> None:
+    """F1.16: a service handle needs SERVICE_QUERY_STATUS and an SCM handle
+    SC_MANAGER_ENUMERATE_SERVICE, else ERROR_ACCESS_DENIED; an SCM handle may ask only for
+    CREATED and DELETED (ERROR_INVALID_PARAMETER otherwise)."""
+    results: list[Any] = []
+    note = SERVICE_NOTIFY(dwVersion=2, pfnNotifyCallback=lambda n: None)
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        connect = yield from api.OpenSCManagerW(None, None, SC_MANAGER_CONNECT)
+        enumerate_ = yield from api.OpenSCManagerW(None, None, SC_MANAGER_ENUMERATE_SERVICE)
+        start_only = yield from api.OpenServiceW(connect, "Spooler", SERVICE_START)
+        notify = api.NotifyServiceStatusChangeW
+        results.append((yield from notify(start_only, SERVICE_NOTIFY_STOPPED, note)))
+        results.append((yield from notify(connect, SERVICE_NOTIFY_CREATED, note)))
+        results.append((yield from notify(enumerate_, SERVICE_NOTIFY_STOPPED, note)))
+        results.append((yield from notify(enumerate_, SERVICE_NOTIFY_CREATED, note)))
+        for handle in (start_only, connect, enumerate_):
+            yield from api.CloseServiceHandle(handle)
+
+    go(main, {"Spooler": ServiceConfig()})
+    assert results == [ERROR_ACCESS_DENIED, ERROR_ACCESS_DENIED, ERROR_INVALID_PARAMETER, 0]
+
+
+def test_F1_20_one_request_one_notification_never_coalesced() -> None:
+    """F1.20 and F1.8's "a new NotifyServiceStatusChange call is needed for each
+    notification": a request for STOPPED|RUNNING fires once, at the first matching state
+    (RUNNING), with that state alone; the stop that follows fires nothing until the program
+    asks again, and the next request reports STOPPED."""
+    seen: list[tuple[Any, ...]] = []
+    results: list[Any] = []
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        svc = yield from open_service(api, "Spooler")
+        note = notify_buffer(seen, "cb")
+        yield from api.NotifyServiceStatusChangeW(svc, BOTH, note)
+        yield from api.SleepEx(100, True)  # STOPPED, at once
+        results.append((yield from api.NotifyServiceStatusChangeW(svc, BOTH, note)))
+        results.append((yield from api.StartServiceW(svc, 0, None)))  # RUNNING at 5 ms
+        results.append((yield from api.Sleep(10)))
+        results.append((yield from api.ControlService(svc, 1, SERVICE_STATUS())))  # STOPPED
+        results.append((yield from api.SleepEx(100, True)))  # only the RUNNING callback
+        results.append((yield from api.SleepEx(100, True)))  # nothing more
+        results.append((yield from api.NotifyServiceStatusChangeW(svc, BOTH, note)))
+        results.append((yield from api.SleepEx(100, True)))
+        results.append((yield from api.CloseServiceHandle(svc)))
+
+    sim = go(main, {"Spooler": ServiceConfig(start_pending=5 * MS)})
+    assert results == [0, 1, None, 1, WAIT_IO_COMPLETION, 0, 0, WAIT_IO_COMPLETION, 1]
+    assert seen == [
+        ("cb", ERROR_SUCCESS, SERVICE_STOPPED, SERVICE_NOTIFY_STOPPED),
+        ("cb", ERROR_SUCCESS, SERVICE_RUNNING, SERVICE_NOTIFY_RUNNING),
+        ("cb", ERROR_SUCCESS, SERVICE_STOPPED, SERVICE_NOTIFY_STOPPED),
+    ]
+    fired = [(e.payload["request"], e.payload["bits"]) for e in sim.events("scm.fire")]
+    assert fired == [
+        (1, "SERVICE_NOTIFY_STOPPED"),
+        (2, "SERVICE_NOTIFY_RUNNING"),
+        (3, "SERVICE_NOTIFY_STOPPED"),
+    ]

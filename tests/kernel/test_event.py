@@ -99,6 +99,7 @@ def test_set_and_reset_return_the_previous_state() -> None:
 
 
 def test_event_types_are_nts_two() -> None:
+    # F5.28: manual reset is NotificationEvent, auto reset SynchronizationEvent.
     k = Kernel()
     assert isinstance(create_event(k, True, False), NotificationEvent)
     assert isinstance(create_event(k, False, False), SynchronizationEvent)

@@ -73,14 +73,20 @@ def test_packets_left_in_the_queue_are_reported_at_the_end() -> None:
 
 
 def test_a_thread_exit_disassociates_it() -> None:
+    # F5.21: association "ends when the thread exits".
     k = Kernel()
     port = IoCompletionPort(k, 1)
+    seen: list[Any] = []
 
     def body() -> Generator[Any, None, None]:
         status, _ = yield from port.remove(thread, 1, 0, False)
         assert status == STATUS_TIMEOUT
+        seen.append((thread.port is port, port.threads == [thread], port.active))
 
     thread = Thread(k, "t", body())
     k.spawn(thread)
     k.run()
-    assert port.threads == [] and port.active == 0
+    assert seen == [(True, True, 1)]  # associated (and counted) by its first dequeue...
+    assert thread.port is None and port.threads == [] and port.active == 0  # ...until it exits
+    ops = [e[5] for e in k.trace.events if e[3] == "iocp.active"]
+    assert ops == [(1, 1, "associate"), (0, 1, "disassociate")]

@@ -126,7 +126,7 @@ def test_threads_blocked_in_a_dequeue_are_released_lifo(
     programs: dict[str, Any] = {"main": main}
     programs.update({f"w{i}": waiter(i) for i in range(waiters)})
     run(programs, processors=waiters + 1, chooser=RandomChooser(seed))
-    # The k-th packet (FIFO) goes to the k-th most recent waiter (LIFO).
+    # F5.5, F5.19: the k-th packet (FIFO) goes to the k-th most recent waiter (LIFO).
     expected = {waiters - 1 - key: key for key in range(min(posts, waiters))}
     assert got == expected
 

@@ -11,6 +11,7 @@ from emu.codes import (
     ERROR_INVALID_HANDLE,
     ERROR_INVALID_PARAMETER,
     ERROR_IO_INCOMPLETE,
+    ERROR_IO_PENDING,
     ERROR_NOT_FOUND,
     ERROR_OPERATION_ABORTED,
     INFINITE,
@@ -18,6 +19,7 @@ from emu.codes import (
     STATUS_CANCELLED,
     STATUS_INVALID_DEVICE_REQUEST,
     THREAD_SET_CONTEXT,
+    WAIT_FAILED,
     WAIT_IO_COMPLETION,
     WAIT_OBJECT_0,
     WAIT_TIMEOUT,
@@ -154,6 +156,8 @@ def test_F5_8_closing_the_port_abandons_its_waiters() -> None:
         rc, _, _, ov, error = yield from dequeue(api, box[0])
         log.append(("after", rc, ov, error))
         log.append(("post", (yield from api.PostQueuedCompletionStatus(box[0], 0, 1, None))))
+        rc = yield from api.WaitForSingleObject(box[0], 0)
+        log.append(("wait after", rc, (yield from api.GetLastError())))
 
     run({"main": main, "getter": getter, "getter_ex": getter_ex, "watcher": watcher})
     assert sorted(log[:3]) == [
@@ -161,7 +165,11 @@ def test_F5_8_closing_the_port_abandons_its_waiters() -> None:
         ("gqcsex", 0, ERROR_ABANDONED_WAIT_0),
         ("wait", WAIT_OBJECT_0),
     ]
-    assert log[3:] == [("after", 0, None, ERROR_INVALID_HANDLE), ("post", 0)]
+    assert log[3:] == [
+        ("after", 0, None, ERROR_INVALID_HANDLE),
+        ("post", 0),
+        ("wait after", WAIT_FAILED, ERROR_INVALID_HANDLE),
+    ]
 
 
 def test_F5_8_closing_the_port_drops_and_reports_its_queued_packets() -> None:
@@ -660,6 +668,34 @@ def test_F5_26_a_threads_requests_are_cancelled_when_it_exits() -> None:
 
     run({"issuer": issuer, "observer": observer})
     assert log == [0, ERROR_OPERATION_ABORTED]
+
+
+def test_F5_27_cancel_io_signals_the_event_and_the_result_is_aborted_with_no_bytes() -> None:
+    # F5.27 (Wine's httpapi test): CancelIo with a request pending: the OVERLAPPED's event is
+    # signalled within 100 ms, GetOverlappedResult(..., FALSE) is FALSE with
+    # ERROR_OPERATION_ABORTED and no bytes.
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        server, _client = yield from pipe_pair(api)
+        ev = yield from api.CreateEventW(None, True, False, None)
+        ov = OVERLAPPED(hEvent=ev)
+        log.append((yield from api.ReadFile(server, bytearray(4), 4, None, ov)))
+        log.append((yield from api.GetLastError()))
+        log.append((yield from api.WaitForSingleObject(ev, 0)))  # pending: not signalled
+        log.append((yield from api.CancelIo(server)))
+        log.append((yield from api.WaitForSingleObject(ev, 100)))
+        n = DWORD(value=7)
+        log.append((yield from api.GetOverlappedResult(server, ov, n, False)))
+        log.append(((yield from api.GetLastError()), n.value, ov.Internal))
+
+    assert calls(program) == [
+        0,
+        ERROR_IO_PENDING,
+        WAIT_TIMEOUT,
+        1,
+        WAIT_OBJECT_0,
+        0,
+        (ERROR_OPERATION_ABORTED, 0, STATUS_CANCELLED),
+    ]
 
 
 def test_F5_27_a_cancelled_request_still_posts_a_packet_with_status_cancelled() -> None:

@@ -38,6 +38,7 @@ def test_F5_28_event_types_and_F5_29_previous_states() -> None:
         log.append((yield from kapi.KeWaitForSingleObject(auto, 0, 0, False, LARGE_INTEGER())))
         log.append((yield from kapi.KeReadStateEvent(auto)))
         # EVENT_TYPE 2 does not exist (NtCreateEvent rejects it): recorded, nothing created.
+        assert (NotificationEvent, SynchronizationEvent) == (0, 1)  # F5.28's EVENT_TYPE values
         yield from kapi.KeInitializeEvent(KEVENT(), 2, False)
 
     sim = run_driver(entry(body))
