@@ -9,6 +9,9 @@ strategy from the seed ``derive(seed, i)``. Each run is judged as ``emu run`` ju
 - any other scenario is *broken* by the first run whose expectation does not hold.
 
 ``sometimes:`` notes count over the whole campaign: each must be seen in at least one run.
+A campaign also checks that its runs are independent (``emu.explore.carried``): a program that
+changes module-level state, or a canonical schedule whose rerun gives another trace, fails the
+campaign with a message saying so (``carried``).
 On a hit, the schedule is shrunk (``emu.explore.shrink``) and the campaign's result carries
 the shrunk run, ready to be written as a replay file. ``on_progress`` is called every
 ``progress_every`` schedules with the count so far (the command line prints a progress line);
@@ -21,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from emu.explore.carried import StateWatch, rerun_differs
 from emu.explore.judge import is_hit, run_once
 from emu.explore.shrink import ShrinkResult, shrink
 from emu.explore.strategies import derive, make_chooser
@@ -45,6 +49,7 @@ class CampaignResult:
     shrunk: ShrinkResult | None = None
     notes_seen: dict[str, int] = field(default_factory=dict)  # note text -> first schedule
     choices_total: int = 0
+    carried: list[str] = field(default_factory=list)  # state carried between runs, if any
 
     @property
     def demonstrates(self) -> bool:
@@ -60,7 +65,7 @@ class CampaignResult:
         """The declared verdict holds over the campaign: a bug demonstration was confirmed, or
         no schedule broke the expectation; and every ``sometimes:`` note was seen."""
         confirmed = self.found is not None if self.demonstrates else self.found is None
-        return confirmed and not self.missing_sometimes
+        return confirmed and not self.missing_sometimes and not self.carried
 
     def describe(self) -> dict[str, Any]:
         """The exploration section of a report."""
@@ -84,6 +89,7 @@ class CampaignResult:
                 "nonzero_after": shrunk.nonzero_after,
             },
             "sometimes_seen": dict(self.notes_seen),
+            "carried_state": list(self.carried),
         }
 
 
@@ -116,9 +122,12 @@ class Campaign:
     def run(self) -> CampaignResult:
         out = CampaignResult(self.scenario, self.budget)
         steps = 100  # PCT's estimate of scheduling points per run: the canonical run's count
+        watch = StateWatch(self.scenario)
         for index in range(self.budget.schedules):
             chooser = self.chooser(index, steps)
             assessment = run_once(self.scenario, chooser)
+            if not out.carried:
+                out.carried.extend(watch.changes(index))
             out.schedules_run = index + 1
             out.choices_total += len(chooser.schedule)
             if index == 0:
@@ -134,6 +143,10 @@ class Campaign:
                 out.shrunk = shrink(self.scenario, list(chooser.schedule), budget=self.shrink_runs)
                 out.found = out.shrunk.assessment
                 break
+        if out.schedules_run > 1 and not out.carried and out.first is not None:
+            problem = rerun_differs(self.scenario, out.first.result.k.trace.to_jsonl())
+            if problem is not None:
+                out.carried.append(problem)
         if self.on_progress is not None:
             self.on_progress(out.schedules_run, 0 if out.found is None else 1)
         return out

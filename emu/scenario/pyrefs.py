@@ -24,6 +24,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Final
 
 import emu
@@ -57,6 +58,29 @@ def _beside(folder: Path, module: str) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def _local_name(local: Path, module: str) -> str:
+    """The name a module found beside a scenario is loaded under (unique per file)."""
+    digest = hashlib.sha1(str(local).encode(), usedforsecurity=False).hexdigest()[:12]
+    return f"_emu_scenario_{digest}_{module.replace('.', '_')}"
+
+
+def program_modules(scenario_file: str, refs: tuple[str, ...]) -> list[ModuleType]:
+    """The modules (already loaded) of a scenario's ``python:`` references, emu's own modules
+    left out: what a run's programs may keep module-level state in."""
+    folder = Path(scenario_file).resolve().parent
+    found: dict[str, ModuleType] = {}
+    for ref in refs:
+        module_name = ref.split(":", 1)[0]
+        if module_name.split(".", 1)[0] == "emu":
+            continue
+        local = _beside(folder, module_name)
+        name = _local_name(local, module_name) if local is not None else module_name
+        module = sys.modules.get(name)
+        if module is not None:
+            found.setdefault(name, module)
+    return list(found.values())
 
 
 def _on_sys_path(module: str) -> Path | None:
@@ -120,8 +144,7 @@ class PythonRefs:
         try:
             if local is None:
                 return importlib.import_module(module_name)
-            digest = hashlib.sha1(str(local).encode(), usedforsecurity=False).hexdigest()[:12]
-            unique = f"_emu_scenario_{digest}_{module_name.replace('.', '_')}"
+            unique = _local_name(local, module_name)
             if unique in sys.modules:
                 return sys.modules[unique]
             spec = importlib.util.spec_from_file_location(unique, local)

@@ -12,17 +12,25 @@ scenario's own: a replay of its ``schedule:`` or a random one with its ``seed:``
 has one or the other, never both); else the canonical one. ``run_until: all_done`` ends the run
 at the first instant every thread not declared ``blocks_forever``, and every driver's
 DriverEntry, has finished (after that instant's enabled actors ran).
+
+The run's bounds come from the scenario's ``limits:`` (the kernel's defaults where it sets
+none; ``with_limits`` overrides them, as the command line does): the time budget, the event
+budget and the step limit end a runaway with a report naming the thread and the step or
+Python line it is at (``emu.kernel.limits``, ``emu.sim.locate``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from emu.kernel.chooser import CanonicalChooser, Chooser, RandomChooser, ReplayChooser
 from emu.kernel.dispatcher import Kernel
+from emu.kernel.limits import DEFAULT_EVENT_BUDGET, DEFAULT_STEP_LIMIT, DEFAULT_TIME_BUDGET
 from emu.kernel.objects import KernelObject
 from emu.kernel.thread import Thread
-from emu.scenario.model import RUN_UNTIL_DONE, Scenario
+from emu.scenario.model import RUN_UNTIL_DONE, Limits, Scenario
+from emu.sim.locate import locate_step
 from emu.sim.result import Result
 from emu.sim.world import WorldActor
 from emu.win32.api import Api
@@ -53,17 +61,22 @@ class Simulation:
     ) -> None:
         self.scenario = scenario
         self.machine = scenario.machine  # devices read their latency ranges here
+        limits = scenario.limits
         self.k = Kernel(
             processors=scenario.machine.processors,
             chooser=chooser if chooser is not None else make_chooser(scenario, seed),
             trace=trace,
+            step_limit=limits.steps_per_instant or DEFAULT_STEP_LIMIT,
+            time_budget=_or(limits.time, DEFAULT_TIME_BUDGET),
+            event_budget=_or(limits.events, DEFAULT_EVENT_BUDGET),
         )
+        self.k.locate = locate_step
         self.k.profile = scenario.machine.profile
         self.k.latency = dict(scenario.machine.latency)
         self.process = Process(self.k)
         self.api: Api = self.process.api
         self.system = System(self.k)
-        self.shared: dict[str, Any] = {}
+        self.shared: dict[str, Any] = self.api.context.names  # $names; api.context
         self.objects: dict[str, KernelObject] = {}
         self.threads: dict[str, Thread] = {}
         for setup in scenario.setup:
@@ -94,6 +107,33 @@ class Simulation:
             thread_actors=dict(self.threads),
             strategy=self.k.chooser.describe(),
         )
+
+
+def with_limits(
+    scenario: Scenario,
+    *,
+    time: int | None = None,
+    events: int | None = None,
+    steps: int | None = None,
+) -> Scenario:
+    """``scenario`` with some of its ``limits:`` replaced (the others kept): ``time``, the
+    time budget in ticks; ``events``, the event budget; ``steps``, the step limit (API calls
+    at one instant). What the command line's ``--max-time``, ``--max-events`` and
+    ``--max-steps`` do. Raises ValueError for a bound below 1."""
+    for name, value in (("time", time), ("events", events), ("steps", steps)):
+        if value is not None and value < 1:
+            raise ValueError(f"the {name} limit must be at least 1, not {value}")
+    old = scenario.limits
+    limits = Limits(
+        time=_or(time, old.time),
+        events=_or(events, old.events),
+        steps_per_instant=_or(steps, old.steps_per_instant),
+    )
+    return replace(scenario, limits=limits)
+
+
+def _or(value: int | None, default: int | None) -> int | None:
+    return value if value is not None else default
 
 
 def run_scenario(scenario: Scenario, *, seed: int | None = None, trace: bool = True) -> Result:

@@ -10,6 +10,11 @@ Besides the Windows exports, three primitives name what C code does without an A
 - ``rand(n)``: draw a number in ``range(n)`` through the chooser (never ``random``);
 - ``free(struct)``: end a structure's lifetime, as ``free()`` or ``LocalFree`` would.
 
+``api.context`` is the run's own context (``emu.win32.context``): ``state``, a dict fresh for
+every run for the values a program keeps between its calls and threads (never module globals,
+which would carry over from one schedule of a campaign to the next), and ``names``, the
+scenario's declared objects and structures by name.
+
 A Windows name emu does not model raises ``UnsupportedApi`` — never a silent success.
 """
 
@@ -22,6 +27,7 @@ from emu.kernel.cpu import work as kernel_work
 from emu.kernel.memory import Struct
 from emu.win32.advapi32 import Advapi32
 from emu.win32.base import API_SPECS, ApiCall
+from emu.win32.context import RunContext
 from emu.win32.kernel32 import Kernel32
 
 if TYPE_CHECKING:
@@ -32,11 +38,12 @@ if TYPE_CHECKING:
 class Api(Kernel32, Advapi32):
     """The Win32 surface of one emulated process."""
 
-    __slots__ = ("k", "process")
+    __slots__ = ("context", "k", "process")
 
     def __init__(self, k: Kernel, process: KProcess) -> None:
         self.k = k
         self.process = process
+        self.context = RunContext()
 
     def work(self, ticks: int) -> ApiCall[None]:
         """Consume ``ticks`` of CPU time on one of the machine's processors."""
