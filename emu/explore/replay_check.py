@@ -133,7 +133,7 @@ class Fields:
         fmt = document.get("format")
         if fmt != REPLAY_FORMAT:
             hint = (
-                ": a scenario is YAML, name the file .yaml"
+                " (a scenario file is YAML and named .yaml, even when written as JSON)"
                 if fmt is None and "threads" in document
                 else ""
             )
@@ -157,7 +157,13 @@ class Fields:
 
     def scenario(self, value: Any) -> tuple[str, str | None]:
         """``scenario``: the file (as written) and its sha256."""
-        fields = self.object(value, ("scenario",), "scenario", ("file", "sha256"), ("file",))
+        fields = self.object(
+            value,
+            ("scenario",),
+            "the scenario {file: ..., sha256: ...}",
+            ("file", "sha256"),
+            ("file",),
+        )
         file = fields["file"]
         at = ("scenario", "file")
         if not isinstance(file, str) or not file:

@@ -219,6 +219,7 @@ class KeywordSteps(ABC):
         head, _, field = path.rpartition(".")
         if not field or not head:
             key.fail(f"{text!r}: write name.Field to set a structure's field")
+        compile_reference(key, "$" + path, self.scope)  # checks the field at load
         target = compile_reference(key, "$" + head, self.scope)
         where = f"{key.file}:{key.line}:{key.column}"
 
@@ -348,9 +349,10 @@ def _check_integer(value: Node, scope: Scope) -> None:
         return
     result = constant(value)
     if result is not None and type(result) is not int:
+        shown = f"the text {result!r}" if isinstance(result, str) else value.text
         value.fail(
             f"return takes an integer (an exit code or a status, such as 0, STATUS_SUCCESS or "
-            f"$rc), not {value.text!r}"
+            f"$rc), not {shown}"
         )
 
 

@@ -152,8 +152,8 @@ def compile_reference(node: Node, text: str, scope: Scope) -> Value:
         node.fail(f"unknown variable ${name}{hint} in {scope.owner}")
     if binding.what == "variable" and not binding.shared and not binding.assigned:
         node.fail(
-            f"${name} is used before any step binds it: no step before this one in "
-            f"{scope.owner} binds it (with as: or set:)"
+            f"${name} is used before any step binds it: no earlier step of {scope.owner} has "
+            f"as: {name} or set: {{{name}: ...}}"
         )
     steps = _field_path(path)
     if steps:
@@ -161,8 +161,13 @@ def compile_reference(node: Node, text: str, scope: Scope) -> Value:
         # program's own variable is known from its own steps
         plain = ("" if binding.shared else binding.plain) or PLAIN_KINDS.get(binding.what, "")
         if plain:
-            what = "an array" if isinstance(steps[0], int) else "a structure"
-            node.fail(f"${name} holds {plain}, not {what}: {text} reads nothing")
+            first = steps[0]
+            missing = (
+                f"not an array: it has no element [{first}]"
+                if isinstance(first, int)
+                else f"not a structure: it has no field {first!r}"
+            )
+            node.fail(f"${name} holds {plain}, {missing}")
     _check_fields(node, name, binding, steps)
     where = f"{node.file}:{node.line}:{node.column}"
     shared = binding.shared

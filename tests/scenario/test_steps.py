@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from emu.codes import ERROR_INVALID_HANDLE
-from tests.scenario.helpers import exit_code, messages, rules, run_yaml
+from emu.errors import ScenarioError
+from emu.scenario import load_text
+from tests.scenario.helpers import exit_code, messages, rules, run_yaml, scenario_text
 
 
 def test_a_call_binds_its_result_and_a_failed_expectation_is_a_violation() -> None:
@@ -382,3 +384,186 @@ def test_conditions_compare_as_c_does_null_is_zero_and_buffers_match_text() -> N
         """
     )
     assert rules(result) == []
+
+
+# -- what a static check can know is refused at load (emu validate), not at run time ------------
+
+
+def load_error(body: str) -> str:
+    """The one-line error of loading ``body``."""
+    with pytest.raises(ScenarioError) as info:
+        load_text(scenario_text(body), "t.yaml")
+    return str(info.value)
+
+
+def loads(body: str) -> None:
+    load_text(scenario_text(body), "t.yaml")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("done", "the text 'done'"),
+        ('"3"', "the text '3'"),
+        ("1.5", "1.5"),
+        ("10ms", "the text '10ms'"),
+    ],
+)
+def test_a_return_value_that_is_not_an_integer_is_refused_at_load(value: str, shown: str) -> None:
+    message = load_error(f"threads: {{main: {{steps: [{{return: {value}}}]}}}}\n")
+    assert message == (
+        "t.yaml:3:35: return takes an integer (an exit code or a status, such as 0, "
+        f"STATUS_SUCCESS or $rc), not {shown} [in threads.main.steps[0].return]"
+    )
+
+
+def test_a_structure_or_a_handler_returned_is_refused_at_load() -> None:
+    assert "return takes an integer (an exit code or a status), not a structure" in load_error(
+        "threads: {main: {steps: [{return: {new: OVERLAPPED}}]}}\n"
+    )
+    assert "not the OVERLAPPED $ov" in load_error(
+        "threads: {main: {locals: {ov: OVERLAPPED}, steps: [{return: $ov}]}}\n"
+    )
+    assert "not the handler $h" in load_error(
+        "handlers: {h: {steps: []}}\nthreads: {main: {steps: [{return: $h}]}}\n"
+    )
+
+
+def test_integer_return_values_load_and_run() -> None:
+    # The situation that must not fire: numbers, constants, TRUE, NULL, flags, a variable
+    # and a structure's field.
+    for value in ("7", "STATUS_SUCCESS", "TRUE", "null", "[0x1, 0x4]", "$rc", "$ov.Offset"):
+        loads(
+            "threads:\n  main:\n    locals: {ov: OVERLAPPED}\n    steps:\n"
+            f"      - GetLastError:\n        as: rc\n      - return: {value}\n"
+        )
+    assert exit_code(run_yaml("threads: {main: {steps: [{return: [0x1, 0x4]}]}}\n")) == 5
+
+
+def test_a_variable_no_earlier_step_binds_is_refused_at_load() -> None:
+    assert load_error(
+        """
+        threads:
+          main:
+            steps:
+              - set: {copy: $rc}
+              - GetLastError:
+                as: rc
+        """
+    ) == (
+        "t.yaml:7:21: $rc is used before any step binds it: no earlier step of thread main has "
+        "as: rc or set: {rc: ...} [in threads.main.steps[0].set.copy]"
+    )
+    # A call's arguments are read before its as: binds.
+    assert "$ev is used before any step binds it" in load_error(
+        """
+        threads:
+          main:
+            steps:
+              - SetEvent: {hEvent: $ev}
+                as: ev
+        """
+    )
+    # In a handler: its locals are fresh each call, only its params are bound on entry.
+    assert "no earlier step of handler h has as: n" in load_error(
+        """
+        handlers:
+          h:
+            params: [p]
+            steps:
+              - set: {m: $p}
+              - return: $n
+              - set: {n: 1}
+        threads: {main: {steps: []}}
+        """
+    )
+
+
+def test_a_variable_an_earlier_step_may_bind_is_not_refused() -> None:
+    # The situations that must not fire: a binding inside a branch (it may run), in a loop body
+    # later in the text (an earlier round ran it), an until condition after its body, a
+    # repeat's as:, and a driver's globals (another routine may store them).
+    loads(
+        """
+        threads:
+          main:
+            steps:
+              - if: {that: 1, equals: 1}
+                then:
+                  - set: {a: 1}
+              - set: {b: $a}
+              - repeat: 2
+                steps:
+                  - if: {that: $c, equals: 1}
+                    then: []
+                  - set: {c: 1}
+              - until: {that: $d, equals: 1}
+                steps:
+                  - set: {d: 1}
+              - repeat: 1
+                as: i
+                steps:
+                  - set: {e: $i}
+        """
+    )
+    loads(
+        """
+        drivers:
+          d:
+            entry:
+              - set: {x: $g}
+              - set: {g: 1}
+        """
+    )
+
+
+def test_a_field_of_a_value_that_is_never_a_structure_is_refused_at_load() -> None:
+    body = """
+        devices: {kernel: {events: {ready: {}}}}
+        threads:
+          main:
+            locals: {buf: {type: buffer, size: 8}}
+            steps:
+              - CreateEventW: {bManualReset: TRUE, bInitialState: FALSE}
+                as: ev
+              - set: {n: 4}
+              - repeat: 1
+                as: i
+                steps: []
+              - assert: {that: %s, equals: 0}
+        """
+    expected = {
+        "$ev.Internal": "$ev holds a HANDLE (CreateEventW's return), not a structure: it has no "
+        "field 'Internal'",
+        "$n.value": "$n holds the constant 4, not a structure: it has no field 'value'",
+        "$i[0]": "$i holds a number (the iteration), not an array: it has no element [0]",
+        "$ready.X": "$ready holds a handle to an event, not a structure: it has no field 'X'",
+        "$buf.X": "$buf is a buffer, not a structure: it has no field 'X'",
+    }
+    for reference, message in expected.items():
+        assert message in load_error(body % f'"{reference}"')
+    assert "$n holds the constant 4, not a structure: it has no field 'value'" in load_error(
+        "threads: {main: {steps: [{set: {n: 4}}, {set: {n.value: 1}}]}}\n"
+    )
+
+
+def test_a_field_of_a_value_that_may_be_a_structure_is_not_refused() -> None:
+    # The situations that must not fire: one binding stores a structure (or a copy of a
+    # name that may hold one), a handler's parameter (a pointer to a structure, perhaps).
+    loads(
+        """
+        handlers:
+          done:
+            params: [code, bytes, ov]
+            steps:
+              - set: {x: $ov.Internal}
+        threads:
+          main:
+            locals: {ov: OVERLAPPED}
+            steps:
+              - set: {s: 0}
+              - set: {s: {new: OVERLAPPED}}
+              - set: {t: $ov}
+              - set: {u: $s.Offset, v: $t.Offset}
+        """
+    )
