@@ -252,14 +252,27 @@ def test_F5_12_a_non_alertable_dequeue_never_runs_apcs() -> None:
 
 
 def test_F5_13_an_alertable_dequeue_of_an_empty_port_runs_the_apc() -> None:
+    # F5.13, for a thread not associated with the port and for one that is (it dequeued a
+    # packet first): the APC runs exactly once, the call fails with WAIT_IO_COMPLETION and
+    # no entries.
     def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
         port = yield from new_port(api)
-        yield from api.QueueUserAPC(lambda d: log.append("apc"), -2, 0)
-        got, removed = entries(2), ULONG()
-        rc = yield from api.GetQueuedCompletionStatusEx(port, got, 2, removed, 0, True)
-        log.append((rc, (yield from api.GetLastError()), removed.value))
+        for label in ("apc", "apc when associated"):
+            yield from api.QueueUserAPC(lambda d, label=label: log.append(label), -2, 0)
+            got, removed = entries(2), ULONG()
+            rc = yield from api.GetQueuedCompletionStatusEx(port, got, 2, removed, 0, True)
+            log.append((rc, (yield from api.GetLastError()), removed.value))
+            yield from api.PostQueuedCompletionStatus(port, 0, 1, None)
+            log.append((yield from dequeue(api, port))[0])  # now associated
 
-    assert calls(program) == ["apc", (0, WAIT_IO_COMPLETION, 0)]
+    assert calls(program) == [
+        "apc",
+        (0, WAIT_IO_COMPLETION, 0),
+        1,
+        "apc when associated",
+        (0, WAIT_IO_COMPLETION, 0),
+        1,
+    ]
 
 
 def test_F5_14_F5_25_an_apc_wins_over_a_packet_until_the_thread_is_associated() -> None:
@@ -372,7 +385,8 @@ def test_F5_20_a_thread_that_blocks_elsewhere_stops_counting_and_can_overshoot()
 def test_F5_20_a_running_thread_that_blocks_releases_one_waiter_not_all() -> None:
     """F5.20 with enough waiters and packets to tell the rule from its plausible misreadings:
     releasing every waiter, releasing none, releasing at ``active <= value``, no overshoot
-    when the blocked thread resumes, or releasing the oldest waiter first."""
+    when the blocked thread resumes, or releasing the oldest waiter first. Each release
+    gives the latest waiter the oldest packet (F5.19)."""
     got: list[tuple[int, str, int]] = []
     box: list[Any] = []
     ms = 10_000
