@@ -44,3 +44,38 @@ def test_bad_usage_exits_two(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["no-such-command"])
     assert info.value.code == 2
+
+
+def _crash(args: object) -> int:
+    raise RuntimeError("a bug\nover two lines")
+
+
+def test_an_exception_no_command_handled_is_an_internal_error_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A bad file is exit 2 with its own line; what escapes a command is emu's own fault: exit 3,
+    # one line that says so, the traceback only on request.
+    monkeypatch.setattr("emu.cli_scenarios.schema_command", _crash)
+    monkeypatch.delenv("EMU_TRACEBACK", raising=False)
+    assert main(["schema"]) == 3
+    err = capsys.readouterr().err
+    assert err == (
+        "emu: internal error (a bug in emu, not in your files): RuntimeError: a bug over two "
+        "lines; please report it with the command line and the files (EMU_TRACEBACK=1 shows the "
+        "traceback)\n"
+    )
+    monkeypatch.setenv("EMU_TRACEBACK", "1")
+    assert main(["schema"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "RuntimeError: a bug" in err
+
+
+def test_an_interrupt_ends_quietly_with_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("emu.cli_scenarios.schema_command", interrupted)
+    assert main(["schema"]) == 130
+    assert capsys.readouterr().err == "emu: interrupted\n"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,85 @@ def test_trace_prints_the_timeline_or_json_lines(capsys: pytest.CaptureFixture[s
     lines = capsys.readouterr().out.splitlines()
     assert json.loads(lines[0]) == {"schema": "emu.trace", "version": 1}
     assert json.loads(lines[1])["seq"] == 0
+
+
+# -- --out is checked before any exploring ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("out", "files", "problem"),
+    [
+        (
+            "one.replay.json",
+            2,
+            "a .json name is the replay file of one scenario, and 2 files are "
+            "explored: give a folder",
+        ),
+        ("file", 1, "exists and is not a folder"),
+        ("file/sub", 1, "{tmp}/file is not a folder"),
+        ("file/x.replay.json", 1, "{tmp}/file is not a folder"),
+        ("folder.json", 1, "a folder, where a replay file name was given (.json)"),
+        ("a\0b", 1, "the path holds a NUL byte"),
+    ],
+)
+def test_a_bad_out_is_one_line_and_exit_2_before_exploring(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    out: str,
+    files: int,
+    problem: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    (tmp_path / "folder.json").mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["explore", "--out", out, *[RACE] * files]) == 2
+    captured = capsys.readouterr()
+    shown = out.replace("\0", "\\x00")
+    assert captured.err == f"emu explore: --out {shown}: {problem.format(tmp=tmp_path)}\n"
+    assert captured.out == ""  # nothing explored
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing made
+
+
+def test_an_out_folder_that_cannot_be_written_is_refused_before_exploring(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.geteuid() == 0:  # root may write anywhere: the permission check is what is tested
+        monkeypatch.setattr("emu.cli_explore.os.access", lambda path, mode: path != locked)
+    assert main(["explore", "--out", str(locked / "replays"), RACE]) == 2
+    assert capsys.readouterr().err == (
+        f"emu explore: --out {locked / 'replays'}: cannot write in {locked}\n"
+    )
+
+
+def test_a_replay_that_cannot_be_written_after_the_campaign_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("emu.explore.replay.write_replay", refuse)
+    out = tmp_path / "r"
+    assert main(["explore", "--quiet", "--out", str(out), RACE]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"{out}/bug-apc-counter-race-random-1.replay.json: cannot write the replay: No space "
+        "left on device\n"
+    )
+    assert "-- PASS: bug-apc-counter-race: the declared bug was shown" in captured.out
+
+
+def test_two_scenarios_with_one_name_get_two_replays(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(Path(RACE).read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["explore", "--quiet", "--out", str(tmp_path / "r"), RACE, str(copy)]) == 0
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
+        "bug-apc-counter-race-random-1-2.replay.json",
+        "bug-apc-counter-race-random-1.replay.json",
+    ]
+    capsys.readouterr()
