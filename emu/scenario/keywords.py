@@ -1,6 +1,12 @@
 """The keyword steps of the step language: work, repeat, until, if, set, increment,
 decrement, assert, return, note and free (the call step and the dispatch live in
 ``emu.scenario.steps``). Each compiles, once, into a function of the running frame.
+
+``return:`` takes an integer, as a C thread, routine or DriverEntry returns one (an exit code,
+a status, a callback's result): a number, a constant, TRUE/FALSE, NULL, flags, or a
+``$reference``; text, a fraction, a structure (``{new: ...}`` or a declared one) or a handler is
+refused at load. A loop's body is compiled after the names it binds are marked as assigned (a
+later round sees what an earlier one bound), and ``repeat``'s ``as:`` is bound before its body.
 """
 
 from __future__ import annotations

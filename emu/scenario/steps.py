@@ -20,6 +20,16 @@ A program written as steps is a list; each step is a mapping with one action:
 
 Every step compiles to a function ``step(frame)`` returning a generator; a block runs its steps
 in order. Nothing is interpreted per call and nothing is copied per run.
+
+What the text alone makes certain is refused at load (``emu validate``, exit 2), not left to
+fail at run time: a ``return:`` value that is not an integer (``emu.scenario.keywords``); a
+``$variable`` of the program's own that no earlier step can bind (the compiler passes the steps
+in text order, a binding inside an ``if`` branch counts as made, and a loop body's bindings count
+from its first step on, since a later round sees what an earlier one bound; a driver's globals
+and a handler's parameters are never refused); a field or element of a name that never holds a
+structure (a variable every binding of which stores a number: a call returning a HANDLE, BOOL,
+code or count, a constant, a loop index; a declared event or port handle; a handler; a buffer).
+Whatever is not certain stays a run-time ``ProgramError`` at the step's position.
 """
 
 from __future__ import annotations

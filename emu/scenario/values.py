@@ -13,7 +13,9 @@ a small function of the running frame. What a YAML value means:
 - ``$name`` for a variable (a handle bound with ``as:``, a declared structure, a device object,
   a handler), ``$name.Field`` for a structure's field, ``$name[2].Field`` for an element of an
   array (quote it inside ``{...}``: ``"$entries[2].Internal"``); reading a field of a traced
-  structure is a traced read, as in C;
+  structure is a traced read, as in C. A reference no earlier step can bind, and a field of a
+  name that never holds a structure, are refused at load (``Binding.assigned``,
+  ``Binding.plain``; the rule is in ``emu.scenario.steps``);
 - a duration (``10ms``) where the parameter is in milliseconds (``dwMilliseconds``,
   ``nDefaultTimeOut``), converted to whole milliseconds;
 - a list, for an array parameter (``lpHandles``); text for a buffer (``lpBuffer``), as UTF-8;
