@@ -45,6 +45,7 @@ from emu.explore.replay_check import (
     REPLAY_FORMAT,
     REPLAY_VERSION,
     Fields,
+    freeze,
     is_option_key,
 )
 from emu.kernel.chooser import OptionKey, Schedule
@@ -106,18 +107,29 @@ def first_difference(recorded: tuple[tuple[int, str], ...], events: list[TraceTu
 
 
 def encode_schedule(schedule: Schedule) -> dict[str, Any]:
+    """``{keys, steps}``: each distinct option key once, then (index, key number) pairs.
+
+    A step the format cannot hold (a key that is not a string, an integer within 64 bits or a
+    tuple of keys; a negative index) is emu's own fault: ``EmulatorFault``."""
     keys: list[OptionKey] = []
-    numbers: dict[str, int] = {}
+    numbers: dict[OptionKey, int] = {}
     steps: list[int] = []
-    for index, key in schedule:
-        if not is_option_key(key) or type(index) is not int or index < 0:
-            raise EmulatorFault(f"a schedule step a replay file cannot hold: ({index!r}, {key!r})")
-        text = json.dumps(key)
-        number = numbers.get(text)
+    for index, given in schedule:
+        key = given
+        try:
+            number = numbers.get(key)
+        except TypeError:  # a list: as the run would offer it, a tuple
+            key = freeze(given)
+            number = numbers.get(key)
         if number is None:
-            number = numbers[text] = len(keys)
+            if not is_option_key(key) or isinstance(key, bool):
+                raise EmulatorFault(f"an option key a replay file cannot hold: {given!r}")
+            number = numbers[key] = len(keys)
             keys.append(key)
-        steps.extend((index, number))
+        if type(index) is not int or index < 0:
+            raise EmulatorFault(f"an option index a replay file cannot hold: {index!r}")
+        steps.append(index)
+        steps.append(number)
     return {"keys": keys, "steps": steps}
 
 
@@ -155,10 +167,7 @@ def write_replay(
         "schedule": encode_schedule(schedule),
         "trace": {"events": len(events), "checkpoints": [list(c) for c in checkpoints(events)]},
     }
-    try:
-        text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    except (TypeError, ValueError) as exc:
-        raise EmulatorFault(f"a replay document that is not JSON: {exc}") from None
+    text = _json_text(document)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.partial")
     try:
@@ -168,6 +177,32 @@ def write_replay(
         temporary.unlink(missing_ok=True)
         raise
     return target
+
+
+STEPS_PER_LINE: Final = 32
+_STEPS: Final = "\0steps\0"  # where the steps go in the text; no JSON emu writes holds a NUL
+
+
+def _json_text(document: dict[str, Any]) -> str:
+    """The document as indented JSON, its schedule's steps as rows of ``STEPS_PER_LINE``
+    numbers (a million choices write in well under a second, and stay readable)."""
+    schedule = document["schedule"]
+    steps: list[int] = schedule["steps"]
+    try:
+        text = json.dumps(
+            {**document, "schedule": {**schedule, "steps": _STEPS}}, indent=1, allow_nan=False
+        )
+    except (TypeError, ValueError) as exc:
+        raise EmulatorFault(f"a replay document that is not JSON: {exc}") from None
+    token = json.dumps(_STEPS)
+    if text.count(token) != 1:  # found_by held the placeholder: write the steps plainly
+        return json.dumps(document, indent=1, allow_nan=False) + "\n"
+    rows = [
+        ", ".join(map(str, steps[i : i + STEPS_PER_LINE]))
+        for i in range(0, len(steps), STEPS_PER_LINE)
+    ]
+    listing = "[\n   " + ",\n   ".join(rows) + "\n  ]" if rows else "[]"
+    return text.replace(token, listing) + "\n"
 
 
 def is_replay_file(path: str | Path) -> bool:

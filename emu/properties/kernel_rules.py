@@ -36,6 +36,44 @@ _IRQL_LIMITED = (
     *_SPIN_ACQUIRE,
 )
 _QUEUE_WORK = ("IoQueueWorkItem", "ExQueueWorkItem")
+_NO_FAILURE_RETURN = (
+    *_CS,
+    "InitializeCriticalSection",
+    "InitializeCriticalSectionAndSpinCount",
+    "DeleteCriticalSection",
+    *_SRW,
+    "InitializeSRWLock",
+    "InterlockedIncrement",
+    "InterlockedDecrement",
+    "InterlockedExchange",
+    "InterlockedExchangeAdd",
+    "InterlockedCompareExchange",
+    "Sleep",
+    "SleepEx",
+    "ExitThread",
+    "SetLastError",
+    "work",
+    "KeInitializeEvent",
+    "KeSetEvent",
+    "KeResetEvent",
+    "KeClearEvent",
+    "KeReadStateEvent",
+    "KeWaitForSingleObject",
+    "KeRaiseIrql",
+    "KeLowerIrql",
+    "KeInitializeSpinLock",
+    *_SPIN_ACQUIRE,
+    *_SPIN_RELEASE,
+    "KeInitializeDpc",
+    "KeInsertQueueDpc",
+    "KeRemoveQueueDpc",
+    "KeSetTargetProcessorDpc",
+    "IoAllocateWorkItem",
+    "IoFreeWorkItem",
+    "ExInitializeWorkItem",
+    *_QUEUE_WORK,
+)
+"""The functions that record ``win32.bad_argument`` (they have no failure return to give)."""
 
 register(
     Property(
@@ -162,7 +200,7 @@ register(
         "kernel.irql_leak",
         CLIENT_RULE,
         ("KeRaiseIrql", "KeAcquireSpinLock"),
-        "emu rule (no single documented sentence)",
+        "emu rule (IRQL balance)",
         "(A DPC returns at DISPATCH_LEVEL, a work item at PASSIVE_LEVEL, and a thread exits at "
         "PASSIVE_LEVEL: the IRQL a routine was called at.)",
         exercised_by=("dpc.run", "work.run", "KeRaiseIrql", "KeAcquireSpinLock"),
@@ -190,16 +228,17 @@ register(
         "kernel.worker_stall",
         HAZARD,
         _QUEUE_WORK,
-        "System Worker Threads (MS doc); emu's stall threshold (100 ms by default)",
+        "System Worker Threads (MS doc)",
         "(A work item that holds a system worker thread for long delays every work item queued "
         "behind it.)",
         exercised_by=("work.run",),
+        note="the stall threshold is emu's: 100 ms of virtual time by default",
     ),
     Property(
         "kernel.workitem_requeued",
         CLIENT_RULE,
         _QUEUE_WORK,
-        "emu rule (IoQueueWorkItem, ExQueueWorkItem)",
+        "emu rule (work items)",
         "(A work item is queued again only after its callback has started.)",
         exercised_by=_QUEUE_WORK,
     ),
@@ -215,19 +254,22 @@ register(
         "kernel.step_limit",
         LIVENESS,
         (),
-        "emu rule",
+        "emu rule: bounded runs",
         "(Virtual time advances: a run never makes more than the step limit of API calls at "
         "one instant; a spin or livelock ends the run with reason `step limit`.)",
-        exercised_by=("run.end",),
+        exercised_by=("api",),
+        note="exercised when a program made an API call (the limit counts them): held means "
+        "no instant saw more calls than the limit",
     ),
     Property(
         "win32.bad_argument",
         CLIENT_RULE,
         (),
-        "emu rule (codes, never exceptions)",
+        "emu rule: codes, never exceptions",
         "(An argument no C compiler would accept, passed to a function that has no failure "
         "return, is recorded and the call does nothing.)",
-        exercised_by=("api",),
+        exercised_by=_NO_FAILURE_RETURN,
+        note="exercised when one of the functions that record it was called",
     ),
     Property(
         "scenario.expect",
@@ -235,7 +277,8 @@ register(
         (),
         "docs/scenarios.md",
         "(A call step's expect: holds.)",
-        exercised_by=("run.end",),
+        exercised_by=("scenario.expect",),
+        note="exercised when a call step with an expect: ran (a scenario.check event)",
     ),
     Property(
         "scenario.assert",
@@ -243,7 +286,8 @@ register(
         (),
         "docs/scenarios.md",
         "(An assert: step's condition holds.)",
-        exercised_by=("run.end",),
+        exercised_by=("scenario.assert",),
+        note="exercised when an assert: step ran",
     ),
     Property(
         "scenario.loop_bound",
@@ -251,6 +295,7 @@ register(
         (),
         "docs/scenarios.md",
         "(An until: loop meets its condition within max: rounds.)",
-        exercised_by=("run.end",),
+        exercised_by=("scenario.loop_bound",),
+        note="exercised when an until: loop ran",
     ),
 )

@@ -234,3 +234,15 @@ def test_a_failed_write_leaves_neither_half_a_replay_nor_a_partial_file(tmp_path
         _write(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.replay.json"]
     assert target.is_dir()
+
+
+def test_a_long_schedule_is_written_in_rows_and_reads_back(tmp_path: Path) -> None:
+    schedule = [(i % 3, ("thread", f"t{i % 5}")) for i in range(100)]
+    path = _write(tmp_path / "x.replay.json", schedule=schedule)
+    text = path.read_text(encoding="utf-8")
+    assert "\n   0, 0, 1, 1, 2, 2, 0, 3, " in text  # rows of 32 numbers: 16 pairs a line
+    assert load_replay(path).schedule == schedule
+    # a found_by holding the placeholder text is written plainly, and still reads back
+    odd = _write(tmp_path / "y.replay.json", schedule=schedule, found_by={"x": "\0steps\0"})
+    assert load_replay(odd).schedule == schedule
+    assert load_replay(odd).found_by == {"x": "\0steps\0"}
