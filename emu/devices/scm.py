@@ -1,7 +1,7 @@
 """The Service Control Manager and its services: the state machine, the database, the handles.
 
-What is modelled (the seed page 002 and shared/spec/scm.md; the API surface is
-``emu.win32.advapi32``, notifications are ``emu.devices.scm_notify``):
+What is modelled (the NotifyServiceStatusChange page and the F1 facts of docs/sources.md; the
+API surface is ``emu.win32.advapi32``, notifications are ``emu.devices.scm_notify``):
 
 - **States**: SERVICE_STOPPED, START_PENDING, RUNNING, STOP_PENDING, PAUSE_PENDING, PAUSED,
   CONTINUE_PENDING. A start, stop, pause or continue enters the pending state at once and

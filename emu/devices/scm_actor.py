@@ -2,8 +2,8 @@
 
 A service reaching the end of its pending time and a fired notification reaching its client
 are jobs of this actor, not timer callbacks, so that what the SCM does at an instant is one
-more enabled actor the chooser orders against the threads (DESIGN.md: device processes are
-actors). Jobs due at one instant run in the order they fell due; an idle SCM is settled.
+more enabled actor the chooser orders against the threads (ARCHITECTURE.md: device processes
+are actors). Jobs due at one instant run in the order they fell due; an idle SCM is settled.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """NotifyServiceStatusChange inside the SCM: requests, firing, delivery as an APC, cancellation.
 
-The rules, with their sources (seed page 002, shared/spec/scm.md):
+The rules, with their sources (the NotifyServiceStatusChange page, MS doc, and the F1 facts of
+docs/sources.md):
 
 - A request belongs to one SC_HANDLE. On a service handle it fires when the service enters a
   state in its mask; "If the service is already in any of the requested states when

@@ -7,8 +7,9 @@ alertable wait (``apc.AT_WAIT``: SleepEx, WaitFor*Ex, GetQueuedCompletionStatusE
 KeWaitForSingleObject) and the start of a thread that had APCs queued before it ran
 (``apc.AT_START``). Other functions are documented to wait alertably *inside* themselves: "certain
 functions in the Windows API, including NotifyServiceStatusChange and other SCM functions, use
-remote procedure calls (RPC); these functions might perform an alertable wait operation" (seed
-page 002). The subsystem that models such a function declares its place here, once, at import:
+remote procedure calls (RPC); these functions might perform an alertable wait operation"
+(NotifyServiceStatusChange, MS doc). The subsystem that models such a function declares its
+place here, once, at import:
 
 - ``at``: the text it passes to ``Thread.deliver_user_apcs(at=...)``, which the ``apc.deliver``
   trace event carries;

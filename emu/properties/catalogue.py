@@ -1,13 +1,14 @@
 """The property catalogue: every documented guarantee, client rule, liveness rule, hazard and
 assumption emu checks, with the sentence it comes from.
 
-Each entry has an id ``<subsystem>.<rule>``, a kind, the APIs it concerns, its source (a seed
-page, a fact of shared/spec, a documentation page) and the exact sentence, the behaviour
-profiles it depends on, and how it is checked:
+Each entry has an id ``<subsystem>.<rule>``, a kind, the APIs it concerns, its source (a
+Microsoft page, a fact, a conformance test or an emu rule, each listed in docs/sources.md) and
+the exact sentence, the behaviour profiles it depends on, and how it is checked:
 
 - **inline**: the kernel records a ``violation`` event with the entry's id while the run
   happens (a wait at DISPATCH_LEVEL is a bug check: it can only be seen then). Such an entry is
-  *exercised* when one of its ``exercised_by`` APIs was called or event kinds occurred;
+  *exercised* when one of its ``exercised_by`` APIs was called or event kinds occurred (or,
+  for a scenario check, when a ``scenario.check`` event names it: the check ran);
 - **post-hoc**: a ``Checker`` reads the finished trace, fed only the event kinds it declares.
 
 Kinds: a **guarantee** is something the system promises (a violation means emu is wrong); a
@@ -91,11 +92,15 @@ def ids(entries: Iterable[Property]) -> list[str]:
 
 
 def _load() -> None:
-    """Import the modules that register entries (once; imports are cached)."""
+    """Import the modules that register entries (once; imports are cached), and the API
+    surface, whose modules declare the places where they deliver APCs
+    (``emu.kernel.apc_sites``), which the checkers read."""
+    import emu.win32  # noqa: F401, PLC0415
     from emu.properties import (  # noqa: F401, PLC0415
         io_checks,
         kernel_checks,
         kernel_rules,
+        run_end,
         scm_checks,
         scm_client,
         scm_rules,

@@ -9,11 +9,16 @@ exercised) and compares it, and the run's end, with the expectation:
   left out of an explicit list is reported, not failed;
 - ``violated: [ids]``: a scenario that demonstrates a bug names the property the bug breaks;
   the run must violate it (and ``emu explore`` searches for a schedule that does);
+- ``intended: [ids]``: client rules, liveness rules or hazards the scenario breaks on purpose
+  (it shows the documented discard of an APC at thread exit, it leaves a handle open to keep a
+  service from being deleted): their violations are reported as intended and never fail the
+  run; they need not happen (a guarantee or a scenario check cannot be intended);
 - ``sometimes: [texts]``: ``note:`` steps that must be seen at least once (in this run; under
   ``emu explore``, in at least one schedule of the campaign).
 
 ``check_refs(scenario)`` refuses an expectation naming a property the catalogue does not have,
-as a one-line ``file:line:column`` error, like any other invalid scenario.
+or declaring a guarantee or a scenario check intended, as a one-line ``file:line:column``
+error, like any other invalid scenario.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from emu.errors import ScenarioError
-from emu.properties.catalogue import GUARANTEE, lookup, properties
+from emu.properties.catalogue import GUARANTEE, SCENARIO_CHECK, lookup, properties
 from emu.properties.verdict import VIOLATED, Status, Verdict, verdict
 from emu.scenario.format import END_REASONS
 from emu.scenario.model import Scenario
@@ -60,15 +65,34 @@ class Assessment:
         wanted = self.result.scenario.expect.violated
         return [s for s in self.verdict.violated if s.property.id in wanted]
 
+    @property
+    def intended_violations(self) -> list[Status]:
+        """The violations the scenario declares ``intended``."""
+        wanted = self.result.scenario.expect.intended
+        return [s for s in self.verdict.violated if s.property.id in wanted]
+
 
 def check_refs(scenario: Scenario) -> None:
-    """Every property id the expectation names exists in the catalogue."""
+    """Every property id the expectation names exists in the catalogue; what is declared
+    ``intended`` is a client rule, a liveness rule or a hazard."""
     known = [p.id for p in properties()]
+    intended = set(scenario.expect.intended)
     for ref in scenario.expect.refs:
-        if lookup(ref.id) is None:
-            raise ScenarioError(
+        entry = lookup(ref.id)
+        problem = ""
+        if entry is None:
+            problem = (
                 f"no property named {ref.id!r}{did_you_mean(ref.id, known)} (emu properties "
-                "lists the catalogue)",
+                "lists the catalogue)"
+            )
+        elif ref.id in intended and entry.kind in (GUARANTEE, SCENARIO_CHECK):
+            problem = (
+                f"{ref.id} is a {entry.kind} and cannot be intended (only client rules, "
+                "liveness rules and hazards can)"
+            )
+        if problem:
+            raise ScenarioError(
+                problem,
                 file=scenario.file,  # positions carry only the file's name
                 line=ref.position.line,
                 column=ref.position.column,
@@ -111,7 +135,7 @@ def assess(result: Result, run: Verdict | None = None) -> Assessment:
             failures.append(Failure(f"thread {name} exited with {shown}, expected {code}"))
     for status in judged.violated:
         entry = status.property
-        if entry.id in expect.violated:
+        if entry.id in expect.violated or (entry.id in expect.intended and entry.kind != GUARANTEE):
             out.tolerated.append(status)
         elif expect.hold is None or entry.id in expect.hold or entry.kind == GUARANTEE:
             first = status.findings[0]

@@ -191,7 +191,7 @@ register(
         "kernel.iocp_accounted",
         LIVENESS,
         ("PostQueuedCompletionStatus", *_DEQUEUE, "CloseHandle"),
-        "F5.8; DESIGN.md (nothing lost silently)",
+        "F5.8; emu rule: nothing lost silently",
         "(Every completion packet is dequeued, dropped when the port is closed, or reported "
         "still queued at the end.)",
         checker=PacketAccounted,

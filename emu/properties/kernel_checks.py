@@ -12,6 +12,8 @@ I/O requests: ``emu.properties.io_checks``.
 from __future__ import annotations
 
 from emu.codes.wait import WAIT_IO_COMPLETION
+from emu.kernel.apc import AT_START, AT_WAIT
+from emu.kernel.apc_sites import apc_site
 from emu.kernel.trace import TraceTuple
 from emu.kernel.tracestate import last_touch
 from emu.properties.catalogue import CLIENT_RULE, GUARANTEE, LIVENESS, Property, register
@@ -31,12 +33,19 @@ _DEQUEUE = ("GetQueuedCompletionStatus", "GetQueuedCompletionStatusEx")
 
 
 class ApcOnlyInAlertableWaits(Checker):
+    """User-mode APCs run only where the documentation says they may: in an alertable wait
+    that then returns WAIT_IO_COMPLETION, as a thread starts, or at a delivery place a
+    subsystem declared (``emu.kernel.apc_sites``: inside one of the functions documented to
+    wait alertably themselves). A delivery is matched with the thread's next ``api`` event at
+    the same nesting depth: the call it happened inside."""
+
     KINDS = ("apc.deliver", "apc.return", "api")
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.depth: dict[int, int] = {}
-        self.owed: dict[tuple[int, int], int] = {}  # (thread, depth) -> first delivery seq
+        # (thread, depth) -> (first delivery seq, where it ran)
+        self.owed: dict[tuple[int, int], tuple[int, str]] = {}
 
     def feed(self, event: TraceTuple) -> None:
         seq, _time, actor, kind, objects, payload, _cause = event
@@ -44,26 +53,42 @@ class ApcOnlyInAlertableWaits(Checker):
             self.exercised = True
             thread = objects[0]
             depth = self.depth.get(thread, 0)
-            if payload[5] == "thread start":
+            at = str(payload[5])
+            if at == AT_START:
                 if depth:
                     self.found(seq, f"APC #{payload[0]} ran 'at thread start' inside another APC")
             else:
-                self.owed.setdefault((thread, depth), seq)
+                self.owed.setdefault((thread, depth), (seq, at))
             self.depth[thread] = depth + 1
         elif kind == "apc.return":
             self.depth[objects[0]] = self.depth.get(objects[0], 1) - 1
         else:
-            first = self.owed.pop((actor, self.depth.get(actor, 0)), None)
-            if first is None:
+            owed = self.owed.pop((actor, self.depth.get(actor, 0)), None)
+            if owed is None:
                 return
+            first, at = owed
             name, result, error = payload[0], payload[2], payload[3]
-            # WAIT_IO_COMPLETION (0xC0) is also STATUS_USER_APC, what KeWaitForSingleObject
-            # returns; GetQueuedCompletionStatusEx returns FALSE and sets it as the last error.
-            if name not in ALERTABLE_WAITS or WAIT_IO_COMPLETION not in (result, error):
+            if at == AT_WAIT:
+                # WAIT_IO_COMPLETION (0xC0) is also STATUS_USER_APC, what KeWaitForSingleObject
+                # returns; GetQueuedCompletionStatusEx returns FALSE and sets it as the last
+                # error.
+                if name not in ALERTABLE_WAITS or WAIT_IO_COMPLETION not in (result, error):
+                    self.found(
+                        seq,
+                        f"APCs ran during {name}, which is not an alertable wait that returned "
+                        "WAIT_IO_COMPLETION",
+                        first,
+                    )
+                return
+            site = apc_site(at)
+            if site is None:
+                self.found(
+                    seq, f"APCs ran during {name} at '{at}', no documented delivery place", first
+                )
+            elif name not in site.apis:
                 self.found(
                     seq,
-                    f"APCs ran during {name}, which is not an alertable wait that returned "
-                    "WAIT_IO_COMPLETION",
+                    f"APCs ran at '{at}' during {name}, which is not documented to deliver there",
                     first,
                 )
 
@@ -256,6 +281,9 @@ register(
         "thread handles all pending APCs in first in, first out (FIFO) order, and the wait "
         "operation returns WAIT_IO_COMPLETION.",
         checker=ApcOnlyInAlertableWaits,
+        note="also at a thread's start (queued before it ran) and inside a function whose "
+        "documentation says it may wait alertably itself, as its subsystem declares "
+        "(emu.kernel.apc_sites)",
     ),
     Property(
         "kernel.apc_fifo",
@@ -270,7 +298,7 @@ register(
         "kernel.apc_accounted",
         LIVENESS,
         _QUEUE_APC,
-        "DESIGN.md (nothing lost silently); F5.24",
+        "emu rule: nothing lost silently; F5.24",
         "(Every queued APC is delivered, discarded when its thread exits, or reported still "
         "queued at the end.)",
         checker=ApcAccounted,
@@ -299,9 +327,11 @@ register(
         "kernel.workqueue_serialized",
         GUARANTEE,
         ("IoQueueWorkItem", "ExQueueWorkItem"),
-        "System Worker Threads (MS doc); emu's serialized work queues",
+        "System Worker Threads (MS doc)",
         "(The callbacks of one work queue run one at a time, in the order they were queued.)",
         checker=WorkSerialized,
+        note="emu serves each work-queue type with one worker thread (docs/rules.md, "
+        "assumptions)",
     ),
     Property(
         "kernel.dpc_never_blocks",
@@ -316,7 +346,7 @@ register(
         "kernel.lost_wakeup",
         LIVENESS,
         ("WaitForSingleObject", "WaitForMultipleObjects", "SleepEx", *_DEQUEUE),
-        "DESIGN.md (a run ends)",
+        "emu rule: a run ends",
         "(A thread still blocked when the run ends, that the scenario does not declare "
         "blocks_forever, is a possible lost wake-up.)",
         checker=LostWakeup,

@@ -50,6 +50,7 @@ def report_object(
     scenario = result.scenario
     verdict = assessment.verdict
     expected = set(scenario.expect.violated)
+    intended = set(scenario.expect.intended)
     stats = result.k.statistics()
     violations = []
     for status in verdict.violated:
@@ -62,6 +63,7 @@ def report_object(
                 "source": entry.source,
                 "sentence": entry.sentence,
                 "expected": entry.id in expected,
+                "intended": entry.id in intended,
                 "findings": [
                     {"event": f.seq, "message": f.message, "related": list(f.related)}
                     for f in status.findings
@@ -137,10 +139,17 @@ def report_text(assessment: Assessment) -> list[str]:
     result = assessment.result
     verdict = assessment.verdict
     expected = set(result.scenario.expect.violated)
+    intended = set(result.scenario.expect.intended)
     lines: list[str] = []
     for status in verdict.violated:
         entry = status.property
-        tag = "expected" if entry.id in expected else entry.kind
+        tag = (
+            "expected"
+            if entry.id in expected
+            else f"{entry.kind}, intended"
+            if entry.id in intended
+            else entry.kind
+        )
         lines.append(f"   VIOLATED {entry.id} ({tag}) -- {entry.source}")
         if entry.sentence:
             lines.append(f'     "{entry.sentence}"')
@@ -151,8 +160,10 @@ def report_text(assessment: Assessment) -> list[str]:
             lines.append("     story:")
             lines.append(told.render("     "))
     counts = verdict.counts()
+    on_purpose = len(assessment.intended_violations)
+    of_which = f" ({on_purpose} intended)" if on_purpose else ""
     lines.append(
-        f"   verdict: {counts['held']} held, {counts['violated']} violated, "
+        f"   verdict: {counts['held']} held, {counts['violated']} violated{of_which}, "
         f"{counts['not exercised']} not exercised (passed vacuously: nothing in the run could "
         "break them)"
     )

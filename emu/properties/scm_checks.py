@@ -20,7 +20,7 @@ from emu.properties.catalogue import GUARANTEE, LIVENESS, Property, register
 from emu.properties.checker import Checker, Context
 from emu.properties.scm_requests import KINDS, NOTIFY_API, STATE_BIT, Requests
 
-SEED: Final = "NotifyServiceStatusChange (seed 002)"
+SEED: Final = "NotifyServiceStatusChange (MS doc)"
 _NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
 
 
@@ -233,23 +233,94 @@ class DeletedAfterLastHandle(Checker):
 
 
 class RequestsAccounted(Checker):
-    """Nothing lost silently: every request ends delivered (its callback ran), cancelled,
-    replaced, dropped, its APC discarded or undelivered, or reported outstanding."""
+    """Nothing lost silently, nothing ended twice: every request ends exactly once — its
+    callback ran, it was cancelled, replaced, dropped, its APC was discarded or undelivered,
+    or it is reported outstanding — and nothing happens to it after its end."""
 
     KINDS = KINDS
+    ENDINGS: Final = frozenset(
+        (
+            *("scm.cancel", "scm.replace", "scm.drop", "scm.outstanding"),
+            *("apc.return", "apc.discard", "apc.undelivered"),
+        )
+    )
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.requests = Requests()
 
     def feed(self, event: TraceTuple) -> None:
-        if self.requests.feed(event) is not None:
-            self.exercised = True
+        seq, kind, key = event[0], event[3], event[5][0] if event[5] else None
+        requests = self.requests
+        if kind.startswith("apc."):
+            before = requests.by_apc.get(key) if isinstance(key, int) else None
+        elif kind.startswith("scm."):
+            before = requests.by_number.get(key) if isinstance(key, int) else None
+        else:
+            before = None
+        ended = (before.ended, before.ended_seq) if before is not None else ("", -1)
+        req = requests.feed(event)
+        if req is None:
+            return
+        self.exercised = True
+        if not ended[0]:
+            return
+        if kind in self.ENDINGS:
+            self.found(
+                seq,
+                f"request #{req.number} ended twice: {ended[0]} at #{ended[1]}, then {kind}",
+                ended[1],
+            )
+        elif kind in ("scm.fire", "scm.deliver"):
+            self.found(seq, f"request #{req.number}: {kind} after it ended ({ended[0]})", ended[1])
 
     def finish(self) -> None:
         for req in self.requests.by_number.values():
             if not req.ended:
                 self.found(req.seq, f"request #{req.number} has no end in the trace")
+
+
+class OutstandingAtEnd(Checker):
+    """A request still outstanding when the run ended with every program finished."""
+
+    KINDS = ("scm.register", "scm.outstanding")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.left: list[TraceTuple] = []
+        self.registered = False
+
+    def feed(self, event: TraceTuple) -> None:
+        if event[3] == "scm.register":
+            self.registered = True
+        else:
+            self.left.append(event)
+
+    def finish(self) -> None:
+        if not self.registered or not self.context.programs_finished():
+            return
+        self.exercised = True
+        for event in self.left:
+            handle, thread = self.context.name(event[4][0]), self.context.name(event[4][2])
+            self.found(
+                event[0],
+                f"request #{event[5][0]} on {handle} (by {thread}) was still {event[5][1]} when "
+                "every program had finished: the handle was never closed to cancel it",
+            )
+
+
+class NotificationDropped(Checker):
+    """A notification that fired and reached nobody: its thread had exited (``scm.drop``)."""
+
+    KINDS = ("scm.fire", "scm.drop")
+
+    def feed(self, event: TraceTuple) -> None:
+        self.exercised = True
+        if event[3] == "scm.drop":
+            self.found(
+                event[0],
+                f"request #{event[5][0]} fired and was delivered to nobody: {event[5][1]}",
+            )
 
 
 class SecondRequest(Checker):
@@ -365,11 +436,35 @@ register(
         "scm.requests_accounted",
         LIVENESS,
         _ALL,
-        "DESIGN.md (nothing lost silently)",
-        "(Every notification request ends: its callback ran, it was cancelled by "
+        "emu rule: nothing lost silently; F1.9, F1.13, F1.20",
+        "(Every notification request ends exactly once: its callback ran, it was cancelled by "
         "CloseServiceHandle, replaced, dropped because its thread exited, its APC was "
-        "discarded or never delivered, or it is reported outstanding at the end.)",
+        "discarded or never delivered, or it is reported outstanding at the end; nothing "
+        "happens to it after its end.)",
         checker=RequestsAccounted,
+    ),
+    Property(
+        "scm.request_outstanding",
+        LIVENESS,
+        (*_NOTIFY, "CloseServiceHandle"),
+        SEED + ", Remarks",
+        "To cancel outstanding notifications, close the service handle using the "
+        "CloseServiceHandle function.",
+        checker=OutstandingAtEnd,
+        note="checked when the run ends with every program finished: a request still "
+        "outstanding then was neither delivered nor cancelled",
+    ),
+    Property(
+        "scm.notification_dropped",
+        LIVENESS,
+        _NOTIFY,
+        SEED + ", Remarks",
+        "If the calling thread exits without closing the service handle or waiting until the "
+        "APC is generated, a memory leak can occur.",
+        checker=NotificationDropped,
+        note="a request that fired after its thread exited: the notification is delivered to "
+        "nobody (the thread's exit with the request outstanding is "
+        "scm.thread_exit_outstanding)",
     ),
     Property(
         "scm.second_request_replaces",

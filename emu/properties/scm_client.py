@@ -18,7 +18,7 @@ from emu.properties.catalogue import CLIENT_RULE, Property, register
 from emu.properties.checker import Checker, Context
 from emu.properties.scm_requests import KINDS, NOTIFY_API, STATE_BIT, Request, Requests
 
-SEED: Final = "NotifyServiceStatusChange (seed 002)"
+SEED: Final = "NotifyServiceStatusChange (MS doc)"
 _NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
 
 
@@ -66,37 +66,51 @@ class BufferFreedEarly(RequestChecker):
 
 class ReregisterAfterCallback(RequestChecker):
     """ "After the callback function is invoked, the caller must call NotifyServiceStatusChange
-    to receive additional notifications": a handle left open without a new request while the
-    service went on changing into states the last request asked for."""
+    to receive additional notifications": once a callback ran, its handle owes a new request.
+    The service entering a state the last request asked for while the handle owes one is a
+    missed change; a new request settles what is owed (it is evaluated afresh and fires at once
+    if the service is in a requested state, F1.6), while closing the handle ends the obligation
+    for later changes but not for those already missed. Nothing is owed for a callback that
+    runs after its handle was closed, nor once the service is marked for deletion (a new
+    request can only fail with ERROR_SERVICE_MARKED_FOR_DELETE: the handle must be closed)."""
 
     EXTRA = ("scm.service",)
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.idle: dict[int, Request] = {}  # handle -> the request whose callback ran last
-        self.missed: dict[int, int] = {}  # handle -> seq of a matching change while idle
+        self.missed: dict[int, tuple[int, Request]] = {}  # handle -> first missed change
+        self.marked: set[int] = set()  # services marked for deletion
 
     def see(self, event: TraceTuple, req: Request | None) -> None:
         seq, _t, _a, kind, objects, payload, _c = event
         if kind == "apc.return" and req is not None and req.ended == "done" and req.service:
             self.exercised = True
-            self.idle[req.handle] = req
-        elif kind in {"scm.register", "handle.close"}:
+            if req.handle not in self.requests.closed and req.service not in self.marked:
+                self.idle[req.handle] = req
+        elif kind == "scm.register":
             self.idle.pop(objects[0], None)
             self.missed.pop(objects[0], None)
+        elif kind == "handle.close":
+            self.idle.pop(objects[0], None)
+        elif kind == "scm.service" and payload[3]:  # marked for deletion
+            self.marked.add(objects[0])
+            for handle in [h for h, last in self.idle.items() if last.service == objects[0]]:
+                del self.idle[handle]
         elif kind == "scm.service":
             bit = STATE_BIT.get(payload[0], 0)
             for handle, last in self.idle.items():
                 if last.service == objects[0] and last.mask & bit:
-                    self.missed.setdefault(handle, seq)
+                    self.missed.setdefault(handle, (seq, last))
 
     def finish(self) -> None:
-        for handle, seq in self.missed.items():
-            last = self.idle[handle]
+        for handle, (seq, last) in self.missed.items():
+            closed = handle in self.requests.closed
+            after = "until it was closed" if closed else "and stayed open"
             self.found(
                 seq,
-                f"{self.context.name(handle)} stayed open with no new request after "
-                f"the callback of request #{last.number}, and this change was missed",
+                f"{self.context.name(handle)} had no new request after the callback of request "
+                f"#{last.number} {after}: this change was missed",
                 last.seq,
             )
 

@@ -7,7 +7,7 @@ from typing import Final
 
 from emu.properties.catalogue import CLIENT_RULE, HAZARD, Property, register
 
-SEED: Final = "NotifyServiceStatusChange (seed 002)"
+SEED: Final = "NotifyServiceStatusChange (MS doc)"
 _NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
 _SCM_CALLS: Final = (
     "OpenSCManagerW",

@@ -93,7 +93,7 @@ def verdict(
             for kind in checker.KINDS:
                 by_kind.setdefault(kind, []).append(checker)
     inline: dict[str, list[Finding]] = {}
-    seen: set[str] = set()  # API names called and event kinds that occurred
+    seen: set[str] = set()  # API names called, event kinds that occurred, checks that ran
     names, types = context.names, context.types
     for event in events:
         kind = event[3]
@@ -101,7 +101,7 @@ def verdict(
         if kind == "obj.create":
             names[event[4][0]] = str(event[5][1])
             types[event[4][0]] = str(event[5][0])
-        elif kind == "api":
+        elif kind in ("api", "scenario.check"):  # the function called; the check that ran
             seen.add(event[5][0])
         elif kind == "violation":
             rule, message = event[5][0], event[5][1]

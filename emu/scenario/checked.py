@@ -26,7 +26,7 @@ SCENARIO_CHECK: Final = trace_kind(
     "loop); objects: the thread that ran it. A failed check is a `violation` event as well.",
 )
 
-_SEEN: Final = "scenario.checks"
+_SEEN: Final = "scenario checks run"
 """The per-simulation record of the kinds of check already written (``Kernel.device``)."""
 
 

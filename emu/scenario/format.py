@@ -170,6 +170,7 @@ EXPECT: Final = Record(
             description="all, or the property ids that must hold",
         ),
         "violated": ListOf(PROPERTY_ID),
+        "intended": ListOf(PROPERTY_ID),
         "sometimes": ListOf(Str("the text of a note: step that must be seen")),
     },
     description="the expected outcome",

@@ -101,8 +101,10 @@ class Expectation:
     """What the run must show (``expect:``); None fields are not checked.
 
     ``hold``: the properties that must hold (None: all of them, the default); ``violated``:
-    the properties the run must violate (a scenario demonstrating a bug); ``sometimes``: texts
-    of ``note:`` steps that must be seen at least once.
+    the properties the run must violate (a scenario demonstrating a bug); ``intended``: client
+    rules, liveness rules or hazards the scenario breaks on purpose (a documented discard, a
+    handle left open): reported as intended, never a failure, not required; ``sometimes``:
+    texts of ``note:`` steps that must be seen at least once.
     """
 
     end: str | None = None
@@ -110,6 +112,7 @@ class Expectation:
     hold: tuple[str, ...] | None = None
     violated: tuple[str, ...] = ()
     sometimes: tuple[str, ...] = ()
+    intended: tuple[str, ...] = ()
     refs: tuple[PropertyRef, ...] = ()
 
 

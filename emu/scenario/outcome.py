@@ -3,7 +3,9 @@
 
 ``expect:`` compiles to an ``Expectation``: the end, exit codes by thread (a thread the file
 does not declare is an error), the properties that must ``hold`` (None: all of them), those a
-bug demonstration must have ``violated``, and the ``sometimes:`` note texts. Property ids are
+bug demonstration must have ``violated``, those the scenario breaks on purpose (``intended``:
+a documented discard, a handle left open), and the ``sometimes:`` note texts. A property
+cannot be in two of ``hold``, ``violated`` and ``intended``. Property ids are
 kept with their positions (``PropertyRef``): the catalogue lives in a layer above, which checks
 them (``emu.properties.expectation.check_refs``). ``explore:`` is the budget of ``emu explore``;
 ``schedule:`` a recorded list of ``[index, option key]`` choices to replay.
@@ -41,9 +43,14 @@ def compile_expectation(node: Node | None, threads: list[str]) -> Expectation:
 
     hold = None if isinstance(node.get("hold"), (Scalar, type(None))) else ids("hold")
     violated = ids("violated")
+    intended = ids("intended")
     clash = [pid for pid in violated if hold is not None and pid in hold]
     if clash:
         node.fail(f"{clash[0]} cannot both hold and be violated")
+    for pid in intended:
+        if pid in violated or (hold is not None and pid in hold):
+            other = "be violated" if pid in violated else "hold"
+            node.fail(f"{pid} cannot both be intended and {other}")
     end = node.get("end")
     sometimes = node.get("sometimes")
     return Expectation(
@@ -53,6 +60,7 @@ def compile_expectation(node: Node | None, threads: list[str]) -> Expectation:
         violated=violated,
         sometimes=tuple(str(v) for v in sometimes.plain()) if sometimes is not None else (),
         refs=tuple(refs),
+        intended=intended,
     )
 
 

@@ -1,9 +1,10 @@
 """Python programs the SCM scenarios run (``python: programs:<function>``).
 
-``service_monitor`` is the reusable, correct monitor: it follows the seed page's rules (a
-callback that only saves its parameters, a new request after each callback, an alertable wait,
-ServiceStatus read only when dwNotificationStatus is ERROR_SUCCESS, the handle closed when the
-service is marked for deletion, queued callbacks drained before the buffer goes). ``monitor``
+``service_monitor`` is the reusable, correct monitor: it follows the rules of the
+NotifyServiceStatusChange page (a callback that only saves its parameters, a new request after
+each callback, an alertable wait, ServiceStatus read only when dwNotificationStatus is
+ERROR_SUCCESS, the handle closed when the service is marked for deletion, queued callbacks
+drained before the buffer goes). ``monitor``
 wires it to the scenarios' Spooler; copy it, or call ``service_monitor`` with your own service,
 mask and stop event.
 """
@@ -40,7 +41,7 @@ def service_monitor(
     notification to ``seen``. Returns 0, or the error that ended it early."""
 
     def on_change(note: SERVICE_NOTIFY) -> None:
-        # An APC: save the parameters and return; no SCM call in here (seed page 002).
+        # An APC: save the parameters and return; no SCM call in here (NotifyServiceStatusChange, MS doc).
         status = note.dwNotificationStatus
         state = note.ServiceStatus.dwCurrentState if status == ERROR_SUCCESS else 0
         seen.append((status, state))

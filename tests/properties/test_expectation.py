@@ -1,5 +1,5 @@
 """assess(): the run's verdict and end compared with the scenario's expect: (end, exit_codes,
-hold, violated, sometimes), and property ids checked against the catalogue."""
+hold, violated, intended, sometimes), and property ids checked against the catalogue."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 from emu.errors import ScenarioError
 from emu.properties.expectation import assess, check_refs
+from emu.properties.report import report_object, report_text
 from emu.scenario import load_text
 from tests.scenario.helpers import failures, run_yaml, scenario_text
 
@@ -32,6 +33,30 @@ threads:
       - InitializeCriticalSection: {lpCriticalSection: $cs}
       - CreateThread: {dwStackSize: 0, lpStartAddress: $leaver, dwCreationFlags: 0}
         as: t
+      - WaitForSingleObject: {hHandle: $t, dwMilliseconds: INFINITE}
+      - CloseHandle: {hObject: $t}
+run_until: all_done
+"""
+
+# A worker that never waits alertably: the APC queued to it is lost when it exits (documented),
+# and main leaves its thread handle open.
+DISCARD = """
+handlers:
+  on_apc:
+    params: [dwData]
+    steps:
+      - note: apc ran
+  worker:
+    steps:
+      - work: 2ms
+threads:
+  main:
+    steps:
+      - CreateThread: {dwStackSize: 0, lpStartAddress: $worker, dwCreationFlags: 0}
+        as: t
+      - Sleep: {dwMilliseconds: 1ms}   # the worker has started: the APC does not run first
+      - QueueUserAPC: {pfnAPC: $on_apc, hThread: $t, dwData: 1}
+        expect: TRUE
       - WaitForSingleObject: {hHandle: $t, dwMilliseconds: INFINITE}
 run_until: all_done
 """
@@ -152,3 +177,66 @@ def test_a_property_cannot_both_hold_and_be_violated() -> None:
             ),
             "t.yaml",
         )
+
+
+# -- intended: -----------------------------------------------------------------------------------
+
+
+def test_findings_the_scenario_does_not_declare_fail_the_run() -> None:
+    # A discarded APC and a leaked handle are findings (liveness, client rule) by default.
+    assert sorted(f.property_id for f in assess(run_yaml(DISCARD)).failures) == [
+        "kernel.apc_discarded",
+        "kernel.handle_leak",
+    ]
+
+
+def test_intended_findings_are_reported_as_intended_and_do_not_fail() -> None:
+    body = DISCARD + "expect: {intended: [kernel.apc_discarded, kernel.handle_leak]}\n"
+    assessment = assess(run_yaml(body))
+    assert assessment.ok
+    assert [s.property.id for s in assessment.intended_violations] == [
+        "kernel.apc_discarded",
+        "kernel.handle_leak",
+    ]
+    assert assessment.expected_violations == []
+    text = "\n".join(report_text(assessment))
+    assert "VIOLATED kernel.apc_discarded (liveness, intended)" in text
+    assert "VIOLATED kernel.handle_leak (client rule, intended)" in text
+    assert "2 violated (2 intended)" in text
+    report = report_object(assessment)
+    assert [(v["property"], v["intended"], v["expected"]) for v in report["violations"]] == [
+        ("kernel.apc_discarded", True, False),
+        ("kernel.handle_leak", True, False),
+    ]
+
+
+def test_only_the_intended_ones_are_forgiven() -> None:
+    assessment = assess(run_yaml(DISCARD + "expect: {intended: [kernel.apc_discarded]}\n"))
+    assert [f.property_id for f in assessment.failures] == ["kernel.handle_leak"]
+
+
+def test_an_intended_property_need_not_be_violated() -> None:
+    # Unlike violated:, intended: is not a bug demonstration: nothing requires it to happen.
+    assessment = assess(run_yaml(ORPHAN + "expect: {intended: [kernel.handle_leak]}\n"))
+    assert [f.property_id for f in assessment.failures] == ["kernel.lock_orphaned"]
+    assert assessment.intended_violations == []
+
+
+def test_a_guarantee_or_a_scenario_check_cannot_be_intended() -> None:
+    for pid, kind in (("kernel.apc_fifo", "guarantee"), ("scenario.assert", "scenario check")):
+        scenario = load_text(
+            scenario_text(ONE_THREAD + f"expect: {{intended: [{pid}]}}\n"), "t.yaml"
+        )
+        with pytest.raises(ScenarioError) as info:
+            check_refs(scenario)
+        assert str(info.value) == (
+            f"t.yaml:10:21: {pid} is a {kind} and cannot be intended (only client rules, "
+            "liveness rules and hazards can) [in expect.intended[0]]"
+        )
+
+
+def test_a_property_cannot_be_both_intended_and_violated_or_held() -> None:
+    for other, word in (("violated", "be violated"), ("hold", "hold")):
+        text = f"expect: {{intended: [kernel.handle_leak], {other}: [kernel.handle_leak]}}\n"
+        with pytest.raises(ScenarioError, match=f"cannot both be intended and {word}"):
+            load_text(scenario_text(ONE_THREAD + text), "t.yaml")

@@ -566,14 +566,15 @@ def test_apcs_queued_but_never_delivered_leave_apc_fifo_not_exercised() -> None:
     ids=["delivered", "discarded", "reported"],
 )
 def test_every_apc_is_delivered_discarded_or_reported(body: str, kind: str) -> None:
-    # DESIGN.md: every queued APC is delivered, discarded when its thread exits, or reported.
+    # emu rule, nothing lost silently: every queued APC is delivered, discarded when its
+    # thread exits, or reported.
     result = run_yaml(body)
     assert where(result.k.trace.events, kind)
     assert run_status(result, "kernel.apc_accounted").state == HELD
 
 
 def test_an_apc_that_vanishes_is_a_violation() -> None:
-    # DESIGN.md, nothing lost silently (tampered: APC #2's delivery and return are removed).
+    # emu rule, nothing lost silently (tampered: APC #2's delivery and return are removed).
     events = trace(APCS)
     events = renumber(
         [e for e in events if e[3] not in ("apc.deliver", "apc.return") or e[5][0] != 2]
@@ -585,7 +586,8 @@ def test_an_apc_that_vanishes_is_a_violation() -> None:
 
 
 def test_an_apc_delivered_twice_is_a_violation() -> None:
-    # DESIGN.md, each APC disposed of once (tampered: APC #1's delivery is recorded twice).
+    # emu rule, nothing lost silently: each APC disposed of once (tampered: APC #1's delivery
+    # is recorded twice).
     events = trace(APCS)
     first = where(events, "apc.deliver")[0]
     events = with_copy(events, first)
@@ -698,7 +700,8 @@ def test_a_manual_reset_event_leaves_auto_reset_one_not_exercised() -> None:
     ids=["dequeued", "reported"],
 )
 def test_every_packet_is_dequeued_dropped_or_reported(body: str, kind: str) -> None:
-    # F5.8, DESIGN.md: every packet is dequeued, dropped at close, or reported still queued.
+    # F5.8, emu rule, nothing lost silently: every packet is dequeued, dropped at close, or
+    # reported still queued.
     result = run_yaml(body)
     assert where(result.k.trace.events, kind)
     assert run_status(result, "kernel.iocp_accounted").state == HELD
@@ -742,7 +745,7 @@ def test_a_packet_dequeued_twice_is_a_violation() -> None:
 
 
 def test_a_packet_that_vanishes_is_a_violation() -> None:
-    # DESIGN.md, nothing lost silently (tampered: packet #2's dequeue is removed).
+    # emu rule, nothing lost silently (tampered: packet #2's dequeue is removed).
     events = trace(TWO_CONSUMERS)
     events = renumber([e for e in events if e[3] != "iocp.dequeue" or e[5][0] != 2])
     (posted,) = where(events, "iocp.post", lambda e: e[5][0] == 2)
@@ -971,7 +974,7 @@ threads:
 
 
 def test_a_woken_waiter_holds_lost_wakeup() -> None:
-    # DESIGN.md: a run ends with no thread still blocked.
+    # emu rule, a run ends: a run ends with no thread still blocked.
     assert run_status(run_yaml(AUTO_RESET), "kernel.lost_wakeup").state == HELD
 
 
@@ -981,8 +984,8 @@ def test_a_thread_declared_to_block_for_ever_is_no_lost_wakeup() -> None:
 
 
 def test_a_signal_before_the_wait_is_a_lost_wakeup() -> None:
-    # DESIGN.md: a thread still blocked at the end, not declared blocks_forever, is a possible
-    # lost wake-up; the finding names the last event that touched what it waits on.
+    # emu rule, a run ends: a thread still blocked at the end, not declared blocks_forever,
+    # is a possible lost wake-up; the finding names the last event that touched what it waits on.
     result = run_yaml(SET_TOO_EARLY)
     events = result.k.trace.events
     (blocked,) = where(events, "actor.blocked")
@@ -997,7 +1000,7 @@ def test_a_signal_before_the_wait_is_a_lost_wakeup() -> None:
 
 
 def test_a_lost_wakeup_in_a_dequeue_names_the_port() -> None:
-    # DESIGN.md: the lost-wake-up finding says what the thread waits on.
+    # emu rule, a run ends: the lost-wake-up finding says what the thread waits on.
     result = run_yaml(NO_PACKET)
     finding = only_finding(run_status(result, "kernel.lost_wakeup"))
     assert finding.message.startswith("consumer is still WAITING on port at the end")

@@ -200,6 +200,7 @@ threads:
           dwNumberOfBytesTransferred: 3
           dwCompletionKey: 9
         expect: TRUE
+expect: {intended: [kernel.iocp_packets_left]}   # nobody dequeues the packet
 """
 
 

@@ -73,7 +73,6 @@ from emu.devices.scm_handles import ServiceHandle
 from emu.errors import UnsupportedApi
 from emu.kernel.memory import Struct
 from emu.kernel.thread import Thread
-from emu.kernel.waits import wait
 from emu.win32.advapi32.scbase import ScBase
 from emu.win32.base import BOOL, ApiCall, dword, export
 from emu.win32.types import DWORD
@@ -103,9 +102,10 @@ class ServiceControlApi(ScBase):
         handle = self._sc_handle(hService, ServiceHandle)
         return handle.service if isinstance(handle, ServiceHandle) else None
 
-    def _timeout(self, t: Thread) -> ApiCall[None]:
-        """The SCM waits for a service that never reports (its 30-second timeout)."""
-        yield from wait(self.k, t, (), False, self._scm().config.timeout, False)
+    def _timeout(self, t: Thread, name: str, alertable: bool | None) -> ApiCall[None]:
+        """The SCM waits for a service that never reports (its 30-second timeout), inside the
+        call's RPC: its wait is alertable or not as the rest of the call's (``alertable``)."""
+        yield from self._rpc_wait(t, name, self._scm().config.timeout, alertable)
 
     @export("advapi32", BOOL, "StartServiceA", "StartService")
     def StartServiceW(
@@ -127,7 +127,7 @@ class ServiceControlApi(ScBase):
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
         if not self._granted(hService) & SERVICE_START:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
-        yield from self._rpc(t, name)
+        alertable = yield from self._rpc(t, name)
         scm = self._scm()
         if service.marked:
             return self._fail(t, name, args, 0, ERROR_SERVICE_MARKED_FOR_DELETE)
@@ -146,7 +146,7 @@ class ServiceControlApi(ScBase):
                 )
         if service.config.unresponsive:
             scm.set_state(service, SERVICE_START_PENDING)
-            yield from self._timeout(t)
+            yield from self._timeout(t, name, alertable)
             scm.start_timed_out(service)
             return self._fail(t, name, args, 0, ERROR_SERVICE_REQUEST_TIMEOUT)
         scm.start(service)
@@ -186,10 +186,10 @@ class ServiceControlApi(ScBase):
         needed = _CONTROL_ACCESS[control]
         if needed and not self._granted(hService) & needed:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
-        yield from self._rpc(t, name)
+        alertable = yield from self._rpc(t, name)
         code = self._control(service, control)
         if code == ERROR_SERVICE_REQUEST_TIMEOUT:
-            yield from self._timeout(t)
+            yield from self._timeout(t, name, alertable)
         if code in (
             0,
             ERROR_INVALID_SERVICE_CONTROL,

@@ -1,4 +1,4 @@
-"""NotifyServiceStatusChange (winsvc.h; seed page 002): the checks of the call itself.
+"""NotifyServiceStatusChange (winsvc.h; MS doc): the checks of the call itself.
 
 The request's life (firing, delivery as an APC, cancellation, the profiles) is in
 ``emu.devices.scm_notify``. What the call checks, in order, and returns (the function returns

@@ -5,11 +5,17 @@ latency in the scenario's ``rpc`` range (``machine.latency.rpc``; default 50 µs
 chooser decision when the range has more than one representative. "Certain functions in the
 Windows API, including NotifyServiceStatusChange and other SCM functions, use remote procedure
 calls (RPC); these functions might perform an alertable wait operation, so they are not safe to
-call from within the callback function" (seed page 002): when the calling thread has user APCs
-queued as it enters the call, the chooser decides whether the RPC's wait is alertable (option
-0: it is not). If it is, the queued APCs run inside the call, before it returns, and an
-``scm.rpc_apc`` event says so. A call made inside an SCM notification callback records the
-``scm.call_in_callback`` client rule.
+call from within the callback function" (NotifyServiceStatusChange, MS doc, Remarks). The call
+waits out its latency in a wait that may be alertable; whether it is, is a chooser decision
+(option 0: it is not), made the first time it matters: when the thread has user APCs queued as
+it enters the call, or when one is queued to it while the call waits. If the wait is alertable,
+the queued APCs run inside the call (an ``scm.rpc_apc`` event, then ``apc.deliver`` events at
+``AT_RPC``, the delivery place this module declares in ``emu.kernel.apc_sites``) and the call
+goes on waiting for the rest of its latency, still alertably; if it is not, the APCs stay
+queued and the call waits out the rest non-alertably. Until the decision is made the trace
+shows the wait as alertable (the thread could be interrupted). An unresponsive service's
+timeout is part of the same RPC and waits the same way. A call made inside an SCM notification
+callback records the ``scm.call_in_callback`` client rule.
 
 SC_HANDLEs live in their own namespace (``sc``); a kernel handle is not an SC_HANDLE, nor the
 other way round (ERROR_INVALID_HANDLE). Where a function takes a service handle, an SCM handle
@@ -20,8 +26,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from emu.codes.ntstatus import STATUS_USER_APC
 from emu.devices.scm import ServiceControlManager, scm_of
 from emu.devices.scm_handles import ScHandle
+from emu.kernel.apc_sites import register_apc_site
 from emu.kernel.chooser import SCHED, ChoicePoint
 from emu.kernel.memory import Struct
 from emu.kernel.thread import Thread
@@ -36,6 +44,27 @@ SCM_RPC_APC = trace_kind(
     doc="An SCM call's RPC waited alertably and ran the thread's queued APCs inside the call.",
 )
 
+AT_RPC: Final = register_apc_site(
+    "an SCM call's RPC wait",
+    (
+        "OpenSCManagerW",
+        "OpenServiceW",
+        "CreateServiceW",
+        "DeleteService",
+        "CloseServiceHandle",
+        "StartServiceW",
+        "ControlService",
+        "QueryServiceStatus",
+        "QueryServiceStatusEx",
+        "NotifyServiceStatusChangeW",
+    ),
+    "the RPC of a Service Control Manager function may wait alertably: APCs queued before or "
+    "during the call run inside it, before it returns",
+    'NotifyServiceStatusChange (MS doc), Remarks: "these functions might perform an '
+    'alertable wait operation"',
+)
+"""Where APCs run inside an SCM call (the ``at`` of their ``apc.deliver`` events)."""
+
 DEFAULT_RPC: Final = (500, 5_000)  # 50 µs to 500 µs, in ticks
 SERVICE_NAME_MAX: Final = 256
 RPC_OPTIONS: Final = ("plain wait", "alertable wait")
@@ -49,8 +78,11 @@ class ScBase(Win32Base):
     def _scm(self) -> ServiceControlManager:
         return scm_of(self.k)
 
-    def _rpc(self, t: Thread, name: str) -> ApiCall[None]:
-        """The call's trip to services.exe: virtual time, and maybe an alertable wait."""
+    def _rpc(self, t: Thread, name: str) -> ApiCall[bool | None]:
+        """The call's trip to services.exe: its latency, in a wait that may be alertable.
+
+        Returns the decision made on the wait's alertability (None: it never mattered), for a
+        later wait of the same call (``_rpc_wait``)."""
         k = self.k
         scm = self._scm()
         if scm.notifier.in_scm_callback(t):
@@ -62,18 +94,36 @@ class ScBase(Win32Base):
             )
         lo, hi = k.latency.get("rpc", DEFAULT_RPC)
         delay = k.choose_latency(f"rpc@{name}", lo, hi) if hi > lo else lo
-        alertable = False
-        if t.apcs:
-            point = ChoicePoint(SCHED, f"rpc-alertable@{name}", RPC_OPTIONS, ((), ()))
-            alertable = k.choose(point) == 1
-            if alertable:
-                k.emit(t.oid, SCM_RPC_APC, (t.oid,), (name, len(t.apcs)))
-        if alertable:
-            yield from t.deliver_user_apcs()
-        if delay:
-            yield from wait(k, t, (), False, delay, False)
-        elif k.ready:
+        alertable = None
+        if delay or t.apcs:
+            alertable = yield from self._rpc_wait(t, name, delay, None)
+        if not delay and k.ready:
             yield from k.preempt(f"rpc@{name}", ())
+        return alertable
+
+    def _rpc_wait(
+        self, t: Thread, name: str, ticks: int, alertable: bool | None
+    ) -> ApiCall[bool | None]:
+        """Wait ``ticks`` inside the RPC of ``name``. ``alertable`` is the decision already
+        made for this call (None: not yet); returns it, made if an APC made it matter."""
+        k = self.k
+        deadline = k.now + ticks
+        while True:
+            left = max(0, deadline - k.now)
+            if alertable is False:
+                if left:
+                    yield from wait(k, t, (), False, left, False)
+                return alertable
+            status = yield from wait(k, t, (), False, left, True, deliver=False)
+            if status != STATUS_USER_APC:
+                return alertable
+            if alertable is None:
+                point = ChoicePoint(SCHED, f"rpc-alertable@{name}", RPC_OPTIONS, ((), ()))
+                alertable = k.choose(point) == 1
+                if not alertable:
+                    continue
+            k.emit(t.oid, SCM_RPC_APC, (t.oid,), (name, len(t.apcs)))
+            yield from t.deliver_user_apcs(at=AT_RPC)
 
     def _sc_handle(
         self, handle: Any, kind: type[ScHandle] | tuple[type[ScHandle], ...]

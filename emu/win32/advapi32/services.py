@@ -21,7 +21,7 @@ pass on Windows; MS docs where no test speaks):
 - DeleteService needs DELETE; a second call is ERROR_SERVICE_MARKED_FOR_DELETE. The service
   goes when its last handle closes (and it is stopped).
 - CloseServiceHandle cancels the handle's notification request: "After CloseServiceHandle
-  succeeds, no more notification APCs will be queued" (seed page 002).
+  succeeds, no more notification APCs will be queued" (NotifyServiceStatusChange, MS doc).
 """
 
 from __future__ import annotations
