@@ -246,3 +246,20 @@ def test_a_long_schedule_is_written_in_rows_and_reads_back(tmp_path: Path) -> No
     odd = _write(tmp_path / "y.replay.json", schedule=schedule, found_by={"x": "\0steps\0"})
     assert load_replay(odd).schedule == schedule
     assert load_replay(odd).found_by == {"x": "\0steps\0"}
+
+
+def test_a_replay_naming_a_file_that_is_not_a_scenario_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replay = record(tmp_path)
+    document = json.loads(replay.read_text(encoding="utf-8"))
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    for target, expected in [
+        ("image.png", f"{tmp_path / 'image.png'}:3:1: binary data (a NUL byte)"),
+        ("racing.replay.json", f"{replay}:1:2: unknown section 'format'"),  # itself: JSON is YAML
+    ]:
+        document["scenario"]["file"] = target
+        replay.write_text(json.dumps(document), encoding="utf-8")
+        assert main(["run", str(replay)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(expected) and err.count("\n") == 1, err
