@@ -102,7 +102,8 @@ def explore_command(args: argparse.Namespace) -> int:
 
     problem = out_problem(args.out, len(args.files))
     if problem is not None:
-        print(f"emu explore: --out {printable(args.out)}: {problem}", file=sys.stderr)
+        given = printable(args.out) if args.out is not None else f"{DEFAULT_OUT} (the default)"
+        print(f"emu explore: --out {given}: {problem}", file=sys.stderr)
         return 2
     targets, invalid = load_targets(args.files, args.allow_python)
     status = 0

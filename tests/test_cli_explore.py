@@ -238,3 +238,15 @@ def test_two_scenarios_with_one_name_get_two_replays(
         "bug-apc-counter-race-random-1.replay.json",
     ]
     capsys.readouterr()
+
+
+def test_the_default_out_is_checked_too_and_named_as_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a campaign whose replay could not be kept is not started
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "replays").write_text("", encoding="utf-8")
+    assert main(["explore", RACE]) == 2
+    assert capsys.readouterr().err == (
+        "emu explore: --out replays (the default): exists and is not a folder\n"
+    )
