@@ -5,8 +5,8 @@ file)`` turns every way the bytes can fail to be JSON into a ``ScenarioError`` a
 column: bytes that are not UTF-8 (at the first bad byte), a syntax error (at the decoder's
 position), nesting deeper than ``MAX_NESTING`` levels (where it first goes deeper; Python's
 decoder would otherwise exhaust its stack on 100,000 nested brackets), a number of more than
-4,300 digits (Python's limit on integer conversion), and ``NaN`` or ``Infinity``, which are not
-JSON.
+4,300 digits (Python's limit on integer conversion), ``NaN`` or ``Infinity`` (not JSON), and a
+key given twice in one object (at the second; the decoder would keep the last silently).
 
 ``json`` keeps no positions, so an error found after parsing is located by its JSON path
 (``("schedule", "steps", 12)``): ``locate(text, path)`` walks the text to that value, skipping
@@ -35,12 +35,26 @@ _WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
 _TOKENS: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|-?\d{4301,}|NaN|-?Infinity', re.DOTALL)
 
 
+_KEYS: Final = re.compile(r'("(?:[^"\\]|\\.)*")(\s*:)?|[\[\]{}]', re.DOTALL)
+
+
 class _NotJson(ValueError):
     """A constant (NaN, Infinity) that JSON does not have."""
 
 
+class _Duplicate(ValueError):
+    """A key given twice in one object."""
+
+
 def _refuse_constant(name: str) -> Any:
     raise _NotJson(name)
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _Duplicate
+    return found
 
 
 def parse_json(data: bytes, file: str) -> tuple[Any, str]:
@@ -58,11 +72,15 @@ def parse_json(data: bytes, file: str) -> tuple[Any, str]:
             column=column,
         ) from None
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
+        document = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique)
     except json.JSONDecodeError as exc:
         raise ScenarioError(
             f"JSON syntax error: {exc.msg}", file=file, line=exc.lineno, column=exc.colno
         ) from None
+    except _Duplicate:
+        offset, what = _first_duplicate(text)
+        line, column = line_column(text, offset)
+        raise ScenarioError(what, file=file, line=line, column=column) from None
     except (RecursionError, ValueError) as exc:  # nesting, a huge number, NaN, Infinity
         offset, what = _first_hazard(text)
         line, column = line_column(text, offset)
@@ -86,6 +104,26 @@ def _first_hazard(text: str) -> tuple[int, str]:
                 return match.start(), "a number of more than 4,300 digits"
             return match.start(), f"{token} is not a JSON number"
     return 0, "the JSON cannot be decoded"  # not reached: the decoder failed on one of these
+
+
+def _first_duplicate(text: str) -> tuple[int, str]:
+    """Where a key is given a second time in one object (the decoder keeps the last)."""
+    frames: list[dict[str, int] | None] = []  # per open object, its keys and where; None: array
+    for match in _KEYS.finditer(text):
+        token = match.group()
+        if token == "{":
+            frames.append({})
+        elif token == "[":
+            frames.append(None)
+        elif token in "]}":
+            frames.pop()
+        elif match.group(2) is not None and frames and frames[-1] is not None:
+            key = json.loads(match.group(1))
+            first = frames[-1].setdefault(key, match.start())
+            if first != match.start():
+                line = line_column(text, first)[0]
+                return match.start(), f"duplicate key {key!r} (first at line {line})"
+    return 0, "a duplicate key"  # not reached: the decoder found one
 
 
 def check_nesting(value: Any, limit: int = MAX_NESTING) -> bool:

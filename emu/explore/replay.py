@@ -122,7 +122,7 @@ def encode_schedule(schedule: Schedule) -> dict[str, Any]:
             key = freeze(given)
             number = numbers.get(key)
         if number is None:
-            if not is_option_key(key) or isinstance(key, bool):
+            if not is_option_key(key):
                 raise EmulatorFault(f"an option key a replay file cannot hold: {given!r}")
             number = numbers[key] = len(keys)
             keys.append(key)
@@ -180,7 +180,8 @@ def write_replay(
 
 
 STEPS_PER_LINE: Final = 32
-_STEPS: Final = "\0steps\0"  # where the steps go in the text; no JSON emu writes holds a NUL
+_STEPS: Final = "\0steps\0"
+"""A placeholder for the steps in the encoded text (replaced by their rows)."""
 
 
 def _json_text(document: dict[str, Any]) -> str:
