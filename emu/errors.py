@@ -8,6 +8,8 @@ not model, a replayed schedule no longer fits, a scenario is invalid, or emu its
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class EmuError(Exception):
     """Base of every exception emu raises on purpose."""
@@ -110,8 +112,33 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-class StepLimit(EmuError):
+class RunLimit(BaseException):
+    """A bound of the run was met inside a step (``emu.kernel.limits``): the run ends with
+    reason ``REASON`` and a violation of ``RULE`` carrying the message, instead of hanging or
+    exhausting memory.
+
+    Not an ``Exception``, like ExitThread's ``ThreadExit``: it unwinds the program under test,
+    and a program that catches ``Exception`` around its calls (a monitor loop that logs and
+    goes on) must not swallow it and spin on for ever. ``Kernel.run`` always catches it.
+    """
+
+    REASON: ClassVar[str] = ""
+    RULE: ClassVar[str] = ""
+
+
+class StepLimit(RunLimit):
     """Virtual time stopped advancing: too many API calls at one instant (a livelock or spin).
 
     The run ends with reason ``step limit`` instead of hanging the emulator.
     """
+
+    REASON = "step limit"
+    RULE = "kernel.step_limit"
+
+
+class ApcDepthLimit(RunLimit):
+    """User-mode APC deliveries nested deeper than the limit (an APC that waits alertably
+    inside APCs that do, without end). The run ends with reason ``apc depth limit``."""
+
+    REASON = "apc depth limit"
+    RULE = "kernel.apc_depth_limit"

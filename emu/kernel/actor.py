@@ -6,6 +6,9 @@ in an object's wait list, on a timer, in the processor queue) and yields ``PARK`
 unparks it later (a signal, a timer, the chooser) appends it to the ready list. Nothing else is
 ever yielded to the dispatcher: a program that yields a value of its own is told so.
 
+A routine the system calls on an actor's stack (a user-mode APC) runs nested, on the actor's
+own ``stack`` of generators rather than Python's (``emu.kernel.nest``).
+
 States follow the Windows thread states the issue names: ``READY`` (enabled, not executing),
 ``RUNNING`` (executing at this instant, or holding a processor in ``work``), ``WAITING`` and
 ``WAITING_ALERTABLE`` (blocked in a wait), ``SUSPENDED`` (created with CREATE_SUSPENDED) and
@@ -90,6 +93,7 @@ class Actor(DispatcherObject):
         "key",
         "queued",
         "spinlocks",
+        "stack",
         "state",
         "wait_alertable",
         "wait_all",
@@ -113,6 +117,9 @@ class Actor(DispatcherObject):
         super().__init__(k, k.unique_actor_name(self.KIND, name))
         self.key: tuple[str, str] = (self.KIND, self.name)
         self.body = body
+        self.stack: list[ActorBody] = []
+        """The generators suspended under ``body`` while it runs a nested routine
+        (``emu.kernel.nest``), bottom first; empty unless an APC is running."""
         self.state = ActorState.READY
         self.footprint: Footprint = ()
         self.irql = self.BASE_IRQL

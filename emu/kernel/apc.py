@@ -14,7 +14,12 @@ The rules, with their sources:
 - Nested delivery is real: "If you perform an alertable wait inside an APC, it will recursively
   dispatch the APCs" (QueueUserAPC, MS docs). An APC routine here is a generator (plain
   functions are wrapped) that may call APIs, including another alertable wait, which drains the
-  rest of the queue one level deeper (``depth`` in the trace).
+  rest of the queue one level deeper (``depth`` in the trace). The routine runs nested on the
+  thread (``Nest``): each level is one entry of the thread's ``stack``, never Python frames, so
+  the depth does not meet Python's recursion limit. It is bounded by the APC depth limit
+  (10,000 levels by default, ``emu.kernel.limits``), far deeper than a real thread's stack
+  allows: a runaway that queues an APC to itself and waits alertably in it ends the run with a
+  report (``kernel.apc_depth_limit``).
 - Queueing to a thread that has exited fails with STATUS_UNSUCCESSFUL, which QueueUserAPC
   reports as ERROR_GEN_FAILURE (Wine kernel32 sync test_QueueUserAPC; MS docs).
 - "If an application queues an APC before the thread begins running, the thread begins by
@@ -28,10 +33,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from types import GeneratorType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from emu.codes.ntstatus import STATUS_SUCCESS, STATUS_UNSUCCESSFUL, STATUS_USER_APC
+from emu.errors import ApcDepthLimit
 from emu.kernel.actor import Park
+from emu.kernel.limits import apc_depth_message
+from emu.kernel.nest import Nest
 from emu.kernel.trace import trace_kind
 from emu.kernel.waits import abort_wait
 
@@ -118,10 +126,13 @@ def queue_user_apc(
 
 def deliver(k: Kernel, thread: Thread, at: str = AT_WAIT) -> Generator[Park, None, None]:
     """Run every queued APC, FIFO, on ``thread``'s stack (in an alertable wait, or as the
-    thread starts)."""
+    thread starts); a routine that is a generator runs nested (``Nest``)."""
     queue = thread.apcs
     thread.apc_depth += 1
     depth = thread.apc_depth
+    if depth > k.apc_depth_limit:
+        thread.apc_depth -= 1
+        raise ApcDepthLimit(apc_depth_message(k, depth))
     try:
         while queue:
             apc = queue.popleft()
@@ -134,7 +145,11 @@ def deliver(k: Kernel, thread: Thread, at: str = AT_WAIT) -> Generator[Park, Non
             )
             result = apc.routine(*apc.args)
             if isinstance(result, GeneratorType):
-                yield from result
+                nested = Nest(result)
+                result = None  # only the thread's stack holds the routine: no chain of levels
+                # Passed up the chain of `yield from` to the dispatcher, which runs the routine
+                # and resumes this generator with its result: for the types, a park.
+                yield cast(Park, nested)
             k.emit(thread.oid, APC_RETURN, (thread.oid,), (apc.aid, apc.label, depth))
     finally:
         thread.apc_depth -= 1

@@ -14,7 +14,15 @@ simpy keeps the clock (integer 100-ns ticks) and the timers; emu owns the set of
   (``make_ready``), no simpy event involved. Only a timeout, a CPU burst or a device delay uses
   a simpy timer.
 - The run ends when nothing is enabled and no timer is pending (quiescence), at a time limit, or
-  when virtual time stops advancing because one instant saw more API calls than the step limit.
+  by one of the bounds that make a runaway end with a report, never a hang or an
+  out-of-memory (``emu.kernel.limits``): the step limit (API calls at one instant), the time
+  budget (virtual time), the event budget (trace events) and the APC depth limit, each a
+  violation naming the thread and its program position.
+
+Nested routines (an APC inside an alertable wait) run on the actor's own stack of generators,
+not on Python's (``emu.kernel.nest``): ``_step`` resumes ``actor.body``, the top of that
+stack, and takes the slow path ``run_nested`` only when a generator yields ``Nest``, or
+returns or raises with generators below it. The common step pays nothing for it.
 
 Python's cyclic garbage collector is paused while ``run`` executes and resumed after: a run
 creates almost no cyclic garbage (finished API-call generators are freed by reference
@@ -28,8 +36,8 @@ import gc
 from collections.abc import Callable, Generator
 from typing import Any, Final
 
-from emu.errors import EmuError, ProgramError, StepLimit
-from emu.kernel import waits
+from emu.errors import EmuError, ProgramError, RunLimit, StepLimit
+from emu.kernel import limits, position, waits
 from emu.kernel.actor import ACTOR_EXIT, ACTOR_STATE, PARK, Actor, ActorState, Park
 from emu.kernel.chooser import (
     DATA,
@@ -45,6 +53,13 @@ from emu.kernel.chooser import (
     latency_options,
 )
 from emu.kernel.clock import Clock, Timer
+from emu.kernel.limits import (
+    DEFAULT_APC_DEPTH_LIMIT,
+    DEFAULT_EVENT_BUDGET,
+    DEFAULT_STEP_LIMIT,
+    DEFAULT_TIME_BUDGET,
+)
+from emu.kernel.nest import Raised, run_nested
 from emu.kernel.objects import KernelObject
 from emu.kernel.registry import Registry
 from emu.kernel.trace import (
@@ -75,12 +90,9 @@ ACTOR_BLOCKED = trace_kind(
     "not reported; an idle DPC processor or worker thread is not blocked.",
 )
 
-DEFAULT_STEP_LIMIT: Final = 100_000
-
 ENDED_DONE: Final = "all threads done"
 ENDED_QUIESCENT: Final = "quiescent"
 ENDED_TIME: Final = "time limit"
-ENDED_STEPS: Final = "step limit"
 
 
 class Kernel(Registry):
@@ -94,6 +106,9 @@ class Kernel(Registry):
         chooser: Chooser | None = None,
         trace: bool = True,
         step_limit: int = DEFAULT_STEP_LIMIT,
+        time_budget: int | None = DEFAULT_TIME_BUDGET,
+        event_budget: int | None = DEFAULT_EVENT_BUDGET,
+        apc_depth_limit: int = DEFAULT_APC_DEPTH_LIMIT,
     ) -> None:
         if processors < 1:
             raise ValueError(f"processors must be at least 1, not {processors}")
@@ -105,6 +120,15 @@ class Kernel(Registry):
         self.chooser: Chooser = chooser if chooser is not None else CanonicalChooser()
         self.processors = processors
         self.step_limit = step_limit
+        self.time_budget = time_budget
+        """Ticks of virtual time the run may reach (None: no budget)."""
+        self.event_budget = event_budget
+        """Trace events (API calls untraced) the run may record (None: no budget)."""
+        self.apc_depth_limit = apc_depth_limit
+        """How deep user-mode APC deliveries may nest on one thread."""
+        self.locate: position.Locate | None = None
+        """Finds a program position in an actor's frames for the reports of the limits (the
+        scenario layer's finds compiled steps); None: Python programs only."""
         self.ready: list[Actor] = []
         self.current: Actor | None = None
         self.actors: list[Actor] = []
@@ -265,16 +289,12 @@ class Kernel(Registry):
 
     def step_limit_reached(self) -> None:
         if self.instant_calls > self.step_limit:
-            raise StepLimit(
-                f"{self.instant_calls} API calls (or scripted loop rounds) at {self.now} ticks "
-                "without virtual time advancing (a spin loop or livelock); raise step_limit if "
-                "this is intended"
-            )
+            raise StepLimit(limits.step_limit_message(self))
 
     # -- the run loop -------------------------------------------------------------------------
 
     def run(self, until: int | None = None, *, finish: bool = True) -> str:
-        """Run until quiescence, ``until`` (ticks) or the step limit; returns the reason.
+        """Run until quiescence, ``until`` (ticks) or a limit (``limits``); returns the reason.
 
         With ``finish`` (the default) the run is over: what is left undone is reported
         (``actor.blocked``, ``apc.undelivered``), ``run.end`` is recorded and a replaying
@@ -305,10 +325,10 @@ class Kernel(Registry):
                         break
                     continue
                 self._step(actor)
-        except StepLimit as limit:
+        except RunLimit as limit:
             self.current = None
-            reason = ENDED_STEPS
-            self.violation("kernel.step_limit", str(limit))
+            reason = limit.REASON
+            self.violation(limit.RULE, str(limit))
         finally:
             if collecting:
                 gc.enable()
@@ -343,9 +363,16 @@ class Kernel(Registry):
         while True:
             if not clock.timers:
                 return ENDED_DONE if all(a.settled for a in self.actors) else ENDED_QUIESCENT
-            if until is not None and clock.next_due() > until:
+            due = clock.next_due()
+            if until is not None and due > until:
                 clock.advance_to(until)
                 return ENDED_TIME
+            budget = self.time_budget  # a time limit (until) bounds time itself
+            if budget is not None and until is None and due > budget:
+                return limits.over_time_budget(self, budget)
+            budget = self.event_budget
+            if budget is not None and limits.events_counted(self) > budget:
+                return limits.over_event_budget(self, budget)
             clock.fire_due()
             if self.ready:
                 self.instant_calls = 0
@@ -357,7 +384,14 @@ class Kernel(Registry):
             actor.state = ActorState.RUNNING
             self.emit(actor.oid, ACTOR_STATE, (actor.oid,), ("RUNNING",))
         try:
-            yielded = actor.body.send(None)
+            try:
+                yielded = actor.body.send(None)
+            except BaseException as exc:
+                if not actor.stack:
+                    raise
+                yielded = Raised(exc)  # a nested routine ended: resume the one below
+            if yielded is not PARK:
+                run_nested(actor, yielded, self.now)
         except StopIteration as stop:
             self._exit(actor, stop.value)
             return
@@ -372,13 +406,6 @@ class Kernel(Registry):
             ) from exc
         finally:
             self.current = None
-        if yielded is not PARK:
-            raise ProgramError(
-                f"thread {actor.name} yielded {yielded!r}; a program calls the API with "
-                "`yield from api.Name(...)` and never yields values of its own",
-                thread=actor.name,
-                time=self.now,
-            )
 
     def _exit(self, actor: Actor, value: Any) -> None:
         self.current = actor

@@ -103,7 +103,8 @@ RUN_END = trace_kind(
     "run.end",
     ("reason",),
     text="run ends: {reason}",
-    doc="The run stopped: all threads done, quiescent, time limit, or step limit.",
+    doc="The run stopped: all threads done, quiescent, time limit, or a bound of the run "
+    "(step limit, time budget, event budget, apc depth limit; each with its violation).",
 )
 
 

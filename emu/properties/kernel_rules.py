@@ -262,6 +262,37 @@ register(
         "no instant saw more calls than the limit",
     ),
     Property(
+        "kernel.time_budget",
+        LIVENESS,
+        (),
+        "emu rule: bounded runs",
+        "(A run ends within its time budget, one hour of virtual time unless the scenario's "
+        "limits: say otherwise: a loop that lets virtual time advance for ever ends the run "
+        "with reason `time budget`, naming the thread and its program position.)",
+        exercised_by=("api",),
+    ),
+    Property(
+        "kernel.event_budget",
+        LIVENESS,
+        (),
+        "emu rule: bounded runs",
+        "(A run ends within its event budget, 2,000,000 trace events unless the scenario's "
+        "limits: say otherwise: a runaway ends the run with reason `event budget`, naming the "
+        "thread and its program position, before it exhausts memory.)",
+        exercised_by=("api",),
+    ),
+    Property(
+        "kernel.apc_depth_limit",
+        LIVENESS,
+        ("QueueUserAPC",),
+        "emu rule: bounded runs",
+        "(An alertable wait inside an APC dispatches the APCs recursively, and the nesting "
+        "ends: a thread never nests deliveries deeper than the APC depth limit, 10,000 levels "
+        "unless the scenario's limits: say otherwise; a runaway ends the run with reason `apc "
+        "depth limit`, naming the thread and its program position.)",
+        exercised_by=("apc.deliver",),
+    ),
+    Property(
         "win32.bad_argument",
         CLIENT_RULE,
         (),

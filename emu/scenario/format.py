@@ -14,6 +14,7 @@
     timeline: [{at: 10ms, kernel.set_event: ready}]
     faults: [{between: [20ms, 40ms], probability: 0.25, kernel.post: {port: port, key: 9}}]
     run_until: 200ms              # or all_done, or quiescent (the default)
+    limits: {time: 3600s, events: 2000000, steps_per_instant: 100000, apc_depth: 10000}
     expect: {end: all_done, exit_codes: {main: 0}, hold: all, violated: [], sometimes: []}
     explore: {strategy: pct, schedules: 2000, seed: 1, depth: 3}   # the budget of emu explore
     seed: 7                       # a random schedule with this seed (default: canonical)
@@ -68,6 +69,9 @@ END_REASONS: Final[dict[str, str]] = {
     "quiescent": "quiescent",
     "time_limit": "time limit",
     "step_limit": "step limit",
+    "time_budget": "time budget",
+    "event_budget": "event budget",
+    "apc_depth_limit": "apc depth limit",
 }
 """``expect.end`` words and the run-end reasons they stand for."""
 
@@ -176,6 +180,23 @@ EXPECT: Final = Record(
     description="the expected outcome",
 )
 
+MAX_LIMIT: Final = 1_000_000_000
+"""The largest count a scenario's ``limits:`` may set."""
+
+LIMITS: Final = Record(
+    {
+        "time": Duration(),
+        "events": Int(1, MAX_LIMIT, f"the event budget: trace events, 1 to {MAX_LIMIT:,}"),
+        "steps_per_instant": Int(
+            1, MAX_LIMIT, f"the step limit: API calls at one instant, 1 to {MAX_LIMIT:,}"
+        ),
+        "apc_depth": Int(
+            1, MAX_LIMIT, f"the APC depth limit: nested APC deliveries, 1 to {MAX_LIMIT:,}"
+        ),
+    },
+    description="the run's bounds (time budget, event budget, step limit, APC depth limit)",
+)
+
 STRATEGIES: Final = ("random", "pct")
 """Exploration strategies (``emu explore --strategy``, ``explore.strategy``)."""
 
@@ -229,6 +250,7 @@ def top_shape() -> Record:
             "timeline": TimedEntries(False),
             "faults": TimedEntries(True),
             "run_until": RUN_UNTIL,
+            "limits": LIMITS,
             "expect": EXPECT,
             "explore": EXPLORE,
             "seed": Int(0, (1 << 64) - 1, "the seed of a random schedule"),

@@ -4,8 +4,9 @@
 (``emu.scenario.yamlsafe``), checks its layout against the format (``emu.scenario.format``),
 then compiles each section in dependency order: devices and ``shared:`` first (the names every
 program may reference), handlers, threads and drivers (their steps, into callables), the
-timeline and faults (device actions), and the expectation. The first problem found stops the
-load with a one-line ``ScenarioError``: ``file:line:column: message [in breadcrumb]``.
+timeline and faults (device actions), the expectation and the run's ``limits:``. The first
+problem found stops the load with a one-line ``ScenarioError``: ``file:line:column: message
+[in breadcrumb]``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from emu.scenario import scm_device  # noqa: F401 - registers the scm device
 from emu.scenario.devices import DEVICE_KINDS, ActionContext
 from emu.scenario.durations import DurationError, parse_duration
 from emu.scenario.model import (
+    Limits,
     Machine,
     ProgramSpec,
     Scenario,
@@ -141,6 +143,7 @@ class _Compiler:
             schedule=compile_schedule(root.get("schedule")),
             python=tuple(self.refs.used),
             explore=compile_explore(root.get("explore")),
+            limits=self._limits(root.get("limits"), root.get("run_until")),
         )
 
     # -- sections -------------------------------------------------------------------------------
@@ -329,6 +332,28 @@ class _Compiler:
                 listing = ", ".join(known[what]) or "none"
                 hint = did_you_mean(name, known[what])
                 node.fail(f"no {what} named {name!r}{hint} ({what}s: {listing})")
+
+    def _limits(self, node: Node | None, run_until: Node | None) -> Limits:
+        if not isinstance(node, Map):
+            return Limits()
+        time = node.get("time")
+        ticks = _duration(time) if time is not None else None
+        if time is not None and ticks == 0:
+            time.fail("the time budget is a duration above 0 (a run needs some time)")
+        if time is not None and ticks is not None and run_until is not None:
+            until = self._run_until(run_until)
+            if isinstance(until, int) and until > ticks:
+                time.fail(
+                    f"the time budget {time.plain()} is shorter than run_until "
+                    f"{run_until.plain()}: run_until bounds the run's time itself; drop "
+                    "limits.time or raise it"
+                )
+        return Limits(
+            time=ticks,
+            events=_int_or_none(node.get("events")),
+            steps_per_instant=_int_or_none(node.get("steps_per_instant")),
+            apc_depth=_int_or_none(node.get("apc_depth")),
+        )
 
     def _run_until(self, node: Node | None) -> int | str:
         if node is None:

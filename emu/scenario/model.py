@@ -127,6 +127,22 @@ class ExploreBudget:
     depth: int = 3
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """``limits:``: the bounds of every run of the scenario (``emu.kernel.limits``).
+
+    ``time``: the time budget in ticks; ``events``: the event budget; ``steps_per_instant``:
+    the step limit; ``apc_depth``: the APC depth limit. None: the kernel's default (one hour,
+    2,000,000 events, 100,000 calls at one instant, 10,000 levels).
+    ``emu.sim.simulation.with_limits`` overrides them (the command line).
+    """
+
+    time: int | None = None
+    events: int | None = None
+    steps_per_instant: int | None = None
+    apc_depth: int | None = None
+
+
 RUN_UNTIL_DONE = "all_done"
 RUN_UNTIL_QUIESCENT = "quiescent"
 
@@ -151,6 +167,7 @@ class Scenario:
     schedule: tuple[tuple[int, Any], ...] | None
     python: tuple[str, ...]  # the Python programs it runs (module:function)
     explore: ExploreBudget | None = None  # explore:, when the file has one
+    limits: Limits = field(default_factory=Limits)  # limits:, the run's bounds
 
     @property
     def step_count(self) -> int:

@@ -26,7 +26,12 @@ from typing import Any
 
 from emu.kernel.chooser import CanonicalChooser, Chooser, RandomChooser, ReplayChooser
 from emu.kernel.dispatcher import Kernel
-from emu.kernel.limits import DEFAULT_EVENT_BUDGET, DEFAULT_STEP_LIMIT, DEFAULT_TIME_BUDGET
+from emu.kernel.limits import (
+    DEFAULT_APC_DEPTH_LIMIT,
+    DEFAULT_EVENT_BUDGET,
+    DEFAULT_STEP_LIMIT,
+    DEFAULT_TIME_BUDGET,
+)
 from emu.kernel.objects import KernelObject
 from emu.kernel.thread import Thread
 from emu.scenario.model import RUN_UNTIL_DONE, Limits, Scenario
@@ -69,6 +74,7 @@ class Simulation:
             step_limit=limits.steps_per_instant or DEFAULT_STEP_LIMIT,
             time_budget=_or(limits.time, DEFAULT_TIME_BUDGET),
             event_budget=_or(limits.events, DEFAULT_EVENT_BUDGET),
+            apc_depth_limit=limits.apc_depth or DEFAULT_APC_DEPTH_LIMIT,
         )
         self.k.locate = locate_step
         self.k.profile = scenario.machine.profile
@@ -115,12 +121,15 @@ def with_limits(
     time: int | None = None,
     events: int | None = None,
     steps: int | None = None,
+    apc_depth: int | None = None,
 ) -> Scenario:
     """``scenario`` with some of its ``limits:`` replaced (the others kept): ``time``, the
     time budget in ticks; ``events``, the event budget; ``steps``, the step limit (API calls
-    at one instant). What the command line's ``--max-time``, ``--max-events`` and
-    ``--max-steps`` do. Raises ValueError for a bound below 1."""
-    for name, value in (("time", time), ("events", events), ("steps", steps)):
+    at one instant); ``apc_depth``, the APC depth limit. What command-line options such as
+    ``--max-time``, ``--max-events`` and ``--max-steps`` do. Raises ValueError for a bound
+    below 1."""
+    given = (("time", time), ("events", events), ("steps", steps), ("apc_depth", apc_depth))
+    for name, value in given:
         if value is not None and value < 1:
             raise ValueError(f"the {name} limit must be at least 1, not {value}")
     old = scenario.limits
@@ -128,6 +137,7 @@ def with_limits(
         time=_or(time, old.time),
         events=_or(events, old.events),
         steps_per_instant=_or(steps, old.steps_per_instant),
+        apc_depth=_or(apc_depth, old.apc_depth),
     )
     return replace(scenario, limits=limits)
 

@@ -13,7 +13,8 @@ from emu.errors import ProgramError
 from emu.kernel import Kernel
 from emu.kernel.actor import ActorState
 from emu.kernel.chooser import ChoicePoint, Chooser, RandomChooser, ReplayChooser
-from emu.kernel.dispatcher import ENDED_DONE, ENDED_QUIESCENT, ENDED_STEPS, ENDED_TIME
+from emu.kernel.dispatcher import ENDED_DONE, ENDED_QUIESCENT, ENDED_TIME
+from emu.kernel.limits import ENDED_STEPS
 from emu.kernel.time import TICKS_PER_MS
 from emu.win32 import Api
 from tests.support import run
