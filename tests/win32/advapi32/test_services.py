@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any
 
+from emu.codes.access import THREAD_SET_CONTEXT
 from emu.codes.services import (
     SC_MANAGER_ALL_ACCESS,
     SERVICE_ACCEPT_PAUSE_CONTINUE,
@@ -32,6 +33,7 @@ from emu.devices.scm import (
 from emu.kernel import Kernel
 from emu.kernel.chooser import ChoicePoint, Chooser, RandomChooser
 from emu.win32 import Api, Process
+from emu.win32.advapi32.scbase import AT_RPC
 from emu.win32.types import DWORD
 from emu.win32.winsvc import SERVICE_NOTIFY, SERVICE_STATUS, SERVICE_STATUS_PROCESS
 from tests.support import Sim
@@ -423,3 +425,106 @@ def test_the_names_block_of_a_created_notification_is_freed_with_local_free_once
     sim = go(main, {})
     assert log == ["callback", 192, (0, 0x80, ["/New"]), 0, True, 6, True, 6, 0]  # NULL: success
     assert [e.payload["reason"] for e in sim.events("mem.end")] == ["freed with LocalFree"]
+
+
+def two_threads(
+    main: Callable[[Api], Any],
+    other: Callable[[Api], Any],
+    services: dict[str, ServiceConfig],
+    *,
+    chooser: Chooser | None = None,
+    rpc: tuple[int, int] = (MS, MS),
+) -> Sim:
+    """Run ``main`` and ``other`` against an SCM with ``services``."""
+    k = Kernel(chooser=chooser)
+    k.latency["rpc"] = rpc
+    k.device("scm", lambda: ServiceControlManager(k, ScmConfig(services=services)))
+    process = Process(k)
+    threads = {"main": process.start("main", main), "other": process.start("other", other)}
+    sim = Sim(k, process.api, threads)
+    sim.reason = k.run()
+    return sim
+
+
+def apc_during_the_call(
+    call: str, services: dict[str, ServiceConfig], chooser: Chooser | None
+) -> tuple[list[str], Sim]:
+    """main makes an SCM call (its rpc latency is 3 ms); 1 ms into it, other queues an APC to
+    main."""
+    log: list[str] = []
+    handles: list[int] = []
+
+    def apc(data: Any) -> None:
+        log.append(f"apc {data} at {api_now[0]()}")
+
+    api_now: list[Callable[[], int]] = []
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        api_now.append(lambda: api.k.now)
+        (svc,) = yield from open_all(api, "S")
+        me = yield from api.GetCurrentThreadId()
+        handles.append((yield from api.OpenThread(THREAD_SET_CONTEXT, False, me)))
+        start = api.k.now
+        log.append("call")
+        if call == "QueryServiceStatus":
+            assert (yield from api.QueryServiceStatus(svc, SERVICE_STATUS())) == 1
+        else:
+            assert (yield from api.StartServiceW(svc, 0, None)) == 0  # unresponsive: times out
+        log.append(f"returned after {api.k.now - start}")
+        log.append(f"SleepEx {(yield from api.SleepEx(0, True))}")
+
+    def other(api: Api) -> Generator[Any, None, None]:
+        while not handles:  # main opens its handles: two calls of 3 ms each
+            yield from api.Sleep(1)
+        yield from api.Sleep(1)  # main is 1 ms into its 3-ms call by now
+        assert (yield from api.QueueUserAPC(apc, handles[0], 7)) == 1
+
+    sim = two_threads(main, other, services, chooser=chooser, rpc=(3 * MS, 3 * MS))
+    return log, sim
+
+
+def test_an_apc_queued_during_the_rpc_runs_inside_the_call_if_its_wait_is_alertable() -> None:
+    # "these functions might perform an alertable wait operation" (NotifyServiceStatusChange,
+    # MS doc, Remarks): an APC queued while the call waits wakes it if the chooser makes the
+    # wait alertable; the APC runs inside the call, which still takes its whole latency.
+    log, sim = apc_during_the_call("QueryServiceStatus", {"S": ServiceConfig()}, None)
+    assert log[0] == "call"
+    assert log[1].startswith("returned after 30000")
+    assert log[2].startswith("apc 7")  # option 0: not alertable; the next alertable wait runs it
+    assert log[3] == "SleepEx 192"
+    assert sim.events("scm.rpc_apc") == []
+    log, sim = apc_during_the_call(
+        "QueryServiceStatus", {"S": ServiceConfig()}, Last("rpc-alertable")
+    )
+    assert [entry.split(" at ")[0] for entry in log] == [
+        "call",
+        "apc 7",
+        "returned after 30000",
+        "SleepEx 0",
+    ]
+    (rpc_apc,) = sim.events("scm.rpc_apc")
+    assert rpc_apc.payload["api"] == "QueryServiceStatus"
+    (deliver,) = sim.events("apc.deliver")
+    assert deliver.payload["at"] == AT_RPC
+    assert deliver.seq > rpc_apc.seq
+
+
+def test_the_rpc_wait_decides_only_when_an_apc_comes() -> None:
+    # No APC queued before or during a call: no rpc-alertable choice at all (the decision is
+    # made the first time it matters, so schedules without APCs are unchanged).
+    def main(api: Api) -> Generator[Any, None, None]:
+        (svc,) = yield from open_all(api, "S")
+        assert (yield from api.QueryServiceStatus(svc, SERVICE_STATUS())) == 1
+
+    sim = go(main, {"S": ServiceConfig()}, chooser=Last("rpc-alertable"))
+    labels = [e.payload["label"] for e in sim.events("choice")]
+    assert not any(str(label).startswith("rpc-alertable") for label in labels)
+
+
+def test_an_unresponsive_services_timeout_is_part_of_the_same_rpc_wait() -> None:
+    # StartService on a service that never reports waits the SCM's timeout inside the call:
+    # an APC queued then runs inside it when the call's wait is alertable.
+    services = {"S": ServiceConfig(unresponsive=True)}
+    log, _sim = apc_during_the_call("StartServiceW", services, Last("rpc-alertable"))
+    assert [entry.split(" at ")[0] for entry in log][:2] == ["call", "apc 7"]
+    assert log[2] == f"returned after {3 * MS + DEFAULT_TIMEOUT}"
