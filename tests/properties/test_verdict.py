@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -21,6 +21,7 @@ from emu.properties.catalogue import (
     LIVENESS,
     SCENARIO_CHECK,
     Property,
+    lookup,
     properties,
     register,
 )
@@ -284,3 +285,109 @@ def test_the_same_schedule_gives_the_same_verdict() -> None:
     assert summary(run_yaml(RACE, seed=5).k.trace.events) == summary(
         run_yaml(RACE, seed=5).k.trace.events
     )
+
+
+# -- properties that used to look only at run.end -------------------------------------------------
+
+CHECKS = """
+threads:
+  main:
+    steps:
+      - GetCurrentThreadId:
+        as: me
+      - STEP
+run_until: all_done
+"""
+
+
+def states(result_events: list[TraceTuple], *pids: str) -> list[str]:
+    judged = verdict(result_events)
+    return [status(judged, pid).state for pid in pids]
+
+
+SCENARIO_CHECKS = ("scenario.expect", "scenario.assert", "scenario.loop_bound")
+
+
+def test_scenario_checks_are_not_exercised_when_the_scenario_checks_nothing() -> None:
+    # A run with no expect: on a call, no assert:, no until: loop: nothing could break them.
+    events = run_yaml(CHECKS.replace("      - STEP\n", "")).k.trace.events
+    assert states(events, *SCENARIO_CHECKS) == [NOT_EXERCISED] * 3
+    assert not [e for e in events if e[3] == "scenario.check"]
+
+
+@pytest.mark.parametrize(
+    ("step", "pid"),
+    [
+        ("CloseHandle: {hObject: 0}\n        expect: FALSE", "scenario.expect"),
+        ("assert: {that: $me, greater_than: 0}", "scenario.assert"),
+        (
+            "until: {that: $me, greater_than: 0}\n        max: 2\n        steps:\n"
+            "          - Sleep: {dwMilliseconds: 1}",
+            "scenario.loop_bound",
+        ),
+    ],
+)
+def test_a_scenario_check_that_ran_is_exercised_and_holds(step: str, pid: str) -> None:
+    events = run_yaml(CHECKS.replace("STEP", step)).k.trace.events
+    assert states(events, pid) == [HELD]
+    # one scenario.check event, the first time a check of this kind ran
+    assert [e[5][0] for e in events if e[3] == "scenario.check"] == [pid]
+
+
+def test_a_scenario_check_is_recorded_once_per_run() -> None:
+    twice = "assert: {that: $me, greater_than: 0}\n      - assert: {that: $me, not_equals: 0}"
+    events = run_yaml(CHECKS.replace("STEP", twice)).k.trace.events
+    assert [e[5][0] for e in events if e[3] == "scenario.check"] == ["scenario.assert"]
+
+
+def test_a_failed_scenario_check_is_violated() -> None:
+    events = run_yaml(CHECKS.replace("STEP", "assert: {that: $me, equals: 0}")).k.trace.events
+    assert states(events, "scenario.assert") == [VIOLATED]
+
+
+def test_the_step_limit_is_exercised_by_any_api_call_only() -> None:
+    # The limit counts API calls at one instant: a run that made none could not break it.
+    assert states([END], "kernel.step_limit") == [NOT_EXERCISED]
+    assert states([call(0, "Sleep"), END], "kernel.step_limit") == [HELD]
+
+
+def test_bad_argument_is_exercised_only_by_the_functions_that_record_it() -> None:
+    assert states([call(0, "CreateEventW"), END], "win32.bad_argument") == [NOT_EXERCISED]
+    assert states([call(0, "SleepEx"), END], "win32.bad_argument") == [HELD]
+
+
+def test_every_function_that_records_bad_argument_exercises_it() -> None:
+    # Each Win32 and kernel export called with junk for every argument: those that record
+    # win32.bad_argument must be among the functions that exercise it.
+    from emu.kernel import Kernel, Thread
+    from emu.win32 import API_SPECS
+    from emu.win32.driver import KernelApi
+    from tests.support import run
+
+    entry = lookup("win32.bad_argument")
+    assert entry is not None
+    recording: list[str] = []
+    for name in sorted(API_SPECS):
+        spec = API_SPECS[name]
+        junk = ["junk"] * len(spec.params)
+        if spec.dll == "ntoskrnl":
+            k = Kernel()
+            kapi = KernelApi(k)
+
+            def body(kapi: KernelApi = kapi, name: str = name, junk: list[str] = junk) -> Any:
+                yield from getattr(kapi, name)(*junk)
+                return 0
+
+            k.spawn(Thread(k, "t", body()))
+            k.run()
+            events = k.trace.events
+        else:
+
+            def program(api: Any, name: str = name, junk: list[str] = junk) -> Any:
+                yield from getattr(api, name)(*junk)
+
+            events = run(program).k.trace.events
+        if any(e[3] == "violation" and e[5][0] == "win32.bad_argument" for e in events):
+            recording.append(name)
+    assert len(recording) > 20
+    assert sorted(set(recording) - set(entry.exercised_by)) == []
