@@ -133,11 +133,22 @@ class HandleLeak(Checker):
         name = self.context.name
         for (namespace, value), (oid, seq, actor) in self.open.items():
             shown = f"0x{value:X}" if isinstance(value, int) else str(value)
+            call = self._call(seq, actor)
+            where = f" in {call[1]} (#{call[0]})" if call is not None else ""
             self.found(
                 seq,
-                f"{name(actor)} opened {name(oid)} ({namespace} handle {shown}) and no program "
-                "closed it",
+                f"{name(actor)} opened {name(oid)} ({namespace} handle {shown}){where} and no "
+                "program closed it",
+                *(() if call is None else (call[0],)),
             )
+
+    def _call(self, seq: int, actor: int) -> tuple[int, str] | None:
+        """The call that opened the handle: the opener's next ``api`` event."""
+        events = self.context.events
+        for event in events[seq + 1 : seq + 64]:
+            if event[3] == "api" and event[2] == actor:
+                return event[0], str(event[5][0])
+        return None
 
 
 register(

@@ -258,12 +258,19 @@ def test_handles_a_finished_program_left_open_are_a_client_rule_finding() -> Non
     result = run_yaml(LEAK)
     found = run_status(result, "kernel.handle_leak")
     assert found.state == VIOLATED
-    assert [f.message for f in found.findings] == [
-        "main opened Event#3 (kernel handle 0x4) and no program closed it",
-        "main opened SCM#1 (sc handle 0xC00000) and no program closed it",
+    events = result.k.trace.events
+    opens = where(events, "handle.open")
+    calls = [
+        e[0] for e in events if e[3] == "api" and e[5][0] in ("CreateEventW", "OpenSCManagerW")
     ]
-    opens = where(result.k.trace.events, "handle.open")
+    assert [f.message for f in found.findings] == [
+        f"main opened Event#3 (kernel handle 0x4) in CreateEventW (#{calls[0]}) and no "
+        "program closed it",
+        f"main opened SCM#1 (sc handle 0xC00000) in OpenSCManagerW (#{calls[1]}) and no "
+        "program closed it",
+    ]
     assert [f.seq for f in found.findings] == opens
+    assert [f.related for f in found.findings] == [(calls[0],), (calls[1],)]
 
 
 def test_handles_closed_by_any_thread_are_not_leaked() -> None:
