@@ -272,8 +272,8 @@ class _Finder(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        if not all(isinstance(t, ast.Name) for t in node.targets):  # a local alias: a crash
-            self._drop(node)
+        if any(isinstance(t, ast.Attribute | ast.Subscript) for t in node.targets):
+            self._drop(node)  # state; dropping a local's assignment would only crash
         self.generic_visit(node)
 
     def visit_Raise(self, node: ast.Raise) -> None:
@@ -294,6 +294,8 @@ class _Finder(ast.NodeVisitor):
         first = body[1] if id(body[0]) in self.skip and len(body) > 1 else body[0]
         if id(first) in self.skip or self.text.marked(first.lineno):
             return
+        if isinstance(first, ast.Return | ast.Raise):
+            return  # it already ends at once: an equivalent mutant
         start = self.text.of(first.lineno, 0)
         indent = self.text.lines[first.lineno - 1][: first.col_offset]
         new = f"{indent}return\n"

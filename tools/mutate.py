@@ -127,14 +127,15 @@ def check_import(copy: Path, env: dict[str, str]) -> None:
 # -- tests --------------------------------------------------------------------------------------
 
 
-def tests_for(module: str) -> list[str]:
-    """The mirror file of a module (tests/<package>/test_<name>.py) first, then its suites."""
+def suite_of(module: str, root: Path = ROOT) -> list[str]:
+    """The mirror file of a module (tests/<package>/test_<name>.py) first, then its suites:
+    those that exist in ``root`` (the copy, which does not change while mutants run)."""
     parts = Path(module).with_suffix("").parts  # ("emu", "kernel", "iocp")
     mirror = Path("tests", *parts[1:-1], f"test_{parts[-1]}.py")
-    chosen = [str(mirror)] if (ROOT / mirror).is_file() else []
+    chosen = [mirror.as_posix()] if (root / mirror).is_file() else []
     for prefix, suites in TESTS:
         if module.startswith(prefix):
-            chosen += [s for s in suites if s not in chosen and (ROOT / s).exists()]
+            chosen += [s for s in suites if s not in chosen and (root / s).exists()]
             break
     return chosen
 
@@ -231,7 +232,7 @@ def run_mutants(args: argparse.Namespace) -> list[Outcome]:
     copy = make_copy(args.keep)
     env = environment(copy)
     check_import(copy, env)
-    groups = sorted({tuple(tests_for(m.path)) for m in mutants})
+    groups = sorted({tuple(suite_of(m.path, copy)) for m in mutants})
     deselect = baseline(copy, env, groups, args.timeout)
     for test in deselect:
         print(f"deselected (fails unmutated): {test}")
@@ -243,13 +244,13 @@ def run_mutants(args: argparse.Namespace) -> list[Outcome]:
             target.write_text(m.apply(original), encoding="utf-8")
             try:
                 status, seconds, detail = run_tests(
-                    copy, env, tests_for(m.path), deselect, args.timeout
+                    copy, env, suite_of(m.path, copy), deselect, args.timeout
                 )
             finally:
                 target.write_text(original, encoding="utf-8")
             outcomes.append(Outcome(m.where, m.path, m.operator, status, seconds, m.describe))
             line = f"[{number}/{len(mutants)}] {status.upper():8} {m.where}  {m.describe}"
-            print(f"{line}  ({seconds:.1f} s){'  ' + detail if status == 'killed' else ''}")
+            print(f"{line}  ({seconds:.1f} s){'  ' + detail if detail else ''}")
     finally:
         if not args.keep:
             shutil.rmtree(copy.parent, ignore_errors=True)
