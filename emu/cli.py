@@ -1,13 +1,20 @@
 """The ``emu`` command line.
 
-``emu run FILE...`` runs scenarios to their verdicts; ``emu validate FILE...`` checks them;
-``emu schema`` prints the JSON Schema of the format; ``emu trace FILE`` prints a run's trace
+``emu run FILE...`` runs scenarios to their verdicts; ``emu trace FILE`` prints a run's trace;
+``emu validate FILE...`` checks files; ``emu schema`` prints the JSON Schema of the format
 (``emu.cli_scenarios``). ``emu explore FILE...`` searches schedules and writes replay files;
-``emu properties`` lists the property catalogue (``emu.cli_explore``). ``emu demo [--seed N]
-[--verbose] [--jsonl]`` runs the built-in Python demo. Exit codes: 0 success, 1 the run failed
-(an expectation does not hold), 2 invalid input (a bad file or option: one line on stderr,
-never a traceback), 3 an internal error (a bug in emu: one line asking for a report;
-``EMU_TRACEBACK=1`` prints the traceback), 130 interrupted.
+``emu properties`` lists the property catalogue (``emu.cli_explore``); ``emu functions`` lists
+the modelled Windows functions (``emu.cli_functions``). ``emu demo [--seed N] [--verbose]
+[--jsonl]`` runs the built-in Python demo. ``emu --help`` lists the commands, ``emu COMMAND
+--help`` describes each argument with its default (a test walks the parser to keep it so).
+
+``--quiet`` means one thing wherever it is taken (run, explore, validate): the results only,
+no timeline, no progress line, no "ok" line for a valid file; errors, verdicts and PASS/FAIL
+lines always print.
+
+Exit codes: 0 success, 1 the run failed (an expectation does not hold), 2 invalid input (a bad
+file or option: one line on stderr, never a traceback), 3 an internal error (a bug in emu: one
+line asking for a report; ``EMU_TRACEBACK=1`` prints the traceback), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Final
 
 from emu import __version__, cli_explore, cli_functions, cli_scenarios
 from emu.kernel.time import format_ticks
@@ -30,7 +38,7 @@ def _demo(args: argparse.Namespace) -> int:
     if args.jsonl:
         sys.stdout.write(k.trace.to_jsonl())
         return 0
-    strategy = k.chooser.describe()
+    strategy = cli_scenarios.strategy_words(k.chooser.describe())
     print(f"emu demo: 3 threads on 2 processors, strategy {strategy}")
     print(render_timeline(k.trace, verbose=args.verbose))
     main = next(a for a in k.actors if a.name == "main")
@@ -43,21 +51,55 @@ def _demo(args: argparse.Namespace) -> int:
     return 0 if main.exit_code == 0 else 1
 
 
+EXIT_CODES: Final = (
+    "exit codes: 0 success; 1 a run failed (an expectation does not hold, a replay no longer "
+    "fits); 2 invalid input (a bad file or option: one line on stderr, never a traceback); 3 an "
+    "internal error (a bug in emu: one line; EMU_TRACEBACK=1 adds the traceback); 130 "
+    "interrupted."
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command, in the order ``emu --help`` lists them."""
     parser = argparse.ArgumentParser(
         prog="emu",
-        description="Deterministic emulator of the Windows kernel-notification subsystem.",
+        description="A deterministic emulator of the Windows kernel-notification subsystem: "
+        "run scenarios to their verdicts, explore their schedules, list what is modelled. "
+        "'emu COMMAND --help' describes each command.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"emu {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="run the built-in demo and print its timeline")
-    demo.add_argument("--seed", type=int, default=None, help="random schedule with this seed")
-    demo.add_argument("--verbose", action="store_true", help="show scheduler events too")
-    demo.add_argument("--jsonl", action="store_true", help="print the trace as JSON lines")
-    demo.set_defaults(handler=_demo)
+    commands = parser.add_subparsers(
+        dest="command", required=True, title="commands", metavar="COMMAND"
+    )
+    cli_scenarios.add_run(commands)
+    cli_explore.add_explore(commands)
     cli_scenarios.add_commands(commands)
-    cli_explore.add_commands(commands)
+    cli_explore.add_properties(commands)
     cli_functions.add_commands(commands)
+    demo = commands.add_parser(
+        "demo",
+        help="run the built-in Python demo and print its timeline",
+        description="Run the built-in demo, a Python program (emu/demo.py): three threads on "
+        "two processors, workers reporting to the main thread with APCs it collects in "
+        "alertable waits; print its timeline and how it ended.",
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="run one random schedule with this seed (default: the canonical schedule, "
+        "option 0 at every choice)",
+    )
+    demo.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show the bookkeeping events too: scheduler choices, state changes",
+    )
+    demo.add_argument(
+        "--jsonl", action="store_true", help="print the trace as JSON lines (docs/trace.md)"
+    )
+    demo.set_defaults(handler=_demo)
     return parser
 
 

@@ -35,26 +35,90 @@ if TYPE_CHECKING:
 DEFAULT_OUT: Final = "replays"
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    explore = commands.add_parser("explore", help="search schedules for a broken expectation")
-    explore.add_argument("files", nargs="+", metavar="FILE")
-    explore.add_argument("--strategy", choices=("random", "pct"), default=None)
-    explore.add_argument("--schedules", type=_positive, default=None, help="the budget")
-    explore.add_argument("--seed", type=int, default=None, help="the campaign's seed")
-    explore.add_argument("--depth", type=_positive, default=None, help="PCT's bug depth")
-    explore.add_argument("--out", default=None, help="replay file (one scenario) or folder")
-    explore.add_argument("--json", action="store_true", help="print one JSON report each")
-    explore.add_argument("--quiet", action="store_true", help="no progress line")
-    explore.add_argument(
-        "--allow-python",
-        action="store_true",
-        help="allow scenarios to run Python programs from outside the project",
+def add_explore(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``emu explore``; the defaults named in the help are ``ExploreBudget``'s own."""
+    from emu.cli_scenarios import FILES_HELP, QUIET_HELP, allow_python_option
+    from emu.scenario.model import ExploreBudget
+
+    default = ExploreBudget()
+    explore = commands.add_parser(
+        "explore",
+        help="search schedules for a broken expectation; shrink it and write a replay",
+        description="Run schedules of each scenario until its expectation breaks (or, for a "
+        "scenario that demonstrates a bug, until the bug shows) or the budget is spent, with a "
+        "progress line on stderr. A hit is shrunk and written as a replay file that emu run "
+        "reproduces exactly. An option not given comes from the scenario's explore: section, "
+        "else from the default named in its help. Exit 0 when every scenario gives its "
+        "declared verdict, 1 when one does not, 2 when a file is invalid or a replay cannot "
+        "be written.",
     )
+    explore.add_argument("files", nargs="+", metavar="FILE", help=FILES_HELP)
+    explore.add_argument(
+        "--strategy",
+        choices=("random", "pct"),
+        default=None,
+        help="random: a seeded random option at every choice; pct: probabilistic concurrency "
+        "testing, a few priority changes at random points (default: the scenario's explore: "
+        f"strategy, else {default.strategy})",
+    )
+    explore.add_argument(
+        "--schedules",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="the budget: at most N schedules per scenario (default: the scenario's explore: "
+        f"schedules, else {default.schedules:,})",
+    )
+    explore.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="the campaign's seed: the same seed explores the same schedules (default: the "
+        f"scenario's explore: seed, else {default.seed})",
+    )
+    explore.add_argument(
+        "--depth",
+        type=_positive,
+        default=None,
+        metavar="D",
+        help="pct only: the bug depth, how many ordering constraints a bug needs (default: the "
+        f"scenario's explore: depth, else {default.depth})",
+    )
+    explore.add_argument(
+        "--out",
+        default=None,
+        metavar="PATH",
+        help="where replays go: a NAME.json file (one scenario only) or a folder, created "
+        f"when a replay is first written (default: {DEFAULT_OUT})",
+    )
+    explore.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON report object per scenario instead of text (docs/report.md)",
+    )
+    explore.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+    allow_python_option(explore)
     explore.set_defaults(handler=explore_command)
 
-    props = commands.add_parser("properties", help="list the property catalogue")
-    props.add_argument("--api", default=None, help="only the properties of this API")
-    props.add_argument("--json", action="store_true", help="as JSON")
+
+def add_properties(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``emu properties``."""
+    props = commands.add_parser(
+        "properties",
+        help="list the property catalogue with its quoted sentences",
+        description="List the property catalogue: every guarantee, client rule, liveness rule, "
+        "hazard and assumption emu checks, with its kind, how it is checked, its source "
+        "(docs/sources.md) and the sentence it comes from (docs/rules.md).",
+    )
+    props.add_argument(
+        "--api",
+        default=None,
+        metavar="NAME",
+        help="only the properties that concern this function; its plain, A and W names alike "
+        "(NotifyServiceStatusChange, ...A, ...W); a name emu does not model is an error "
+        "(default: every property)",
+    )
+    props.add_argument("--json", action="store_true", help="print a JSON list instead of text")
     props.set_defaults(handler=properties_command)
 
 
@@ -175,6 +239,11 @@ def explore_command(args: argparse.Namespace) -> int:
     return invalid or status
 
 
+def names_a_file(out: str) -> bool:
+    """``--out NAME.json`` names the replay file itself; any other ``--out`` is a folder."""
+    return out.endswith(".json")
+
+
 def out_problem(out: str | None, count: int) -> str | None:
     """What stops replays being written to ``--out`` (checked before exploring), or None.
 
@@ -182,8 +251,6 @@ def out_problem(out: str | None, count: int) -> str | None:
     default, ``replays``) is a folder, created when a replay is first written."""
     if out is None:
         out = DEFAULT_OUT
-    from emu.explore.replay import is_replay_file
-
     if "\0" in out:
         return "the path holds a NUL byte"
     try:
@@ -191,7 +258,7 @@ def out_problem(out: str | None, count: int) -> str | None:
     except UnicodeError:
         return "the path holds characters no file name can"
     target = Path(out)
-    if is_replay_file(out):
+    if names_a_file(out):
         if count > 1:
             return (
                 f"a .json name is the replay file of one scenario, and {count} files are "
@@ -218,9 +285,7 @@ def replay_path(campaign: CampaignResult, out: str | None, count: int, taken: se
     """Where the replay of ``campaign`` goes: ``--out`` itself for one scenario and a .json
     name, else ``<folder>/<scenario>-<strategy>-<seed>.replay.json`` (numbered ``-2``, ``-3``
     when two scenarios of one command share a name, so none overwrites another)."""
-    from emu.explore.replay import is_replay_file
-
-    if out is not None and count == 1 and is_replay_file(out):
+    if out is not None and count == 1 and names_a_file(out):
         return Path(out)
     budget = campaign.budget
     stem = f"{campaign.scenario.name}-{budget.strategy}-{budget.seed}"
@@ -255,10 +320,16 @@ def write_found(campaign: CampaignResult, path: Path) -> Path:
 def properties_command(args: argparse.Namespace) -> int:
     from emu.properties.catalogue import for_api, properties
 
+    if args.api:
+        known = api_names()
+        if args.api not in known:
+            print(
+                f"emu properties: --api {printable(args.api)}: not a function emu models"
+                f"{nearest(args.api, known)} (emu functions lists them)",
+                file=sys.stderr,
+            )
+            return 2
     entries = for_api(args.api) if args.api else properties()
-    if args.api and not entries:
-        print(f"no property concerns {args.api!r} (emu properties lists them all)", file=sys.stderr)
-        return 2
     if args.json:
         rows = [
             {
@@ -288,5 +359,51 @@ def properties_command(args: argparse.Namespace) -> int:
         if p.profiles:
             print(f"  profiles: {', '.join(p.profiles)}")
         print()
-    print(f"{len(entries)} properties")
+    count = len(entries)
+    print(f"{count} propert{'y' if count == 1 else 'ies'}{concerning(args.api, count)}")
     return 0
+
+
+def concerning(api: str | None, count: int) -> str:
+    """`` concern NotifyServiceStatusChange (its forms: ...A, ...W)`` for the count line."""
+    if not api:
+        return ""
+    from emu.win32.base import API_SPECS, api_family
+
+    family = api_family(api)
+    forms = sorted(name for name in API_SPECS if api_family(name) == family and name != family)
+    verb = "concerns" if count == 1 else "concern"
+    return f" {verb} {family}" + (f" (its forms: {', '.join(forms)})" if forms else "")
+
+
+def api_names() -> set[str]:
+    """Every name ``--api`` accepts: each modelled export, the plain name of an A/W pair
+    (``CreateEvent``), and every API a catalogue entry names."""
+    import emu.win32.ntoskrnl  # noqa: F401 - registers every export, user and kernel mode
+    from emu.properties.catalogue import properties
+    from emu.win32.base import API_SPECS, api_family
+
+    names = set(API_SPECS) | {api_family(name) for name in API_SPECS}
+    for entry in properties():
+        names.update(entry.apis)
+    return names
+
+
+def nearest(word: str, names: set[str], count: int = 3) -> str:
+    """`` (did you mean 'A', 'B'?)``: the closest names, case ignored, else empty."""
+    import difflib
+
+    lowered: dict[str, str] = {}
+    for name in sorted(names):
+        lowered.setdefault(name.lower(), name)
+    from emu.win32.base import api_family
+
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=3 * count, cutoff=0.6)
+    families: list[str] = []
+    for found in close:  # one name per function: CreateEvent, not its A and W forms too
+        family = api_family(lowered[found])
+        if family not in families:
+            families.append(family)
+    if not families:
+        return ""
+    return f" (did you mean {', '.join(repr(f) for f in families[:count])}?)"

@@ -120,8 +120,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="PATTERN",
         help="a case-insensitive substring, or a pattern with * ? [ ] (default: every function)",
     )
-    functions.add_argument("--dll", default=None, help="only the functions of this DLL")
-    functions.add_argument("--json", action="store_true", help="print a JSON list")
+    functions.add_argument(
+        "--dll",
+        default=None,
+        help="only the functions of this DLL: kernel32, advapi32, ntoskrnl (default: every DLL)",
+    )
+    functions.add_argument("--json", action="store_true", help="print a JSON list instead of text")
     functions.set_defaults(handler=functions_command)
 
 

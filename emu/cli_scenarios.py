@@ -28,7 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
 from emu.errors import EmuError, ScenarioError, printable
 
@@ -37,39 +37,110 @@ if TYPE_CHECKING:
     from emu.explore.declared import Outcome, Target
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    validate = commands.add_parser("validate", help="check scenario files without running them")
-    validate.add_argument("files", nargs="+", metavar="FILE")
-    _allow_python(validate)
-    validate.set_defaults(handler=validate_command)
+QUIET_HELP: Final = (
+    "print the results only: no timeline, no progress line, no 'ok' line for a valid file "
+    "(errors, verdicts and PASS/FAIL lines always print)"
+)
+"""What ``--quiet`` means, in every command that takes it (run, explore, validate)."""
+SEED_HELP: Final = (
+    "run one random schedule with this seed (default: the scenario's seed: or schedule:, "
+    "else the canonical schedule, option 0 at every choice)"
+)
+FILES_HELP: Final = (
+    "a scenario file (YAML; a .json file may hold a scenario written as JSON) or a replay "
+    "file written by emu explore (JSON whose format is emu.replay)"
+)
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
-    schema.set_defaults(handler=schema_command)
 
-    run = commands.add_parser("run", help="run scenarios (or replay files) to their verdicts")
-    run.add_argument("files", nargs="+", metavar="FILE")
-    run.add_argument("--seed", type=int, default=None, help="a random schedule with this seed")
-    run.add_argument("--verbose", action="store_true", help="show scheduler events too")
-    run.add_argument("--jsonl", action="store_true", help="print the trace as JSON lines")
-    run.add_argument("--json", action="store_true", help="print one JSON report per scenario")
-    run.add_argument("--quiet", action="store_true", help="no timeline: the verdict only")
-    _allow_python(run)
+def add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``emu run``."""
+    run = commands.add_parser(
+        "run",
+        help="run scenarios (or replay files) to their verdicts",
+        description="Run each file to its verdict: the timeline, the threads' outcomes, every "
+        "property of the catalogue held, violated (with its sentence and the story of the calls "
+        "that led there) or not exercised, and whether the scenario's expectation holds. A bug "
+        "demonstration the canonical schedule does not show is explored within its explore: "
+        "budget. A file that does not load is reported in one line and the others still run. "
+        "Exit 0 when every expectation holds, 1 when one does not, 2 when a file is invalid.",
+    )
+    run.add_argument("files", nargs="+", metavar="FILE", help=FILES_HELP)
+    run.add_argument("--seed", type=int, default=None, help=SEED_HELP)
+    output = run.add_mutually_exclusive_group()
+    output.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show the bookkeeping events too: scheduler choices, state changes, structure reads",
+    )
+    output.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+    output.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON report object per scenario instead of text (docs/report.md)",
+    )
+    output.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="print each run's trace as JSON lines instead of text (docs/trace.md)",
+    )
+    allow_python_option(run)
     run.set_defaults(handler=run_command)
 
-    trace = commands.add_parser("trace", help="run a scenario (or replay) and print its trace")
-    trace.add_argument("file", metavar="FILE")
-    trace.add_argument("--format", choices=("text", "jsonl"), default="text")
-    trace.add_argument("--seed", type=int, default=None, help="a random schedule with this seed")
-    trace.add_argument("--verbose", action="store_true", help="text: show scheduler events too")
-    _allow_python(trace)
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``emu trace``, ``emu validate`` and ``emu schema``."""
+    trace = commands.add_parser(
+        "trace",
+        help="run one scenario (or replay file) and print its trace",
+        description="Run one scenario (or replay file) and print its trace: the readable "
+        "timeline, or one JSON object per event (docs/trace.md). No verdict: emu run gives "
+        "that. There is no --quiet: the trace is all this command prints.",
+    )
+    trace.add_argument("file", metavar="FILE", help=FILES_HELP)
+    trace.add_argument(
+        "--format",
+        choices=("text", "jsonl"),
+        default="text",
+        help="text: the readable timeline; jsonl: the JSON lines of docs/trace.md (default: text)",
+    )
+    trace.add_argument("--seed", type=int, default=None, help=SEED_HELP)
+    trace.add_argument(
+        "--verbose",
+        action="store_true",
+        help="text: show the bookkeeping events too (scheduler choices, state changes, "
+        "structure reads)",
+    )
+    allow_python_option(trace)
     trace.set_defaults(handler=trace_command)
 
+    validate = commands.add_parser(
+        "validate",
+        help="check scenario and replay files without running them",
+        description="Load and check each file without running it: 'FILE: ok (...)' on stdout "
+        "for a valid one, one line 'file:line:column: message [in path]' on stderr for an "
+        "invalid one (a replay file is checked field by field and its scenario loaded). Exit 0 "
+        "when every file is valid, 2 otherwise.",
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help=FILES_HELP)
+    validate.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+    allow_python_option(validate)
+    validate.set_defaults(handler=validate_command)
 
-def _allow_python(parser: argparse.ArgumentParser) -> None:
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files",
+        description="Print the JSON Schema of the scenario format on stdout, for editors and "
+        "linters (docs/scenarios.md describes the format).",
+    )
+    schema.set_defaults(handler=schema_command)
+
+
+def allow_python_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-python",
         action="store_true",
-        help="allow scenarios to run Python programs from outside the project",
+        help="allow scenarios to run Python programs from outside the project (a python: "
+        "program is imported and run: only for files you trust)",
     )
 
 
@@ -111,7 +182,8 @@ def validate_command(args: argparse.Namespace) -> int:
                 f"replay of {printable(replay.scenario_file)}: {len(replay.schedule):,} "
                 f"choice(s), {replay.checkpoints[-1][0]:,} event(s){changed}; {what}"
             )
-        print(f"{printable(source_of(target))}: ok ({what})")
+        if not args.quiet:
+            print(f"{printable(source_of(target))}: ok ({what})")
     return status
 
 
@@ -165,12 +237,15 @@ def report_of(outcome: Outcome) -> dict[str, object]:
 
 def print_outcome(outcome: Outcome, *, quiet: bool = False, verbose: bool = False) -> None:
     from emu.properties.report import report_text
-    from emu.timeline import render_timeline
+    from emu.timeline import describe, render_timeline
 
     assessment = outcome.assessment
     result = assessment.result
     scenario = result.scenario
-    print(f"== {scenario.name} ({printable(scenario.file)}), strategy {result.strategy}")
+    print(
+        f"== {scenario.name} ({printable(scenario.file)}), strategy "
+        f"{strategy_words(result.strategy)}"
+    )
     campaign = outcome.campaign
     if campaign is not None:
         print(f"-- {exploration_line(campaign)}")
@@ -180,12 +255,32 @@ def print_outcome(outcome: Outcome, *, quiet: bool = False, verbose: bool = Fals
     for line in result.thread_lines():
         print(f"   {line}")
     for event in result.undone:
-        print(f"   left undone (event #{event.seq}): {event.text()}")
+        print(f"   left undone (event #{event.seq}): {describe(event)}")
     for line in report_text(assessment):
         print(line)
     if outcome.replay_problem is not None:
         print(f"   FAIL: {outcome.replay_problem}")
     print(f"-- {'PASS' if outcome.ok else 'FAIL'}: {scenario.name}")
+
+
+def strategy_words(description: dict[str, Any]) -> str:
+    """A chooser's description (``Chooser.describe()``) in words: ``canonical``, ``random seed
+    7``, ``pct seed 3 depth 3``, ``replay of 15 steps`` (``, lenient`` when a step that no
+    longer fits is bent rather than refused)."""
+    rest = dict(description)
+    name = str(rest.pop("strategy", "unknown"))
+    if name == "replay":
+        steps = rest.pop("steps", 0)
+        strict = rest.pop("strict", True)
+        text = f"replay of {steps:,} step{'' if steps == 1 else 's'}" + (
+            "" if strict else ", lenient"
+        )
+    else:
+        text = name
+    for key, value in rest.items():
+        if value is not None:
+            text += f" {key} {value}"
+    return text
 
 
 def exploration_line(campaign: CampaignResult) -> str:

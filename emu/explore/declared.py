@@ -8,11 +8,12 @@ declared verdict holds when a schedule shows the bug, and the outcome is that sc
 shrunk, with the campaign that found it. A scenario run under an explicit seed, schedule or
 chooser is judged on that one run only.
 
-``open_target(path)`` loads what the command line or the plugin is given: a scenario file, or
-a replay file (``*.json``) naming one; either way property ids are checked against the
-catalogue. Whatever the file holds, the only exception is a one-line ``ScenarioError``: a
-replay's scenario that cannot be read is reported at the replay's ``scenario.file``, an error
-inside that scenario at its own line.
+``open_target(path)`` loads what the command line or the plugin is given: a scenario file
+(YAML, or JSON, which YAML reads), or a replay file naming one (``*.replay.json``, or any
+``*.json`` file holding a JSON object whose format is ``emu.replay``); either way property ids
+are checked against the catalogue. Whatever the file holds, the only exception is a one-line
+``ScenarioError``: a replay's scenario that cannot be read is reported at the replay's
+``scenario.file``, an error inside that scenario at its own line.
 """
 
 from __future__ import annotations
@@ -59,10 +60,17 @@ class Target:
 
 
 def open_target(path: str | Path, *, allow_python: bool = False) -> Target:
-    """Load a scenario file, or the scenario of a replay file; ScenarioError if invalid."""
+    """Load a scenario file, or the scenario of a replay file; ScenarioError if invalid.
+
+    A replay is a ``*.replay.json`` file, or a ``*.json`` file holding a JSON object whose
+    format is ``emu.replay`` (``is_replay_file``); any other file is a scenario (YAML, so a
+    scenario written as JSON too)."""
     if is_replay_file(path):
         return _replay_target(load_replay(path), allow_python)
-    scenario = load_bytes(read_file(path), str(path), allow_python=allow_python)
+    data = read_file(path)
+    if is_replay_file(path, data):
+        return _replay_target(load_replay(path), allow_python)
+    scenario = load_bytes(data, str(path), allow_python=allow_python)
     check_refs(scenario)
     return Target(scenario)
 

@@ -206,8 +206,28 @@ def _json_text(document: dict[str, Any]) -> str:
     return text.replace(token, listing) + "\n"
 
 
-def is_replay_file(path: str | Path) -> bool:
-    return str(path).endswith(".json")
+REPLAY_SUFFIX: Final = ".replay.json"
+"""The name ``emu explore`` gives a replay file: a file so named is read as a replay."""
+
+
+def is_replay_file(path: str | Path, data: bytes | None = None) -> bool:
+    """Whether a file is a replay, by its name and its content.
+
+    A ``*.replay.json`` name is a replay whatever it holds (its errors are a replay's). Any
+    other ``*.json`` file is a replay only when its ``data`` is a JSON object whose
+    ``format`` is ``emu.replay``: anything else (a scenario written as JSON, which YAML
+    reads, or text that is not JSON at all) is loaded as a scenario and its errors reported
+    as a scenario's. Without ``data``, only the name decides."""
+    name = str(path)
+    if name.endswith(REPLAY_SUFFIX):
+        return True
+    if not name.endswith(".json") or data is None:
+        return False
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):  # not JSON (or too deep for it): not a replay
+        return False
+    return isinstance(document, dict) and document.get("format") == REPLAY_FORMAT
 
 
 def read_file(

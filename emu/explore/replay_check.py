@@ -133,7 +133,7 @@ class Fields:
         fmt = document.get("format")
         if fmt != REPLAY_FORMAT:
             hint = (
-                " (a scenario file is YAML and named .yaml, even when written as JSON)"
+                " (a scenario written as JSON is named .json or .yaml, not .replay.json)"
                 if fmt is None and "threads" in document
                 else ""
             )

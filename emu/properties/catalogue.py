@@ -84,7 +84,13 @@ def lookup(property_id: str) -> Property | None:
 
 
 def for_api(name: str) -> list[Property]:
-    return [p for p in properties() if name in p.apis]
+    """The properties that concern ``name`` or another form of it: ``CreateEvent``,
+    ``CreateEventA`` and ``CreateEventW`` are one function (``api_family``)."""
+    from emu.win32.base import api_family  # noqa: PLC0415 - registered by _load()
+
+    entries = properties()
+    family = api_family(name)
+    return [p for p in entries if any(api_family(api) == family for api in p.apis)]
 
 
 def ids(entries: Iterable[Property]) -> list[str]:

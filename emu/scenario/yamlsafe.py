@@ -8,7 +8,9 @@ ever constructed, so no tag can execute anything), and turned into ``emu.scenari
 - **bounded**: a file over 1 MiB, nesting deeper than 64 levels, or more than 50,000 nodes once
   aliases are expanded (an alias bomb) is refused with a message saying which limit;
 - **text only**: a NUL byte, bytes that are not UTF-8, a non-printable character, a tab used
-  for indentation, an empty file, or a stream of several documents each give one error line.
+  for indentation, an empty file, or a stream of several documents each give one error line;
+- **JSON too**: YAML reads JSON, and in a ``.json`` file a double-quoted string is read as the
+  same word written plainly (JSON has no other way to write ``INFINITE`` or ``$ev``).
 
 Every error is a ``ScenarioError`` whose text is one line, ``file:line:column: message``.
 """
@@ -150,6 +152,9 @@ class _Builder:
     def __init__(self, file: str) -> None:
         self.file = file
         self.count = 0
+        # JSON has no plain words: in a scenario written as JSON (a .json file) a string reads
+        # as the same word written plainly (INFINITE is the constant, "$ev" the reference)
+        self.json = file.endswith(".json")
 
     def build(self, node: yaml.Node, path: str, depth: int) -> Node:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
@@ -181,7 +186,7 @@ class _Builder:
                 path=path,
             )
         if isinstance(node, yaml.ScalarNode):
-            quoted = node.style in ("'", '"', "|", ">")
+            quoted = node.style in ("'", '"', "|", ">") and not (self.json and node.style == '"')
             return Scalar(self.file, line, column, path, str(node.value), quoted)
         if isinstance(node, yaml.SequenceNode):
             seq = Seq(self.file, line, column, path)

@@ -2,7 +2,10 @@
 
 Codes print by name (``WAIT_IO_COMPLETION``, ``ERROR_INVALID_HANDLE``, ``STATUS_TIMEOUT``), as
 an engineer reading a debugger log would expect; each API call prints as C would write it, with
-the last error it set when it failed.
+the last error it set when it failed. No Python repr reaches the reader: a null value prints as
+``NULL``, a tuple of values as ``{a, b}`` (a C initializer), a structure's initial fields as
+``field = value`` pairs, a choice's option by its words (``thread main``), CPU time as a
+duration, and counts with their plurals.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from emu.codes.ntstatus import ntstatus_name
 from emu.codes.wait import INFINITE, wait_result_name
 from emu.codes.winerror import win32_error_name
 from emu.kernel.time import format_ticks
-from emu.kernel.trace import Trace, TraceEvent
+from emu.kernel.trace import TRACE_KINDS, Trace, TraceEvent
 from emu.timeline.argnames import arg_name
 from emu.win32.base import API_SPECS, BOOL, DWORD_WAIT, HANDLE, SLEEP_RESULT, VOID, WIN32_ERROR
 
@@ -126,22 +129,90 @@ def _wake(event: TraceEvent) -> str:
     return f"{event.objects[0]} wakes: {ntstatus_name(int(event.payload['status']))}"
 
 
+def words(value: Any) -> str:
+    """A payload value as the timeline prints it: ``NULL`` for None, ``TRUE``/``FALSE``, a
+    tuple as a C initializer ``{a, b}``, anything else as its text."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, tuple):
+        return "{" + ", ".join(words(v) for v in value) + "}"
+    return str(value)
+
+
+def _fill(event: TraceEvent, **changes: Any) -> str:
+    """The kind's own text (docs/trace.md), its payload values in words (``words``; numbers
+    and text as they are, so the template's format specifications still apply), with
+    ``changes`` in place of payload values."""
+    values: dict[str, Any] = {f"o{i}": name for i, name in enumerate(event.objects)}
+    values["objects"] = ", ".join(event.objects)
+    for key, value in event.payload.items():
+        plain = isinstance(value, (int, str)) and not isinstance(value, bool)
+        values[key] = value if plain else words(value)
+    values.update(changes)
+    schema = TRACE_KINDS.get(event.kind)
+    if schema is not None:
+        try:
+            return schema.text.format(**values)
+        except (KeyError, IndexError, ValueError):
+            pass
+    fields = ", ".join(f"{key} {words(value)}" for key, value in event.payload.items())
+    return f"{event.kind}: {fields}" if fields else event.kind
+
+
 def _with_status(event: TraceEvent) -> str:
     """The kind's own text, with its NTSTATUS printed by name."""
-    payload = dict(event.payload)
-    payload["status"] = ntstatus_name(int(payload["status"]))
-    named = TraceEvent(
-        event.seq,
-        event.time,
-        event.actor,
-        event.kind,
-        event.objects,
-        payload,
-        event.cause,
-        event.object_ids,
-        event.actor_id,
+    return _fill(event, status=ntstatus_name(int(event.payload["status"])))
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 processor``, ``2 processors``, ``0 processors``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _cpu_work(event: TraceEvent) -> str:
+    p = event.payload
+    busy = plural(int(p["busy"]), "processor")
+    return f"{event.objects[0]} works for {format_ticks(int(p['ticks']))} ({busy} busy)"
+
+
+def _cpu_done(event: TraceEvent) -> str:
+    busy = plural(int(event.payload["busy"]), "processor")
+    return f"{event.objects[0]} finished its work ({busy} busy)"
+
+
+def _mem_init(event: TraceEvent) -> str:
+    """``ran holds value = 0``: a structure's fields as the program initialised them."""
+    pairs = event.payload["values"]
+    fields = ", ".join(f"{pair[0]} = {words(pair[1])}" for pair in pairs)
+    return f"{event.objects[0]} holds {fields or 'no fields'}"
+
+
+def option_words(key: Any) -> str:
+    """A choice's option key in words: ``('thread', 'main')`` is ``thread main``."""
+    if isinstance(key, tuple):
+        return " ".join(option_words(part) for part in key)
+    return words(key)
+
+
+def _choice(event: TraceEvent) -> str:
+    """``choice sched Sleep: thread main (#0 of 2)``: the point, what was chosen, its index
+    in the schedule's terms (0 is the least surprising option) and how many there were."""
+    p = event.payload
+    return (
+        f"choice {p['point']} {p['label']}: {option_words(p['key'])} "
+        f"(#{p['index']} of {p['options']})"
     )
-    return named.text()
+
+
+def _apc(event: TraceEvent) -> str:
+    """An APC's routine with its argument as C passes it: a completion routine's three
+    arguments without braces (``on_read(0, 5, client.ov)``)."""
+    data = event.payload["data"]
+    if isinstance(data, tuple):
+        return _fill(event, data=", ".join(words(v) for v in data))
+    return _fill(event)
 
 
 def _blocked(event: TraceEvent) -> str:
@@ -163,13 +234,18 @@ FORMATTERS: dict[str, Callable[[TraceEvent], str]] = {
     "iocp.dequeue": _with_status,
     "driver.load": _driver_load,
     "actor.blocked": _blocked,
+    "cpu.work": _cpu_work,
+    "cpu.done": _cpu_done,
+    "mem.init": _mem_init,
+    "choice": _choice,
+    "apc.queue": _apc,
+    "apc.deliver": _apc,
 }
 
 
 def describe(event: TraceEvent) -> str:
     """One event in words."""
-    formatter = FORMATTERS.get(event.kind)
-    return formatter(event) if formatter is not None else event.text()
+    return FORMATTERS.get(event.kind, _fill)(event)
 
 
 HIDDEN_BY_DEFAULT = frozenset({"actor.state", "choice", "mem.read", "mem.init"})

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from emu.timeline import render_timeline
+from emu.codes import INVALID_HANDLE_VALUE
+from emu.kernel.trace import TraceEvent
+from emu.timeline import describe, render_timeline
 from emu.timeline.render import format_result
 from emu.win32 import Api
 from tests.support import run
@@ -48,11 +50,72 @@ def test_results_print_by_their_return_convention() -> None:
 
 
 def test_statuses_of_io_and_packets_print_by_name() -> None:
-    from emu.codes import INVALID_HANDLE_VALUE
-
     def main(api: Api) -> Generator[Any, None, None]:
         port = yield from api.CreateIoCompletionPort(INVALID_HANDLE_VALUE, None, 0, 0)
         yield from api.PostQueuedCompletionStatus(port, 0, 3, None)
 
     text = render_timeline(run(main).k.trace)
     assert "post packet #1 key 3 status STATUS_SUCCESS" in text
+
+
+def _event(kind: str, objects: tuple[str, ...], **payload: Any) -> TraceEvent:
+    return TraceEvent(1, 0, "main", kind, objects, payload, -1, (7,) * len(objects), 1)
+
+
+def test_bookkeeping_prints_as_words_not_python_reprs() -> None:
+    # A structure's initial fields as field = value pairs; a null pointer as NULL.
+    assert describe(_event("mem.init", ("ran",), values=(("value", 0),))) == "ran holds value = 0"
+    assert (
+        describe(_event("mem.init", ("note",), values=(("dwVersion", 2), ("pContext", None))))
+        == "note holds dwVersion = 2, pContext = NULL"
+    )
+    assert (
+        describe(_event("mem.write", ("note",), field="pszServiceNames", value=None, by="system"))
+        == "system writes note.pszServiceNames = NULL"
+    )
+    # A choice's option by its words, with its index and the number of options.
+    choice = _event("choice", (), point="sched", label="Sleep", index=0, key=("thread", "main"))
+    choice.payload["options"] = 2
+    assert describe(choice) == "choice sched Sleep: thread main (#0 of 2)"
+    # A completion routine's arguments as C passes them.
+    apc = _event("apc.queue", ("client",), apc=1, routine="on_read", data=(0, 5, "ov"), pending=1)
+    assert describe(apc) == "queue APC #1 on_read(0, 5, ov) to client, 1 pending"
+    # A tuple anywhere else as a C initializer.
+    import emu.devices.scm_notify  # noqa: F401 - declares scm.fire
+
+    fired = _event(
+        "scm.fire", (), request=1, status=0, code="ERROR_SUCCESS", triggered=0, bits="X",
+        state="SERVICE_RUNNING", names=("/A",), immediate=False,
+    )  # fmt: skip
+    assert describe(fired).endswith("names {/A}")
+
+
+def test_cpu_time_prints_as_a_duration_with_plurals() -> None:
+    assert describe(_event("cpu.work", ("main",), ticks=10_000, busy=1)) == (
+        "main works for 1ms (1 processor busy)"
+    )
+    assert describe(_event("cpu.work", ("main",), ticks=5, busy=2)) == (
+        "main works for 0.0005ms (2 processors busy)"
+    )
+    assert describe(_event("cpu.done", ("main",), busy=0)) == (
+        "main finished its work (0 processors busy)"
+    )
+
+
+def test_a_verbose_timeline_of_a_real_run_has_no_python_repr() -> None:
+    from emu.scenario.structs import STRUCT_TYPES
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        ov = STRUCT_TYPES["OVERLAPPED"]()
+        port = yield from api.CreateIoCompletionPort(INVALID_HANDLE_VALUE, None, 0, 0)
+        yield from api.PostQueuedCompletionStatus(port, 0, 3, ov)
+        yield from api.work(10_000)
+        yield from api.CloseHandle(port)
+
+    def other(api: Api) -> Generator[Any, None, None]:
+        yield from api.Sleep(0)
+
+    text = render_timeline(run({"main": main, "other": other}).k.trace, verbose=True)
+    assert "choice sched " in text and " works for 1ms (1 processor busy)" in text
+    for mark in ("{'", "('", "None", "True", "False"):
+        assert mark not in text, mark
