@@ -10,6 +10,9 @@ bookkeeping. It is a causal slice of the trace:
 3. the actors of those events, and the threads the named events are about, are the story's
    cast: add their own API calls, waits, notes and callback starts up to the last named
    event, and every world action before it;
+3a. the memory a named event is about (the structure an ``assert:`` just read, a racy write)
+   is watched: every write to it before the last named event is in the story, and the threads
+   that wrote it join the cast, so the other side of a race shows with its own calls;
 4. keep it short: past ``limit`` lines the oldest steps that are neither named nor causes are
    elided, and the story says how many.
 
@@ -31,6 +34,8 @@ STEP_KINDS: Final = frozenset(
     ("api", "scenario.note", "apc.deliver", "dpc.run", "work.run", "thread.wait")
 )
 WORLD_KINDS: Final = frozenset(("world.action", "world.skip"))
+MEMORY_WRITES: Final = frozenset(("mem.write", "mem.rmw"))
+MEMORY_KINDS: Final = frozenset(("mem.read", "mem.write", "mem.rmw"))
 DEFAULT_LIMIT: Final = 24
 
 
@@ -64,6 +69,25 @@ class Story:
         return "\n".join(out)
 
 
+def _watched_memory(events: list[TraceTuple], marked: set[int]) -> set[int]:
+    """The structures the named events are about: a named memory access's structure, and what
+    the named event's actor read at that instant just before it (an ``assert:`` reads the
+    value it then checks)."""
+    watched: set[int] = set()
+    for seq in marked:
+        _s, time, actor, kind, objects, _p, _c = events[seq]
+        if kind in MEMORY_KINDS and objects:
+            watched.add(objects[0])
+        back = seq - 1
+        while back >= 0 and events[back][1] == time and events[back][2] == actor:
+            if events[back][3] == "mem.read" and events[back][4]:
+                watched.add(events[back][4][0])
+            if events[back][3] == "api":
+                break  # reads before the previous call belong to something else
+            back -= 1
+    return watched
+
+
 def story(
     events: list[TraceTuple],
     names: dict[int, str],
@@ -86,7 +110,13 @@ def story(
     cast = {events[seq][2] for seq in essential}
     for seq in marked:  # a thread a named event is about (the one left blocked) is cast too
         cast.update(events[seq][4])
+    watched = _watched_memory(events, marked)
     chosen = set(essential)
+    for event in events[: last + 1]:
+        kind = event[3]
+        if kind in MEMORY_WRITES and event[4][:1] and event[4][0] in watched:
+            chosen.add(event[0])
+            cast.add(event[2])
     for event in events[: last + 1]:
         kind = event[3]
         if kind in WORLD_KINDS or (kind in STEP_KINDS and event[2] in cast):
@@ -102,7 +132,7 @@ def story(
     handles: dict[int, str] = {}  # handle value -> object name, as bound at each step
     lines = []
     for event in events[: last + 1]:
-        if event[3] == "handle.open" and event[5][0] == "kernel":
+        if event[3] == "handle.open":  # every namespace: kernel handles, SC_HANDLEs, ...
             handles[int(event[5][1])] = names.get(event[4][0], f"#{event[4][0]}")
         if event[0] not in wanted:
             continue

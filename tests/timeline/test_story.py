@@ -65,3 +65,67 @@ def test_a_long_story_keeps_the_named_events_and_says_how_much_it_left_out() -> 
 def test_no_named_event_is_an_empty_story() -> None:
     result = run_yaml("threads: {main: {steps: [{return: 0}]}}\n")
     assert story(result.k.trace.events, {}, []).lines == ()
+
+
+RACE = """
+shared:
+  total: LONG
+threads:
+  main:
+    steps:
+      - set: {total.value: 1}
+      - Sleep: {dwMilliseconds: 2}
+      - assert: {that: $total.value, equals: 3}
+  other:
+    steps:
+      - Sleep: {dwMilliseconds: 1}
+      - CreateEventW: {lpEventAttributes: null, bManualReset: TRUE, bInitialState: FALSE,
+                       lpName: null}
+        as: ev
+      - set: {total.value: 2}
+      - CloseHandle: {hObject: $ev}
+run_until: all_done
+expect: {violated: [scenario.assert]}
+"""
+
+
+def test_an_assertion_story_shows_the_other_thread_that_wrote_what_it_read() -> None:
+    # The assert reads $total.value; whoever wrote it, and that thread's own calls, are part
+    # of the story, not only the thread whose assertion failed.
+    result = run_yaml(RACE)
+    events = result.k.trace.events
+    failed = next(e[0] for e in events if e[3] == "violation" and e[5][0] == "scenario.assert")
+    told = story(events, result.k.trace.names(), [failed])
+    lines = [(line.actor, line.text) for line in told.lines]
+    assert ("other", "program writes total.value = 2") in lines
+    assert ("main", "program writes total.value = 1") in lines
+    assert any(actor == "other" and text.startswith("CreateEventW(") for actor, text in lines)
+
+
+SC_HANDLES = """
+devices:
+  scm:
+    services:
+      Spooler: {state: RUNNING}
+threads:
+  main:
+    steps:
+      - OpenSCManagerW: {lpMachineName: null, lpDatabaseName: null,
+                         dwDesiredAccess: SC_MANAGER_CONNECT}
+        as: scm
+      - OpenServiceW: {hSCManager: $scm, lpServiceName: Spooler,
+                       dwDesiredAccess: SERVICE_QUERY_STATUS}
+        as: svc
+      - note: opened
+      - CloseServiceHandle: {hSCObject: $svc}
+      - CloseServiceHandle: {hSCObject: $scm}
+run_until: all_done
+"""
+
+
+def test_service_handles_print_by_object_name_too() -> None:
+    result = run_yaml(SC_HANDLES)
+    events = result.k.trace.events
+    noted = next(e[0] for e in events if e[3] == "scenario.note")
+    texts = [line.text for line in story(events, result.k.trace.names(), [noted]).lines]
+    assert any(t.startswith('OpenServiceW(SCM#1, "Spooler", SERVICE_QUERY_STATUS)') for t in texts)
