@@ -38,7 +38,7 @@ from emu.kernel.modules import modules_of
 from emu.scenario.model import Action, SimContext
 from emu.scenario.nodes import Map, Node, Scalar
 from emu.scenario.shape import Bool, Int, MapOf, Record, Shape, Str
-from emu.scenario.values import constant
+from emu.scenario.values import article, constant
 
 
 @dataclass(slots=True)
@@ -174,7 +174,10 @@ def _object_name(node: Node, names: dict[str, str], what: str) -> str:
     if names.get(name) != what:
         declared = [n for n, w in names.items() if w == what]
         listing = ", ".join(declared) or "none"
-        node.fail(f"{name!r} is not a {what} declared in devices.kernel (declared: {listing})")
+        node.fail(
+            f"{name!r} is not {article(what)} {what} declared in devices.kernel (declared: "
+            f"{listing})"
+        )
     return name
 
 

@@ -23,8 +23,12 @@ a ``start`` type (boot, system, auto, demand, disabled), an initial ``state`` (S
 RUNNING, PAUSED), the controls it ``accepts`` (STOP, PAUSE_CONTINUE), pending times
 (``start_pending``, ``stop_pending``, ``pause_pending``, ``continue_pending``),
 ``unresponsive`` (it never reports: StartService and ControlService time out) and
-``depends_on``. The actions act as another process with full access would; one that does not
-apply (stopping a stopped service) is a ``world.skip`` with the error the call would get.
+``depends_on``. A service name is any text without / or \\ (at most 256 characters) and
+is written as every scenario text is: a literal ``$`` as ``$$`` (``WireGuardTunnel$$wg0``),
+in ``services:``, ``depends_on``, the timeline's actions and a step's ``lpServiceName`` alike
+(``emu.scenario.values.literal_text``). The actions act as another process with full access
+would; one that does not apply (stopping a stopped service) is a ``world.skip`` with the error
+the call would get.
 The latencies: ``rpc`` (each SCM call) and ``notify`` (from the SCM firing a request to the
 APC being queued).
 """
@@ -63,6 +67,7 @@ from emu.scenario.format import LATENCY_KEYS
 from emu.scenario.model import Action, SimContext
 from emu.scenario.nodes import Map, Node, Scalar, Seq
 from emu.scenario.shape import Bool, Choice, Duration, Int, ListOf, MapOf, Record, Str
+from emu.scenario.values import literal_text
 
 TYPES: Final = {
     "own_process": SERVICE_WIN32_OWN_PROCESS,
@@ -86,6 +91,11 @@ LATENCY_KEYS["notify"] = (
     "from the SCM firing a notification request to its APC being queued (default [0us, 0us])"
 )
 
+SERVICE_NAME_PATTERN: Final = r"[^/\\]+"
+"""What a service name may hold: any character but / and \\ (the rule ``_declare`` applies,
+with the length of at most 256, once ``$$`` is read as ``$``), so names such as
+``WireGuardTunnel$wg0`` (written ``WireGuardTunnel$$wg0``) or ``My Service`` are declared."""
+
 _SERVICE: Final = Record(
     {
         "type": Choice(tuple(TYPES), "the service type"),
@@ -104,7 +114,13 @@ _SCM: Final = Record(
         "timeout": Duration(),
         "backlog": Int(1, 100_000, "unreported creations/deletions before a client lags"),
         "deleted_prefix": Str("the marker before deleted names in pszServiceNames ('' or '\\')"),
-        "services": MapOf(_SERVICE, description="services, by name", key="service name"),
+        "services": MapOf(
+            _SERVICE,
+            description="services, by name",
+            key="service name",
+            pattern=SERVICE_NAME_PATTERN,
+            rule="any characters but / and \\",
+        ),
     },
     description="the Service Control Manager",
 )
@@ -112,6 +128,13 @@ _SCM: Final = Record(
 
 def _text(node: Node | None, default: str = "") -> str:
     return str(node.value) if isinstance(node, Scalar) else default
+
+
+def service_name(node: Node, text: str) -> str:
+    """A service name as written in the scenario: ``$$`` is a literal ``$``, as in every text
+    of a scenario (``WireGuardTunnel$$wg0`` names ``WireGuardTunnel$wg0``); any other ``$``
+    is an error suggesting ``$$``."""
+    return literal_text(node, text)
 
 
 def _ticks(node: Node | None, default: int) -> int:
@@ -142,7 +165,9 @@ def _service_config(node: Node) -> ServiceConfig:
         pause_pending=_ticks(spec.get("pause_pending"), 0),
         continue_pending=_ticks(spec.get("continue_pending"), 0),
         unresponsive=bool(getattr(spec.get("unresponsive"), "value", False)),
-        depends_on=tuple(_text(d) for d in depends) if isinstance(depends, Seq) else (),
+        depends_on=tuple(service_name(d, _text(d)) for d in depends)
+        if isinstance(depends, Seq)
+        else (),
         display_name=_text(spec.get("display_name")),
     )
 
@@ -152,8 +177,9 @@ def _declare(node: Map) -> tuple[dict[str, str], Callable[[SimContext], None]]:
     seen: dict[str, Node] = {}
     services_node = node.get("services")
     if isinstance(services_node, Map):
-        for name, child in services_node.items():
-            key_node = services_node.key_node(name)
+        for written, child in services_node.items():
+            key_node = services_node.key_node(written)
+            name = service_name(key_node, written)
             if "/" in name or "\\" in name or len(name) > 256:
                 key_node.fail(f"{name!r} is not a service name (no / or \\, at most 256)")
             if name.lower() in seen:
@@ -185,7 +211,7 @@ def _service_action(
     def compile_action(node: Node, cx: ActionContext) -> Action:
         if not isinstance(node, Scalar) or not isinstance(node.value, str) or not node.value:
             node.fail(f"scm.{verb} names a service")
-        name = node.value
+        name = service_name(node, node.value)
 
         def run(ctx: SimContext) -> str | None:
             service = scm_of(ctx.k).find(name)
@@ -247,7 +273,7 @@ def _delete(ctx: SimContext, service: Service) -> str | None:
 def _create(node: Node, cx: ActionContext) -> Action:
     if not isinstance(node, Scalar) or not isinstance(node.value, str) or not node.value:
         node.fail("scm.create names the new service")
-    name = node.value
+    name = service_name(node, node.value)
 
     def run(ctx: SimContext) -> str | None:
         scm = scm_of(ctx.k)
@@ -264,7 +290,8 @@ def _create(node: Node, cx: ActionContext) -> Action:
 def _set_state(node: Node, cx: ActionContext) -> Action:
     if not isinstance(node, Map):
         node.fail("scm.set_state is {service: NAME, state: STATE}")
-    name = _text(node.get("service"))
+    service_node = node.get("service")
+    name = service_name(service_node, _text(service_node)) if service_node is not None else ""
     states = {member.name.removeprefix("SERVICE_"): int(member) for member in ServiceState}
     state = states.get(_text(node.get("state")).removeprefix("SERVICE_"))
     if state is None or not name:

@@ -274,26 +274,34 @@ class Record(Shape):
 class MapOf(Shape):
     """A mapping from names the user chooses (thread names, object names) to one shape."""
 
-    def __init__(self, value: Shape, *, description: str, key: str = "name") -> None:
+    def __init__(
+        self,
+        value: Shape,
+        *,
+        description: str,
+        key: str = "name",
+        pattern: str = NAME_PATTERN,
+        rule: str = "letters, digits, _ . - ; starting with a letter or _",
+    ) -> None:
         self.value = value
         self.description = description
         self.key = key
+        self.pattern = pattern  # what a key may be (a service name takes what Windows allows)
+        self.rule = rule
+        self._names = _NAME if pattern == NAME_PATTERN else re.compile(pattern)
 
     def check(self, node: Node) -> None:
         if not isinstance(node, Map):
             self.expected(node)
         for name, child in node.items():
-            if not _NAME.fullmatch(name):
-                node.key_node(name).fail(
-                    f"{name!r} is not a valid {self.key} (letters, digits, _ . - ; "
-                    "starting with a letter or _)"
-                )
+            if not self._names.fullmatch(name):
+                node.key_node(name).fail(f"{name!r} is not a valid {self.key} ({self.rule})")
             self.value.check(child)
 
     def json(self) -> dict[str, Any]:
         return {
             "type": "object",
             "description": self.description,
-            "propertyNames": {"pattern": f"^{NAME_PATTERN}$"},
+            "propertyNames": {"pattern": f"^{self.pattern}$"},
             "additionalProperties": self.value.json(),
         }

@@ -22,6 +22,13 @@ a small function of the running frame. What a YAML value means:
 - ``{new: TYPE, Field: value}``: a fresh structure for this call only;
 - any other text is a string, where the parameter takes one (``lpName``, ``lpFileName``, a
   buffer); text for a numeric parameter (``dwMilliseconds: soon``) is an error.
+
+``$`` always means a reference, so a literal ``$`` in text is written ``$$`` (a service name
+such as ``WireGuardTunnel$$wg0``, quoted or not): ``literal_text`` turns each ``$$`` into one
+``$``, and refuses any other ``$`` in text (a ``$`` that cannot start a name, or one inside a
+word: a reference is a whole value) with the same text escaped as the suggestion. The SCM
+device's service names follow the same rule (``emu.scenario.scm_device``), so a name is written
+one way wherever it appears.
 """
 
 from __future__ import annotations
@@ -65,6 +72,8 @@ BUFFER_PARAMS: Final = frozenset(("lpBuffer",))
 _CONSTANT_LIKE: Final = re.compile(r"[A-Z][A-Z0-9_]+\Z")
 _REF: Final = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*)\Z")
 _STEP: Final = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[([0-9]+)\]")
+_NAME_START: Final = re.compile(r"[A-Za-z_]")
+_DOLLARS: Final = re.compile(r"\$\$?")
 
 
 @cache
@@ -146,7 +155,10 @@ def compile_reference(node: Node, text: str, scope: Scope) -> Value:
     """``$name``, ``$name.Field`` or ``$name[i].Field`` as a function of the frame."""
     match = _REF.match(text)
     if match is None:
-        node.fail(f"{text!r} is not a reference: write $name, $name.Field or $name[0].Field")
+        node.fail(
+            f"{text!r} is not a reference: write $name, $name.Field or $name[0].Field (or "
+            f"{escaped(text)!r} for the text, $$ being a literal $)"
+        )
     name, path = match.group(1), match.group(2)
     binding = scope.find(name)
     if binding is None:
@@ -206,9 +218,12 @@ def _check_fields(node: Node, name: str, binding: Binding, steps: list[str | int
             return
         first = steps[0]
     elif isinstance(first, int):
-        node.fail(f"${name} is a {decl.type_name}, not an array")
+        node.fail(f"${name} is {article(decl.type_name)} {decl.type_name}, not an array")
     if isinstance(first, str) and decl.struct is None:
-        node.fail(f"${name} is a {decl.type_name}, not a structure: it has no field {first!r}")
+        node.fail(
+            f"${name} is {article(decl.type_name)} {decl.type_name}, not a structure: it has no "
+            f"field {first!r}"
+        )
     if isinstance(first, str) and decl.struct is not None and not decl.fields:
         node.fail(f"{decl.type_name} is opaque: a program reaches it only through the API")
     if isinstance(first, str) and decl.struct is not None and first not in decl.fields:
@@ -223,8 +238,10 @@ def constant(node: Scalar) -> Any:
     value = node.value
     if isinstance(value, bool):
         return int(value)
-    if not isinstance(value, str) or node.quoted:
+    if not isinstance(value, str):
         return value
+    if node.quoted:
+        return literal_text(node, value)
     if "|" in value:
         return _flags(node, [part.strip() for part in value.split("|")])
     table = constants()
@@ -234,7 +251,48 @@ def constant(node: Scalar) -> Any:
         node.fail(number_error(value))
     if _CONSTANT_LIKE.match(value):
         node.fail(f"unknown constant {value!r}{did_you_mean(value, tuple(table))}")
-    return value
+    return literal_text(node, value)
+
+
+def escaped(text: str) -> str:
+    """``text`` with every ``$`` that is not already half of a ``$$`` doubled."""
+    return _DOLLARS.sub("$$", text)
+
+
+def literal_text(node: Node, text: str) -> str:
+    """Text as the program sees it: each ``$$`` is one ``$``; any other ``$`` is refused,
+    with the text escaped as the suggestion (a reference is a whole value, never part of
+    text)."""
+    if "$" not in text:
+        return text
+    if "$" in text.replace("$$", ""):
+        at = text.replace("$$", "\0\0").index("$")
+        after = text[at + 1 : at + 2]
+        if at == 0 and not _NAME_START.match(after):
+            why = f"'$' followed by {repr(after) if after else 'nothing'} starts no reference"
+        elif at == 0:
+            why = "not a reference ($name, $name.Field or $name[0].Field)"
+        else:
+            why = "$ starts a $reference, which is a whole value, never part of text"
+        node.fail(f"{text!r}: {why}; a literal $ is written $$: {escaped(text)!r}")
+    return text.replace("$$", "$")
+
+
+_AN_BEFORE: Final = ("srw", "hour", "honest")
+"""Words whose first letter is a consonant said with a vowel sound (an SRWLOCK)."""
+_A_BEFORE: Final = ("uni", "ulong", "use", "usu", "one", "eu")
+"""Words whose first letter is a vowel said with a consonant sound (a ULONG, a UNICODE_STRING)."""
+
+
+def article(word: str) -> str:
+    """``a`` or ``an`` before ``word``, by its sound: an event, an OVERLAPPED, a port, a
+    ULONG, an SRWLOCK."""
+    low = word.lower()
+    if low.startswith(_AN_BEFORE):
+        return "an"
+    if low.startswith(_A_BEFORE):
+        return "a"
+    return "an" if low[:1] in ("a", "e", "i", "o", "u") else "a"
 
 
 def _flags(node: Node, parts: list[Any]) -> int:
@@ -272,6 +330,7 @@ def compile_value(node: Node, scope: Scope, param: str = "") -> Value:
         if (
             isinstance(value, str)
             and value.startswith("$")
+            and _NAME_START.match(value[1:2])
             and (not node.quoted or _REF.match(value))
         ):
             return compile_reference(node, value, scope)
