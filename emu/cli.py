@@ -2,8 +2,8 @@
 
 ``emu run FILE...`` runs scenarios to their verdicts; ``emu trace FILE`` prints a run's trace;
 ``emu validate FILE...`` checks files; ``emu schema`` prints the JSON Schema of the format
-(``emu.cli_scenarios``). ``emu explore FILE...`` searches schedules and writes replay files;
-``emu properties`` lists the property catalogue (``emu.cli_explore``); ``emu functions`` lists
+(``emu.cli_scenarios``). ``emu explore FILE...`` searches schedules and writes replay files
+(``emu.cli_explore``). ``emu properties`` lists the property catalogue and ``emu functions``
 the modelled Windows functions (``emu.cli_functions``). ``emu demo [--seed N] [--verbose]
 [--jsonl]`` runs the built-in Python demo. ``emu --help`` lists the commands, ``emu COMMAND
 --help`` describes each argument with its default (a test walks the parser to keep it so).
@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_scenarios.add_run(commands)
     cli_explore.add_explore(commands)
     cli_scenarios.add_commands(commands)
-    cli_explore.add_properties(commands)
+    cli_functions.add_properties(commands)
     cli_functions.add_commands(commands)
     demo = commands.add_parser(
         "demo",

@@ -1,19 +1,18 @@
-"""The exploration and catalogue commands of the ``emu`` command line.
+"""The exploration command of the ``emu`` command line.
 
-- ``emu explore FILE... [--strategy random|pct] [--schedules N] [--seed S] [--depth D]
-  [--out PATH] [--json]``: run schedules of each scenario until its expectation breaks (or, for
-  a scenario that demonstrates a bug, until the bug shows) or the budget is spent, with a
-  progress line on stderr (schedules, schedules per second, hits). On a hit the schedule is
-  shrunk and written as a replay file that ``emu run`` reproduces exactly (``--out``: a file
-  name ending in ``.json`` for one scenario, else a folder; default ``replays/``). ``--out`` is
-  checked before any exploring: a ``.json`` name given with several files, a folder that is a
-  file, a place that cannot be written are one line on stderr and exit 2, nothing explored.
-  Options not given come from the scenario's ``explore:`` section, else random, 1,000
-  schedules, seed 0, depth 3. Every report states the strategy, the budget and the schedules
-  run. A file that does not load is reported (one line) and the others are explored. Exit 2
-  when a file is invalid or a replay cannot be written, else 1 when a scenario does not give its
-  declared verdict over the campaign, else 0.
-- ``emu properties [--api NAME] [--json]``: the property catalogue with quoted sentences.
+- ``emu explore FILE... [--strategy random|pct] [--schedules N] [--seed S] [--depth D] [--out
+  PATH] [--json] [--quiet]``: run schedules of each scenario until its expectation breaks (or,
+  for a scenario that demonstrates a bug, until the bug shows) or the budget is spent, with a
+  progress line on stderr (schedules, schedules per second, hits; none with ``--quiet``). On a
+  hit the schedule is shrunk and written as a replay file that ``emu run`` reproduces exactly
+  (``--out``: a file name ending in ``.json`` for one scenario, else a folder; default
+  ``replays/``). ``--out`` is checked before any exploring: a ``.json`` name given with several
+  files, a folder that is a file, a place that cannot be written are one line on stderr and exit
+  2, nothing explored. Options not given come from the scenario's ``explore:`` section, else
+  random, 1,000 schedules, seed 0, depth 3. Every report states the strategy, the budget and the
+  schedules run. A file that does not load is reported (one line) and the others are explored.
+  Exit 2 when a file is invalid or a replay cannot be written, else 1 when a scenario does not
+  give its declared verdict over the campaign, else 0.
 """
 
 from __future__ import annotations
@@ -99,27 +98,6 @@ def add_explore(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     explore.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     allow_python_option(explore)
     explore.set_defaults(handler=explore_command)
-
-
-def add_properties(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``emu properties``."""
-    props = commands.add_parser(
-        "properties",
-        help="list the property catalogue with its quoted sentences",
-        description="List the property catalogue: every guarantee, client rule, liveness rule, "
-        "hazard and assumption emu checks, with its kind, how it is checked, its source "
-        "(docs/sources.md) and the sentence it comes from (docs/rules.md).",
-    )
-    props.add_argument(
-        "--api",
-        default=None,
-        metavar="NAME",
-        help="only the properties that concern this function; its plain, A and W names alike "
-        "(NotifyServiceStatusChange, ...A, ...W); a name emu does not model is an error "
-        "(default: every property)",
-    )
-    props.add_argument("--json", action="store_true", help="print a JSON list instead of text")
-    props.set_defaults(handler=properties_command)
 
 
 def _positive(text: str) -> int:
@@ -315,95 +293,3 @@ def write_found(campaign: CampaignResult, path: Path) -> Path:
         properties=[s.property.id for s in campaign.found.verdict.violated],
         found_by=campaign.describe(),
     )
-
-
-def properties_command(args: argparse.Namespace) -> int:
-    from emu.properties.catalogue import for_api, properties
-
-    if args.api:
-        known = api_names()
-        if args.api not in known:
-            print(
-                f"emu properties: --api {printable(args.api)}: not a function emu models"
-                f"{nearest(args.api, known)} (emu functions lists them)",
-                file=sys.stderr,
-            )
-            return 2
-    entries = for_api(args.api) if args.api else properties()
-    if args.json:
-        rows = [
-            {
-                "id": p.id,
-                "kind": p.kind,
-                "apis": list(p.apis),
-                "source": p.source,
-                "sentence": p.sentence,
-                "profiles": list(p.profiles),
-                "checked": "inline" if p.inline else "post-hoc",
-                "note": p.note,
-            }
-            for p in entries
-        ]
-        print(json.dumps(rows, indent=1, ensure_ascii=False))
-        return 0
-    for p in entries:
-        how = "inline" if p.inline else "post-hoc checker"
-        print(f"{p.id}  [{p.kind}; {how}]")
-        if p.apis:
-            print(f"  APIs: {', '.join(p.apis)}")
-        print(f"  source: {p.source}")
-        if p.sentence:
-            print(f'  "{p.sentence}"')
-        if p.note:
-            print(f"  note: {p.note}")
-        if p.profiles:
-            print(f"  profiles: {', '.join(p.profiles)}")
-        print()
-    count = len(entries)
-    print(f"{count} propert{'y' if count == 1 else 'ies'}{concerning(args.api, count)}")
-    return 0
-
-
-def concerning(api: str | None, count: int) -> str:
-    """`` concern NotifyServiceStatusChange (its forms: ...A, ...W)`` for the count line."""
-    if not api:
-        return ""
-    from emu.win32.base import API_SPECS, api_family
-
-    family = api_family(api)
-    forms = sorted(name for name in API_SPECS if api_family(name) == family and name != family)
-    verb = "concerns" if count == 1 else "concern"
-    return f" {verb} {family}" + (f" (its forms: {', '.join(forms)})" if forms else "")
-
-
-def api_names() -> set[str]:
-    """Every name ``--api`` accepts: each modelled export, the plain name of an A/W pair
-    (``CreateEvent``), and every API a catalogue entry names."""
-    import emu.win32.ntoskrnl  # noqa: F401 - registers every export, user and kernel mode
-    from emu.properties.catalogue import properties
-    from emu.win32.base import API_SPECS, api_family
-
-    names = set(API_SPECS) | {api_family(name) for name in API_SPECS}
-    for entry in properties():
-        names.update(entry.apis)
-    return names
-
-
-def nearest(word: str, names: set[str], count: int = 3) -> str:
-    """`` (did you mean 'A', 'B'?)``: the closest names, case ignored, else empty."""
-    import difflib
-
-    lowered: dict[str, str] = {}
-    for name in sorted(names):
-        lowered.setdefault(name.lower(), name)
-    from emu.win32.base import api_family
-
-    close = difflib.get_close_matches(word.lower(), list(lowered), n=3 * count, cutoff=0.6)
-    families: list[str] = []
-    for found in close:  # one name per function: CreateEvent, not its A and W forms too
-        family = api_family(lowered[found])
-        if family not in families:
-            families.append(family)
-    if not families:
-        return ""
-    return f" (did you mean {', '.join(repr(f) for f in families[:count])}?)"

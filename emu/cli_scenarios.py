@@ -1,21 +1,29 @@
-"""The scenario commands of the ``emu`` command line: validate, schema, run, trace.
+"""The scenario commands of the ``emu`` command line: run, trace, validate, schema.
 
-- ``emu validate FILE...``: load and compile each file; one line per file, ``FILE: ok (...)``
-  on stdout, or the error ``file:line:column: message [in path]`` on stderr. A replay file is
-  checked field by field and its scenario loaded (``FILE: ok (replay of ...)``). Exit 0 when
-  all are valid, 2 otherwise.
+- ``emu validate FILE... [--quiet]``: load and compile each file; one line per file, ``FILE:
+  ok (...)`` on stdout (not with ``--quiet``), or the error ``file:line:column: message [in
+  path]`` on stderr. A replay file is checked field by field and its scenario loaded (``FILE:
+  ok (replay of ...)``). Exit 0 when all are valid, 2 otherwise.
 - ``emu schema``: the JSON Schema of the format on stdout.
-- ``emu run FILE... [--seed N] [--json]``: load every file (an invalid one: its error on
-  stderr, one line; the others still run), then run each to its declared verdict (a bug
-  demonstration the canonical schedule does not show is explored within its ``explore:``
-  budget) and print its timeline, the threads' outcomes, the verdict (each violation with its
-  property, sentence and story) and whether the expectation holds. ``--json`` prints one report
-  object per scenario instead (docs/report.md). A replay file (``*.json``, written by ``emu
-  explore``) reruns its schedule exactly and checks the trace against the recorded digests.
-  Exit 2 when a file is invalid, else 1 when an expectation does not hold (or a program failed
-  in a way no Windows API reports, or a replay no longer fits), else 0.
+- ``emu run FILE... [--seed N] [--quiet | --verbose | --json | --jsonl]``: load every file (an
+  invalid one: its error on stderr, one line; the others still run), then run each to its
+  declared verdict (a bug demonstration the canonical schedule does not show is explored within
+  its ``explore:`` budget) and print its timeline, the threads' outcomes, the verdict (each
+  violation with its property, sentence and story) and whether the expectation holds; the header
+  names the strategy in words (``strategy random seed 7``). ``--quiet`` leaves out the timeline,
+  ``--json`` prints one report object per scenario instead (docs/report.md). A replay file
+  (written by ``emu explore``: a ``*.replay.json`` name, or any ``*.json`` file whose JSON
+  object has format ``emu.replay``) reruns its schedule exactly and checks the trace against the
+  recorded digests; any other ``*.json`` file is a scenario written as JSON. Exit 2 when a file
+  is invalid, else 1 when an expectation does not hold (or a program failed in a way no Windows
+  API reports, or a replay no longer fits), else 0.
 - ``emu trace FILE [--format text|jsonl] [--seed N]``: run a scenario (or a replay) and print
-  its trace: the readable timeline, or the JSON lines of docs/trace.md.
+  its trace: the readable timeline, or the JSON lines of docs/trace.md (no ``--quiet``: the
+  trace is all it prints).
+
+``--quiet`` means one thing wherever it is taken (``QUIET_HELP``): the results only, no
+timeline, no progress line, no "ok" line for a valid file; errors, verdicts and PASS/FAIL lines
+always print.
 
 A scenario that names a Python program from outside the project needs ``--allow-python``.
 No command prints a Python traceback for any file it is given: a bad scenario or replay file is

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from emu.cli import main
-from emu.properties.catalogue import for_api
 
 ROOT = Path(__file__).resolve().parents[1]
 RACE = str(ROOT / "scenarios" / "kernel" / "bug-apc-counter-race.yaml")
@@ -119,6 +118,27 @@ def test_explore_of_a_correct_scenario_reports_its_budget(
     assert "-- PASS: apc-report: the expectation held in every schedule" in out
 
 
+def test_explore_quiet_drops_the_progress_line_and_keeps_the_results(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # --quiet: the results only. Without it, the progress line on stderr; with it, none; the
+    # result lines are the same either way.
+    assert main(["explore", "--schedules", "5", APC_REPORT]) == 0
+    loud = capsys.readouterr()
+    assert "explore: apc-report 5/5 schedules" in loud.err
+    assert main(["explore", "--quiet", "--schedules", "5", APC_REPORT]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == ""
+
+    def results(out: str) -> list[str]:  # the rate (schedules/s) is the reader's wall clock
+        return [line.rsplit("; ", 1)[0] for line in out.splitlines()]
+
+    assert results(quiet.out) == results(loud.out)
+    assert quiet.out.splitlines()[-1] == (
+        "-- PASS: apc-report: the expectation held in every schedule"
+    )
+
+
 def test_explore_json_reports_the_campaign(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explore", "--json", "--schedules", "10", APC_REPORT]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -136,71 +156,6 @@ def test_explore_of_a_broken_scenario_exits_1_and_writes_a_replay(
     captured = capsys.readouterr()
     assert "-- FAIL: lost: the expectation broke" in captured.out
     assert list((tmp_path / "r").glob("*.replay.json"))
-
-
-def test_properties_lists_the_catalogue_with_sentences(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["properties", "--api", "QueueUserAPC"]) == 0
-    out = capsys.readouterr().out
-    assert "kernel.apc_fifo  [guarantee; post-hoc checker]" in out
-    assert '"After the thread is in an alertable state, the thread handles all pending APCs' in out
-    assert main(["properties", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert {r["id"] for r in rows} >= {"kernel.lost_update", "kernel.wait_at_dispatch"}
-    assert main(["properties", "--api", "NoSuchApi"]) == 2
-
-
-def _listed_ids(out: str) -> list[str]:
-    return [line.split("  [", 1)[0] for line in out.splitlines() if "  [" in line]
-
-
-def test_properties_api_takes_plain_a_and_w_names_alike(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    # NotifyServiceStatusChange stands for ...A and ...W: the three names list the same entries.
-    listings = []
-    for name in (
-        "NotifyServiceStatusChange",
-        "NotifyServiceStatusChangeA",
-        "NotifyServiceStatusChangeW",
-    ):
-        assert main(["properties", "--api", name]) == 0
-        out = capsys.readouterr().out
-        listings.append(_listed_ids(out))
-        assert out.splitlines()[-1].endswith(
-            " concern NotifyServiceStatusChange (its forms: NotifyServiceStatusChangeA, "
-            "NotifyServiceStatusChangeW)"
-        )
-    assert listings[0] == listings[1] == listings[2]
-    assert {"scm.callback_never_runs", "scm.reregister_after_callback"} <= set(listings[0])
-    # The catalogue names the W form; the A form finds it too (and CreateEventA, CreateEventW's).
-    assert main(["properties", "--api", "CreateEventA"]) == 0
-    assert _listed_ids(capsys.readouterr().out) == [p.id for p in for_api("CreateEventW")] != []
-
-
-def test_properties_api_of_a_modelled_function_no_property_concerns_is_empty(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["properties", "--api", "GetCurrentThreadId"]) == 0
-    assert capsys.readouterr().out == "0 properties concern GetCurrentThreadId\n"
-
-
-def test_properties_api_of_an_unknown_name_suggests_the_nearest(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    # A name emu does not model: exit 2, one line, the nearest modelled names (one per family).
-    assert main(["properties", "--api", "NotifyServiceStatus"]) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err.startswith(
-        "emu properties: --api NotifyServiceStatus: not a function emu models (did you mean "
-        "'NotifyServiceStatusChange', "
-    )
-    assert "NotifyServiceStatusChangeW" not in captured.err
-    assert main(["properties", "--api", "queueuserapc"]) == 2
-    assert "(did you mean 'QueueUserAPC'?)" in capsys.readouterr().err
-    assert main(["properties", "--api", "QueryServiceStatusW"]) == 2  # Windows has no such name
 
 
 def test_trace_prints_the_timeline_or_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
