@@ -14,12 +14,13 @@ The rules, with their sources:
 - Nested delivery is real: "If you perform an alertable wait inside an APC, it will recursively
   dispatch the APCs" (QueueUserAPC, MS docs). An APC routine here is a generator (plain
   functions are wrapped) that may call APIs, including another alertable wait, which drains the
-  rest of the queue one level deeper (``depth`` in the trace). The routine runs nested on the
-  thread (``Nest``): each level is one entry of the thread's ``stack``, never Python frames, so
-  the depth does not meet Python's recursion limit. It is bounded by the APC depth limit
-  (10,000 levels by default, ``emu.kernel.limits``), far deeper than a real thread's stack
-  allows: a runaway that queues an APC to itself and waits alertably in it ends the run with a
-  report (``kernel.apc_depth_limit``).
+  rest of the queue one level deeper (``depth`` in the trace). Beyond the first few levels
+  (``nest.INLINE_DEPTH``) the routine runs nested on the thread (``Nest``): each deeper level
+  is one entry of the thread's ``stack``, never Python frames, so the depth does not meet
+  Python's recursion limit. It is bounded by the APC depth limit (10,000 levels by default,
+  ``emu.kernel.limits``), far deeper than a real thread's stack allows: a runaway that queues
+  an APC to itself and waits alertably in it ends the run with a report
+  (``kernel.apc_depth_limit``).
 - Queueing to a thread that has exited fails with STATUS_UNSUCCESSFUL, which QueueUserAPC
   reports as ERROR_GEN_FAILURE (Wine kernel32 sync test_QueueUserAPC; MS docs).
 - "If an application queues an APC before the thread begins running, the thread begins by
@@ -39,7 +40,7 @@ from emu.codes.ntstatus import STATUS_SUCCESS, STATUS_UNSUCCESSFUL, STATUS_USER_
 from emu.errors import ApcDepthLimit
 from emu.kernel.actor import Park
 from emu.kernel.limits import apc_depth_message
-from emu.kernel.nest import Nest
+from emu.kernel.nest import INLINE_DEPTH, Nest
 from emu.kernel.trace import trace_kind
 from emu.kernel.waits import abort_wait
 
@@ -126,7 +127,8 @@ def queue_user_apc(
 
 def deliver(k: Kernel, thread: Thread, at: str = AT_WAIT) -> Generator[Park, None, None]:
     """Run every queued APC, FIFO, on ``thread``'s stack (in an alertable wait, or as the
-    thread starts); a routine that is a generator runs nested (``Nest``)."""
+    thread starts); a routine that is a generator runs inline, or nested (``Nest``) beyond
+    the first levels."""
     queue = thread.apcs
     thread.apc_depth += 1
     depth = thread.apc_depth
@@ -144,7 +146,9 @@ def deliver(k: Kernel, thread: Thread, at: str = AT_WAIT) -> Generator[Park, Non
                 apc.seq,
             )
             result = apc.routine(*apc.args)
-            if isinstance(result, GeneratorType):
+            if isinstance(result, GeneratorType) and depth <= INLINE_DEPTH:
+                yield from result  # the common case: a shallow nesting, at full speed
+            elif isinstance(result, GeneratorType):
                 nested = Nest(result)
                 result = None  # only the thread's stack holds the routine: no chain of levels
                 # Passed up the chain of `yield from` to the dispatcher, which runs the routine

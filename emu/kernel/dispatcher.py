@@ -59,7 +59,7 @@ from emu.kernel.limits import (
     DEFAULT_STEP_LIMIT,
     DEFAULT_TIME_BUDGET,
 )
-from emu.kernel.nest import Raised, run_nested
+from emu.kernel.nest import Raised, Returned, run_nested
 from emu.kernel.objects import KernelObject
 from emu.kernel.registry import Registry
 from emu.kernel.trace import (
@@ -386,10 +386,14 @@ class Kernel(Registry):
         try:
             try:
                 yielded = actor.body.send(None)
-            except BaseException as exc:
+            except StopIteration as stop:  # a nested routine returned: resume the one below
                 if not actor.stack:
                     raise
-                yielded = Raised(exc)  # a nested routine ended: resume the one below
+                yielded = Returned(stop.value)
+            except BaseException as exc:  # a nested routine raised: throw it into the one below
+                if not actor.stack:
+                    raise
+                yielded = Raised(exc)
             if yielded is not PARK:
                 run_nested(actor, yielded, self.now)
         except StopIteration as stop:

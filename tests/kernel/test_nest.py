@@ -4,7 +4,7 @@ depth, with values and exceptions passed down as ``yield from`` would pass them.
 from __future__ import annotations
 
 import sys
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from emu.codes import INFINITE, WAIT_IO_COMPLETION
 from emu.errors import ProgramError
 from emu.kernel.limits import DEFAULT_APC_DEPTH_LIMIT, ENDED_APC_DEPTH, ENDED_STEPS
+from emu.kernel.nest import INLINE_DEPTH
 from emu.kernel.trace import KIND, PAYLOAD
 from emu.win32 import Api
 from tests.support import Sim, build, run
@@ -84,7 +85,8 @@ def test_nesting_depth_does_not_grow_the_python_stack() -> None:
 
     run(main)
     assert len(depths) == 300
-    assert depths[300] == depths[2]
+    # Past the levels run inline, each level runs with the same number of frames.
+    assert depths[300] == depths[INLINE_DEPTH + 2]
 
 
 def _frames() -> list[object]:
@@ -157,109 +159,136 @@ def test_the_default_apc_depth_limit_is_ten_thousand_levels() -> None:
     assert depth == 10_000
 
 
-def test_a_value_an_apc_routine_returns_reaches_nobody_and_the_wait_returns_io_completion() -> None:
+DEPTHS = (1, INLINE_DEPTH + 3)
+"""A routine run inline (yield from) and one nested on the thread's stack (Nest)."""
+
+
+def descend(
+    api: Api, depth: int, deepest: Callable[[], Generator[Any, None, Any]], log: list[str]
+) -> Callable[[int], Generator[Any, None, None]]:
+    """An APC routine that queues itself and waits alertably until level ``depth``, where it
+    runs ``deepest``; each level logs if it goes on after its wait."""
+
+    def routine(level: int) -> Generator[Any, None, None]:
+        if level == depth:
+            yield from deepest()
+            return
+        yield from api.QueueUserAPC(routine, CURRENT_THREAD, level + 1)
+        yield from api.SleepEx(0, True)
+        log.append(f"level {level} went on")
+
+    return routine
+
+
+def delivered_depths(sim: Sim) -> list[int]:
+    return [p[4] for kind, p in apc_events(sim) if kind == "apc.deliver"]
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_the_value_an_apc_routine_returns_reaches_nobody(depth: int) -> None:
+    # The routine's return value is dropped; the wait returns WAIT_IO_COMPLETION.
+    log: list[str] = []
+
     def main(api: Api) -> Generator[Any, None, int]:
-        def routine(data: int) -> Generator[Any, None, str]:
+        def deepest() -> Generator[Any, None, str]:
             yield from api.GetLastError()
             return "ignored"
 
-        yield from api.QueueUserAPC(routine, CURRENT_THREAD, 0)
+        yield from api.QueueUserAPC(descend(api, depth, deepest, log), CURRENT_THREAD, 1)
         return int((yield from api.SleepEx(0, True)))
 
     sim = run(main)
     assert sim.threads["main"].exit_code == WAIT_IO_COMPLETION
+    assert log == [f"level {n} went on" for n in range(depth - 1, 0, -1)]
+    assert delivered_depths(sim) == list(range(1, depth + 1))
 
 
-def test_an_exception_in_a_nested_apc_reaches_the_program_that_waited() -> None:
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_an_exception_in_a_nested_apc_reaches_the_program_that_waited(depth: int) -> None:
     # An exception propagates from the routine to the alertable wait's caller, through every
     # level, exactly as a call would raise it.
-    caught: list[str] = []
+    log: list[str] = []
 
     def main(api: Api) -> Generator[Any, None, None]:
-        def inner(data: int) -> Generator[Any, None, None]:
+        def deepest() -> Generator[Any, None, None]:
             yield from api.GetLastError()
-            raise ValueError("inner failed")
+            raise ValueError("deepest failed")
 
-        def outer(data: int) -> Generator[Any, None, None]:
-            yield from api.QueueUserAPC(inner, CURRENT_THREAD, 0)
-            yield from api.SleepEx(0, True)
-            caught.append("outer went on")  # never: the exception passes through
-
-        yield from api.QueueUserAPC(outer, CURRENT_THREAD, 0)
+        yield from api.QueueUserAPC(descend(api, depth, deepest, log), CURRENT_THREAD, 1)
         try:
             yield from api.SleepEx(0, True)
         except ValueError as exc:
-            caught.append(str(exc))
+            log.append(str(exc))
         yield from api.SleepEx(1, False)
 
     sim = run(main)
-    assert caught == ["inner failed"]
+    assert log == ["deepest failed"]  # no level went on: the exception passed through
     assert sim.reason == "all threads done"
     assert sim.threads["main"].stack == []
+    assert sim.threads["main"].apc_depth == 0
 
 
-def test_an_uncaught_exception_in_a_nested_apc_is_the_threads_crash() -> None:
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_an_uncaught_exception_in_a_nested_apc_is_the_threads_crash(depth: int) -> None:
     def main(api: Api) -> Generator[Any, None, None]:
-        def routine(data: int) -> Generator[Any, None, None]:
+        def deepest() -> Generator[Any, None, None]:
             yield from api.GetLastError()
-            raise KeyError(data)
+            raise KeyError(depth)
 
-        yield from api.QueueUserAPC(routine, CURRENT_THREAD, 5)
+        yield from api.QueueUserAPC(descend(api, depth, deepest, []), CURRENT_THREAD, 1)
         yield from api.SleepEx(0, True)
 
-    with pytest.raises(ProgramError, match="thread main raised KeyError: 5"):
+    with pytest.raises(ProgramError, match=f"thread main raised KeyError: {depth}"):
         run(main)
 
 
-def test_exit_thread_inside_a_nested_apc_ends_the_thread_with_its_code() -> None:
-    # ExitThread ends the calling thread wherever it is called, an APC three levels deep too.
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_exit_thread_inside_a_nested_apc_ends_the_thread_with_its_code(depth: int) -> None:
+    # ExitThread ends the calling thread wherever it is called, an APC many levels deep too.
     log: list[str] = []
 
     def main(api: Api) -> Generator[Any, None, int]:
-        def routine(data: int) -> Generator[Any, None, None]:
-            if data == 3:
-                yield from api.ExitThread(42)
-            yield from api.QueueUserAPC(routine, CURRENT_THREAD, data + 1)
-            yield from api.SleepEx(0, True)
-            log.append(f"level {data} went on")  # never
+        def deepest() -> Generator[Any, None, None]:
+            yield from api.ExitThread(42)
 
-        yield from api.QueueUserAPC(routine, CURRENT_THREAD, 1)
+        yield from api.QueueUserAPC(descend(api, depth, deepest, log), CURRENT_THREAD, 1)
         yield from api.SleepEx(0, True)
-        log.append("main went on")  # never
+        log.append("main went on")
         return 0
 
     sim = run(main)
     assert log == []
     assert sim.threads["main"].exit_code == 42
     assert sim.threads["main"].stack == []
-    depths = [p[4] for kind, p in apc_events(sim) if kind == "apc.deliver"]
-    assert depths == [1, 2, 3]
+    assert delivered_depths(sim) == list(range(1, depth + 1))
 
 
-def test_a_nested_apc_that_yields_a_value_of_its_own_is_reported() -> None:
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_a_nested_apc_that_yields_a_value_of_its_own_is_reported(depth: int) -> None:
     def main(api: Api) -> Generator[Any, None, None]:
-        def routine(data: int) -> Generator[Any, None, None]:
+        def deepest() -> Generator[Any, None, None]:
             yield "park"
 
-        yield from api.QueueUserAPC(routine, CURRENT_THREAD, 0)
+        yield from api.QueueUserAPC(descend(api, depth, deepest, []), CURRENT_THREAD, 1)
         yield from api.SleepEx(0, True)
 
     with pytest.raises(ProgramError, match="thread main yielded 'park'"):
         run(main)
 
 
-def test_a_nested_apc_that_blocks_parks_its_thread_and_resumes_at_its_level() -> None:
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_a_nested_apc_that_blocks_parks_its_thread_and_resumes_at_its_level(depth: int) -> None:
     # A routine that waits (non-alertably) parks the thread in the middle of its stack; the
-    # other thread runs, then the routine resumes where it was.
+    # other thread runs, then the routine resumes where it was, and every level after it.
     log: list[str] = []
 
     def main(api: Api) -> Generator[Any, None, None]:
-        def routine(data: int) -> Generator[Any, None, None]:
+        def deepest() -> Generator[Any, None, None]:
             log.append("apc starts")
             yield from api.SleepEx(5, False)
             log.append("apc resumes")
 
-        yield from api.QueueUserAPC(routine, CURRENT_THREAD, 0)
+        yield from api.QueueUserAPC(descend(api, depth, deepest, log), CURRENT_THREAD, 1)
         yield from api.SleepEx(INFINITE, True)
         log.append("main resumes")
 
@@ -268,4 +297,5 @@ def test_a_nested_apc_that_blocks_parks_its_thread_and_resumes_at_its_level() ->
         log.append("other runs")
 
     run({"main": main, "other": other})
-    assert log == ["apc starts", "other runs", "apc resumes", "main resumes"]
+    levels = [f"level {n} went on" for n in range(depth - 1, 0, -1)]
+    assert log == ["apc starts", "other runs", "apc resumes", *levels, "main resumes"]
