@@ -148,7 +148,8 @@ def allow_python_option(parser: argparse.ArgumentParser) -> None:
         "--allow-python",
         action="store_true",
         help="allow scenarios to run Python programs from outside the project (a python: "
-        "program is imported and run: only for files you trust)",
+        "program's module is imported when its scenario loads, validate included: only for "
+        "files you trust)",
     )
 
 
