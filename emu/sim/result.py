@@ -90,7 +90,18 @@ class Result:
 
     @cached_property
     def events(self) -> list[TraceEvent]:
+        """The whole trace, readable (one object per event: ask only when all are needed)."""
         return self.k.trace.view()
+
+    @cached_property
+    def _names(self) -> dict[int, str]:
+        return self.k.trace.names()
+
+    def _view(self, kinds: tuple[str, ...]) -> list[TraceEvent]:
+        """The readable events of ``kinds`` only: a run stopped by its event budget holds two
+        million events, and viewing them all would cost a gigabyte and a minute."""
+        names = self._names
+        return [TraceEvent.from_tuple(e, names) for e in self.k.trace.events if e[3] in kinds]
 
     @cached_property
     def threads(self) -> list[ThreadOutcome]:
@@ -107,19 +118,17 @@ class Result:
 
     @cached_property
     def violations(self) -> list[TraceEvent]:
-        return [e for e in self.events if e.kind == "violation"]
+        return self._view(("violation",))
 
     @cached_property
     def undone(self) -> list[TraceEvent]:
-        return [e for e in self.events if e.kind in UNDONE_KINDS]
+        return self._view(UNDONE_KINDS)
 
     @cached_property
     def lost_wakeups(self) -> list[LostWakeup]:
         found: list[LostWakeup] = []
         watched = {t.oid: name for name, t in self.thread_actors.items()}
-        for event in self.events:
-            if event.kind != "actor.blocked":
-                continue
+        for event in self._view(("actor.blocked",)):
             name = watched.get(event.object_ids[0])
             if name is None or name in self.blocks_forever:
                 continue  # a driver's system thread, a worker: reported in the trace
@@ -135,7 +144,7 @@ class Result:
                 since = event[1]
                 break
         touch = last_touch(raw, blocked.seq, frozenset(blocked.object_ids[1:]), actor_id)
-        last = self.events[touch[0]] if touch is not None else None
+        last = TraceEvent.from_tuple(raw[touch[0]], self._names) if touch is not None else None
         return LostWakeup(name, str(blocked.payload["state"]), blocked.objects[1:], since, last)
 
     def final_state(self) -> World:

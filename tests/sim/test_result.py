@@ -182,3 +182,16 @@ def test_an_apc_to_a_thread_that_never_waits_alertably_is_left_undone() -> None:
         ("apc.undelivered", ("server",), "on_apc")
     ]
     assert failures(result)[0].startswith("kernel.apc_never_delivered violated")
+
+
+def test_the_reports_of_a_run_view_only_the_events_they_show() -> None:
+    # A run stopped by its event budget holds millions of events: violations, undone work and
+    # lost wake-ups build readable views of their own events only, never of the whole trace.
+    result = run(LOST)
+    assert [w.thread for w in result.lost_wakeups] == ["late"]
+    assert result.violations == [e for e in result.k.trace.view() if e.kind == "violation"]
+    assert result.undone == []
+    assert "events" not in result.__dict__  # the whole-trace view was never built
+    last = result.lost_wakeups[0].last_event
+    assert last is not None
+    assert last == result.k.trace.view()[last.seq]
