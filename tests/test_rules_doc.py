@@ -19,6 +19,7 @@ def recorded_ids() -> set[str]:
     source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "emu").rglob("*.py"))
     ids = set(re.findall(r'"((?:kernel|win32|scenario|scm)\.[a-z_]+)"', source))
     ids -= set(re.findall(r'trace_kind\(\s*"([a-z_.]+)"', source))  # event kinds, not rules
+    ids -= set(re.findall(r'\bat="([a-z_.]+)"', source))  # JSON paths in replay errors
     return ids
 
 
