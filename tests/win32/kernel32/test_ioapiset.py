@@ -18,6 +18,7 @@ from emu.codes import (
     INVALID_HANDLE_VALUE,
     STATUS_CANCELLED,
     STATUS_INVALID_DEVICE_REQUEST,
+    STATUS_PIPE_BROKEN,
     THREAD_SET_CONTEXT,
     WAIT_FAILED,
     WAIT_IO_COMPLETION,
@@ -710,6 +711,54 @@ def test_F5_27_cancel_io_signals_the_event_and_the_result_is_aborted_with_no_byt
         0,
         (ERROR_OPERATION_ABORTED, 0, STATUS_CANCELLED),
     ]
+
+
+def test_F5_26_a_cancelled_read_takes_no_later_data_and_pending_reads_complete_in_order() -> None:
+    # F5.26: CancelIoEx(h, &ov) cancels that request alone; the pipe's other pending reads
+    # complete in the order they were issued, and the data written after the cancel goes to
+    # them, never to the cancelled one. Closing the handle breaks what is still pending, once.
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        server, client = yield from pipe_pair(api)
+        bufs = [bytearray(1) for _ in range(4)]
+        ovs = [OVERLAPPED() for _ in range(4)]
+        for buf, ov in zip(bufs, ovs, strict=True):
+            assert (yield from api.ReadFile(server, buf, 1, None, ov)) == 0
+        log.append((yield from api.CancelIoEx(server, ovs[1])))
+        for data in (b"x", b"y"):
+            yield from api.WriteFile(client, data, 1, DWORD(), OVERLAPPED())
+        yield from api.CloseHandle(server)
+        log.append([(ov.Internal, bytes(buf)) for ov, buf in zip(ovs, bufs, strict=True)])
+
+    log: list[Any] = []
+    sim = run(lambda api: program(api, log))
+    assert log == [
+        1,
+        [
+            (0, b"x"),
+            (STATUS_CANCELLED, b"\0"),
+            (0, b"y"),
+            (STATUS_PIPE_BROKEN, b"\0"),
+        ],
+    ]
+    assert sim.events("io.late") == []  # every request completed exactly once
+
+
+def test_F5_26_a_cancelled_connect_is_not_completed_again_when_a_client_comes() -> None:
+    # F5.26 for ConnectNamedPipe: the cancelled request completes once, STATUS_CANCELLED; a
+    # later client connects to the instance without completing it a second time.
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        server = yield from server_end(api)
+        ov = OVERLAPPED()
+        log.append((yield from api.ConnectNamedPipe(server, ov)))
+        log.append((yield from api.CancelIoEx(server, ov)))
+        log.append(ov.Internal)
+        log.append(bool((yield from client_end(api))))
+        log.append(ov.Internal)
+
+    log: list[Any] = []
+    sim = run(lambda api: program(api, log))
+    assert log == [0, 1, STATUS_CANCELLED, True, STATUS_CANCELLED]
+    assert sim.events("io.late") == []
 
 
 def test_F5_27_a_cancelled_request_still_posts_a_packet_with_status_cancelled() -> None:
