@@ -5,7 +5,7 @@ The rules, with their sources:
 - QueueUserAPC appends to the target thread's queue; the APC runs only when the thread is in an
   alertable wait ("When a user-mode APC is queued, the thread to which it is queued is not
   directed to call the APC function unless it is in an alertable state", QueueUserAPC, MS docs).
-  A thread in a non-alertable wait keeps its APCs queued (shared/spec/kernel.md F5.17, F5.24).
+  A thread in a non-alertable wait keeps its APCs queued (F5.17, F5.24).
 - One alertable wait runs every queued APC in FIFO order, then returns WAIT_IO_COMPLETION
   ("After the thread is in an alertable state, the thread handles all pending APCs in first in,
   first out (FIFO) order, and the wait operation returns WAIT_IO_COMPLETION", MS docs; F5.24).

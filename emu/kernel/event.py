@@ -1,7 +1,6 @@
 """Event objects: NotificationEvent (manual reset) and SynchronizationEvent (auto reset).
 
-NT's two event types (EVENT_TYPE: NotificationEvent = 0, SynchronizationEvent = 1,
-shared/spec/kernel.md F5.28):
+NT's two event types (EVENT_TYPE: NotificationEvent = 0, SynchronizationEvent = 1, F5.28):
 
 - A notification (manual-reset) event stays signalled until reset; setting it releases every
   waiter ("The state of a manual-reset event object remains signaled until it is set explicitly

@@ -1,6 +1,7 @@
 """I/O completion ports: a FIFO packet queue, LIFO waiters, and a concurrency value.
 
-What real Windows was observed to do (shared/spec/kernel.md §5, Wine's ntdll tests), and how:
+What real Windows was observed to do (the F5 facts of docs/sources.md, Wine's ntdll tests), and
+how:
 
 - Packets are dequeued FIFO (F5.4); threads blocked in a dequeue are released LIFO, the most
   recent waiter getting the oldest packet (F5.5, F5.19).

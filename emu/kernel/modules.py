@@ -5,7 +5,7 @@ in some module. If that module is unloaded while the system still holds the addr
 call runs whatever is there now: "If the calling thread is in a DLL and the DLL is unloaded
 before the thread receives the notification or calls CloseServiceHandle, the notification will
 cause unpredictable results and might cause the process to stop responding"
-(NotifyServiceStatusChange, seed page 002).
+(NotifyServiceStatusChange, MS doc).
 
 emu keeps only what that needs: a callback may name its module (``emu_module``, set by a
 scenario handler's ``module:``); the main image (``None``) is never unloaded; ``unload``

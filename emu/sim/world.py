@@ -3,7 +3,8 @@
 The timeline is one actor ("world") that sleeps until each entry's time and performs it. Each
 fault is its own actor, since its window may overlap the others. They are actors, not timer
 callbacks, so that what the world does at an instant is ordered against the threads enabled
-at that instant by the chooser, as DESIGN.md asks: the world's step is one more enabled actor.
+at that instant by the chooser (ARCHITECTURE.md, the execution model): the world's step is one
+more enabled actor.
 
 A fault with a probability below 1 first asks the chooser whether it happens (option 0: it
 does not); a fault with ``between: [a, b]`` then asks when (the bounds, or the instants where
