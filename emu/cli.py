@@ -32,13 +32,14 @@ from emu.kernel.time import format_ticks
 
 def _demo(args: argparse.Namespace) -> int:
     from emu.demo import run_demo
+    from emu.properties.report import strategy_words
     from emu.timeline import render_timeline
 
     k = run_demo(args.seed)
     if args.jsonl:
         sys.stdout.write(k.trace.to_jsonl())
         return 0
-    strategy = cli_scenarios.strategy_words(k.chooser.describe())
+    strategy = strategy_words(k.chooser.describe())
     print(f"emu demo: 3 threads on 2 processors, strategy {strategy}")
     print(render_timeline(k.trace, verbose=args.verbose))
     main = next(a for a in k.actors if a.name == "main")

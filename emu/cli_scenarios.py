@@ -36,7 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from emu.errors import EmuError, ScenarioError, printable
 
@@ -245,51 +245,17 @@ def report_of(outcome: Outcome) -> dict[str, object]:
 
 
 def print_outcome(outcome: Outcome, *, quiet: bool = False, verbose: bool = False) -> None:
-    from emu.properties.report import report_text
-    from emu.timeline import describe, render_timeline
+    from emu.properties.report import outcome_lines
 
-    assessment = outcome.assessment
-    result = assessment.result
-    scenario = result.scenario
-    print(
-        f"== {scenario.name} ({printable(scenario.file)}), strategy "
-        f"{strategy_words(result.strategy)}"
-    )
     campaign = outcome.campaign
-    if campaign is not None:
-        print(f"-- {exploration_line(campaign)}")
-    if not quiet:
-        print(render_timeline(result.k.trace, verbose=verbose))
-    print(f"-- {result.summary()}")
-    for line in result.thread_lines():
-        print(f"   {line}")
-    for event in result.undone:
-        print(f"   left undone (event #{event.seq}): {describe(event)}")
-    for line in report_text(assessment):
-        print(line)
-    if outcome.replay_problem is not None:
-        print(f"   FAIL: {outcome.replay_problem}")
-    print(f"-- {'PASS' if outcome.ok else 'FAIL'}: {scenario.name}")
-
-
-def strategy_words(description: dict[str, Any]) -> str:
-    """A chooser's description (``Chooser.describe()``) in words: ``canonical``, ``random seed
-    7``, ``pct seed 3 depth 3``, ``replay of 15 steps`` (``, lenient`` when a step that no
-    longer fits is bent rather than refused)."""
-    rest = dict(description)
-    name = str(rest.pop("strategy", "unknown"))
-    if name == "replay":
-        steps = rest.pop("steps", 0)
-        strict = rest.pop("strict", True)
-        text = f"replay of {steps:,} step{'' if steps == 1 else 's'}" + (
-            "" if strict else ", lenient"
-        )
-    else:
-        text = name
-    for key, value in rest.items():
-        if value is not None:
-            text += f" {key} {value}"
-    return text
+    lines = outcome_lines(
+        outcome.assessment,
+        timeline=not quiet,
+        verbose=verbose,
+        exploration=exploration_line(campaign) if campaign is not None else None,
+        replay_problem=outcome.replay_problem,
+    )
+    print("\n".join(lines))
 
 
 def exploration_line(campaign: CampaignResult) -> str:

@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from emu.cli import main
-from emu.cli_scenarios import strategy_words
 from emu.explore.declared import declared_verdict, open_target
 from emu.explore.replay import write_replay
 from emu.properties.catalogue import properties
+from emu.properties.report import strategy_words
 from emu.properties.verdict import applies
 
 ROOT = Path(__file__).resolve().parents[1]

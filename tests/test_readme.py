@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -16,6 +18,16 @@ def test_the_python_example_runs() -> None:
     exec(compile(block.group(1), "README.md", "exec"), namespace)
     k = namespace["k"]
     assert k.end_reason == "all threads done"  # type: ignore[attr-defined]
+
+
+def test_the_reading_a_run_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    assert len(blocks) >= 2 and "emu.testing.run" in blocks[1]
+    exec(compile(blocks[1], "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "VIOLATED kernel.lost_update (expected)" in out
+    assert "-- PASS: bug-apc-counter-race" in out
+    assert "<Status kernel.lost_update violated, 1 finding(s)>" in out
 
 
 def test_the_two_setup_commands_are_the_ones_ci_runs() -> None:

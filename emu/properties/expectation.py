@@ -33,6 +33,7 @@ from emu.scenario.format import END_REASONS
 from emu.scenario.model import Scenario
 from emu.scenario.shape import did_you_mean
 from emu.sim.result import Result
+from emu.timeline.render import render_timeline
 
 NOTE_KIND: Final = "scenario.note"
 
@@ -59,6 +60,26 @@ class Assessment:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    def timeline(self, *, verbose: bool = False) -> str:
+        """The run's readable timeline (``emu run`` prints it above the verdict)."""
+        return render_timeline(self.result.k.trace, verbose=verbose)
+
+    def __str__(self) -> str:
+        """The run as ``emu run --quiet`` prints it: the end, each thread, what was left
+        undone, every violation with its sentence and story, the verdict, PASS or FAIL."""
+        from emu.properties.report import outcome_lines  # noqa: PLC0415 - it imports this
+
+        return "\n".join(outcome_lines(self))
+
+    def __repr__(self) -> str:
+        counts = self.verdict.counts()
+        violated = ", ".join(s.property.id for s in self.verdict.violated)
+        return (
+            f"<Assessment {self.result.scenario.name}: {'PASS' if self.ok else 'FAIL'}, "
+            f"{counts['held']} held, {counts['violated']} violated"
+            f"{f' ({violated})' if violated else ''}, {counts['not exercised']} not exercised>"
+        )
 
     @property
     def expected_violations(self) -> list[Status]:

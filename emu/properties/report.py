@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from emu.codes.winerror import win32_error_name
+from emu.errors import printable
 from emu.kernel.time import format_ticks
 from emu.properties.expectation import Assessment
 from emu.properties.verdict import Status
+from emu.timeline.render import describe, render_timeline
 from emu.timeline.story import Story, story
 
 REPORT_SCHEMA: Final = "emu.report"
@@ -131,6 +133,58 @@ def report_object(
             "choices": stats["choices"],
         },
     }
+
+
+def strategy_words(description: dict[str, Any]) -> str:
+    """A chooser's description (``Chooser.describe()``) in words: ``canonical``, ``random seed
+    7``, ``pct seed 3 depth 3``, ``replay of 15 steps`` (``, lenient`` when a step that no
+    longer fits is bent rather than refused)."""
+    rest = dict(description)
+    name = str(rest.pop("strategy", "unknown"))
+    if name == "replay":
+        steps = rest.pop("steps", 0)
+        strict = rest.pop("strict", True)
+        text = f"replay of {steps:,} step{'' if steps == 1 else 's'}" + (
+            "" if strict else ", lenient"
+        )
+    else:
+        text = name
+    for key, value in rest.items():
+        if value is not None:
+            text += f" {key} {value}"
+    return text
+
+
+def outcome_lines(
+    assessment: Assessment,
+    *,
+    timeline: bool = False,
+    verbose: bool = False,
+    exploration: str | None = None,
+    replay_problem: str | None = None,
+) -> list[str]:
+    """A judged run as ``emu run`` prints it: the header, the exploration that found it, the
+    timeline (with ``timeline``), the end, each thread, what was left undone, the verdict with
+    its stories, and PASS or FAIL."""
+    result = assessment.result
+    scenario = result.scenario
+    where = printable(scenario.file)
+    lines = [f"== {scenario.name} ({where}), strategy {strategy_words(result.strategy)}"]
+    if exploration is not None:
+        lines.append(f"-- {exploration}")
+    if timeline:
+        lines.append(render_timeline(result.k.trace, verbose=verbose))
+    lines.append(f"-- {result.summary()}")
+    lines.extend(f"   {line}" for line in result.thread_lines())
+    lines.extend(
+        f"   left undone (event #{event.seq}): {describe(event)}" for event in result.undone
+    )
+    lines.extend(report_text(assessment))
+    if replay_problem is not None:
+        lines.append(f"   FAIL: {replay_problem}")
+    ok = assessment.ok and replay_problem is None
+    lines.append(f"-- {'PASS' if ok else 'FAIL'}: {scenario.name}")
+    return lines
 
 
 def report_text(assessment: Assessment) -> list[str]:

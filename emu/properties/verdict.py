@@ -34,6 +34,10 @@ class Status:
     state: str
     findings: tuple[Finding, ...] = ()
 
+    def __repr__(self) -> str:
+        found = f", {len(self.findings)} finding(s)" if self.findings else ""
+        return f"<Status {self.property.id} {self.state}{found}>"
+
 
 @dataclass(slots=True)
 class Verdict:
@@ -62,6 +66,14 @@ class Verdict:
             if status.property.id == property_id:
                 return status
         return None
+
+    def __repr__(self) -> str:
+        counts = self.counts()
+        violated = ", ".join(s.property.id for s in self.violated)
+        return (
+            f"<Verdict ({self.profile}): {counts[HELD]} held, {counts[VIOLATED]} violated"
+            f"{f' ({violated})' if violated else ''}, {counts[NOT_EXERCISED]} not exercised>"
+        )
 
     def counts(self) -> dict[str, int]:
         return {

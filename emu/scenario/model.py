@@ -172,3 +172,9 @@ class Scenario:
     @property
     def step_count(self) -> int:
         return len(self.threads) + len(self.drivers)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Scenario {self.name} ({self.file}): {len(self.threads)} thread(s), "
+            f"{len(self.drivers)} driver(s), {len(self.timeline)} timeline event(s)>"
+        )

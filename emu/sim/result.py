@@ -72,6 +72,20 @@ class Result:
     thread_actors: dict[str, Thread]
     strategy: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (
+            f"<Result {self.scenario.name}: {self.end_reason} at {format_ticks(self.end_time)}, "
+            f"{len(self.k.trace)} trace events>"
+        )
+
+    def __str__(self) -> str:
+        """How the run ended, each thread's outcome and what was left undone (the verdict is
+        the properties layer's: ``emu.testing.run`` gives an Assessment that prints it)."""
+        lines = [f"{self.scenario.name}: {self.summary()}"]
+        lines.extend(f"   {line}" for line in self.thread_lines())
+        lines.extend(f"   left undone (event #{e.seq}): {e.text()}" for e in self.undone)
+        return "\n".join(lines)
+
     @property
     def thread_names(self) -> tuple[str, ...]:
         return tuple(self.thread_actors)
