@@ -166,6 +166,18 @@ def _with_status(event: TraceEvent) -> str:
     return _fill(event, status=ntstatus_name(int(event.payload["status"])))
 
 
+def _scm_fire(event: TraceEvent) -> str:
+    """A fired SCM request: the state for a service handle, the names for an SCM handle."""
+    p = event.payload
+    text = f"request #{p['request']} fires: {p['code']}, triggered {p['bits']}"
+    if p.get("state"):
+        text += f", state {p['state']}"
+    names = p.get("names")
+    if names:
+        text += f", names {', '.join(str(n) for n in names)}"
+    return text
+
+
 def plural(count: int, noun: str) -> str:
     """``1 processor``, ``2 processors``, ``0 processors``."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
@@ -240,6 +252,7 @@ FORMATTERS: dict[str, Callable[[TraceEvent], str]] = {
     "choice": _choice,
     "apc.queue": _apc,
     "apc.deliver": _apc,
+    "scm.fire": _scm_fire,
 }
 
 

@@ -119,3 +119,28 @@ def test_a_verbose_timeline_of_a_real_run_has_no_python_repr() -> None:
     assert "choice sched " in text and " works for 1ms (1 processor busy)" in text
     for mark in ("{'", "('", "None", "True", "False"):
         assert mark not in text, mark
+
+
+def test_a_fired_scm_request_prints_the_state_or_the_names_it_carries() -> None:
+    from emu.kernel.trace import TraceEvent
+    from emu.timeline.render import describe
+
+    def fire(state: str, names: list[str]) -> str:
+        payload = {
+            "request": 1,
+            "status": 0,
+            "code": "ERROR_SUCCESS",
+            "triggered": 0x80,
+            "bits": "SERVICE_NOTIFY_CREATED",
+            "state": state,
+            "names": names,
+            "immediate": False,
+        }
+        return describe(TraceEvent(5, 0, "world", "scm.fire", (), payload, -1, (), 0))
+
+    assert fire("", ["/Svc1", "/Svc2"]) == (
+        "request #1 fires: ERROR_SUCCESS, triggered SERVICE_NOTIFY_CREATED, names /Svc1, /Svc2"
+    )
+    assert fire("SERVICE_STOPPED", []).endswith(
+        "triggered SERVICE_NOTIFY_CREATED, state SERVICE_STOPPED"
+    )
