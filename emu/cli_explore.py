@@ -36,7 +36,7 @@ DEFAULT_OUT: Final = "replays"
 
 def add_explore(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``emu explore``; the defaults named in the help are ``ExploreBudget``'s own."""
-    from emu.cli_scenarios import FILES_HELP, QUIET_HELP, allow_python_option
+    from emu.cli_scenarios import FILES_HELP, QUIET_HELP, allow_python_option, limits_options
     from emu.scenario.model import ExploreBudget
 
     default = ExploreBudget()
@@ -97,6 +97,7 @@ def add_explore(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     explore.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     allow_python_option(explore)
+    limits_options(explore)
     explore.set_defaults(handler=explore_command)
 
 
@@ -147,7 +148,7 @@ def explore_command(args: argparse.Namespace) -> int:
         given = printable(args.out) if args.out is not None else f"{DEFAULT_OUT} (the default)"
         print(f"emu explore: --out {given}: {problem}", file=sys.stderr)
         return 2
-    targets, invalid = load_targets(args.files, args.allow_python)
+    targets, invalid = load_targets(args.files, args.allow_python, args)
     status = 0
     written: set[Path] = set()
     for target in targets:

@@ -92,6 +92,7 @@ def add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="print each run's trace as JSON lines instead of text (docs/trace.md)",
     )
     allow_python_option(run)
+    limits_options(run)
     run.set_defaults(handler=run_command)
 
 
@@ -119,6 +120,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "structure reads)",
     )
     allow_python_option(trace)
+    limits_options(trace)
     trace.set_defaults(handler=trace_command)
 
     validate = commands.add_parser(
@@ -153,20 +155,97 @@ def allow_python_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_targets(files: list[str], allow_python: bool) -> tuple[list[Target], int]:
-    """The files that load, and 2 if any does not (each error on stderr, one line), else 0.
+def _duration(text: str) -> int:
+    from emu.scenario.durations import DurationError, parse_duration
+
+    try:
+        ticks = parse_duration(text)
+    except DurationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if ticks < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a duration above 0")
+    return ticks
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+def limits_options(parser: argparse.ArgumentParser) -> None:
+    """``--max-time``, ``--max-events``, ``--max-steps``, ``--max-apc-depth``: the run's
+    bounds, over the scenario's ``limits:`` (docs/scenarios.md)."""
+    group = parser.add_argument_group(
+        "run bounds",
+        "a runaway program ends with a report at the first bound it passes; each option "
+        "overrides the scenario's limits: (default: the scenario's, else the one given)",
+    )
+    group.add_argument(
+        "--max-time",
+        type=_duration,
+        default=None,
+        metavar="DURATION",
+        help="virtual time budget, such as 10s or 500ms (default: 3600s)",
+    )
+    group.add_argument(
+        "--max-events",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="trace event budget (default: 2,000,000)",
+    )
+    group.add_argument(
+        "--max-steps",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="API calls (or scripted loop rounds) at one instant before the run ends as a "
+        "livelock (default: 100,000)",
+    )
+    group.add_argument(
+        "--max-apc-depth",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="nested APC deliveries on one thread (default: 10,000)",
+    )
+
+
+def load_targets(
+    files: list[str], allow_python: bool, args: argparse.Namespace | None = None
+) -> tuple[list[Target], int]:
+    """The files that load, and 2 if any does not (each error on stderr, one line), else 0;
+    with ``args``, the run bounds it gives (``limits_options``) replace the scenarios' own.
 
     The valid files still run: one bad file among many stops nothing else."""
+    from dataclasses import replace
+
     from emu.explore.declared import open_target
+    from emu.sim.simulation import with_limits
 
     loaded: list[Target] = []
     status = 0
     for file in files:
         try:
-            loaded.append(open_target(file, allow_python=allow_python))
+            target = open_target(file, allow_python=allow_python)
         except ScenarioError as exc:
             print(exc.one_line(), file=sys.stderr)
             status = 2
+            continue
+        bounds = {
+            "time": getattr(args, "max_time", None),
+            "events": getattr(args, "max_events", None),
+            "steps": getattr(args, "max_steps", None),
+            "apc_depth": getattr(args, "max_apc_depth", None),
+        }
+        if any(value is not None for value in bounds.values()):
+            target = replace(target, scenario=with_limits(target.scenario, **bounds))
+        loaded.append(target)
     return loaded, status
 
 
@@ -206,7 +285,7 @@ def schema_command(args: argparse.Namespace) -> int:
 def run_command(args: argparse.Namespace) -> int:
     from emu.explore.declared import declared_verdict
 
-    targets, invalid = load_targets(args.files, args.allow_python)
+    targets, invalid = load_targets(args.files, args.allow_python, args)
     status = 0
     for target in targets:
         source = printable(source_of(target))
@@ -281,7 +360,7 @@ def trace_command(args: argparse.Namespace) -> int:
     from emu.explore.declared import declared_verdict
     from emu.timeline import render_timeline
 
-    targets, invalid = load_targets([args.file], args.allow_python)
+    targets, invalid = load_targets([args.file], args.allow_python, args)
     if invalid:
         return invalid
     try:

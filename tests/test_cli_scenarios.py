@@ -353,3 +353,46 @@ def test_a_renamed_replay_is_still_a_replay(
         f"{scenario_named_replay}:1:1: not a replay file: its format is not 'emu.replay' (a "
         "scenario written as JSON is named .json or .yaml, not .replay.json)\n"
     )
+
+
+RUNAWAY = """\
+version: 1
+name: runaway
+threads:
+  main:
+    steps:
+      - repeat: 1000000
+        steps:
+          - Sleep: {dwMilliseconds: 1}
+"""
+
+
+@pytest.mark.parametrize(
+    ("option", "rule"),
+    [
+        (["--max-time", "50ms"], "kernel.time_budget"),
+        (["--max-events", "500"], "kernel.event_budget"),
+    ],
+)
+def test_run_bounds_on_the_command_line_end_a_runaway_with_a_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: list[str], rule: str
+) -> None:
+    path = tmp_path / "runaway.yaml"
+    path.write_text(RUNAWAY, encoding="utf-8")
+    for command in (["run", "--quiet"], ["explore", "--quiet", "--schedules", "2"]):
+        assert main([*command, *option, str(path)]) == 1
+        out = capsys.readouterr().out
+        assert f"VIOLATED {rule} (liveness)" in out or f"{rule} violated" in out
+        assert "runaway.yaml:8:13" in out  # the program position
+
+
+def test_run_bounds_are_checked_as_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "runaway.yaml"
+    path.write_text(RUNAWAY, encoding="utf-8")
+    for bad in (["--max-time", "1h"], ["--max-events", "0"], ["--max-steps", "x"]):
+        with pytest.raises(SystemExit) as info:
+            main(["run", *bad, str(path)])
+        assert info.value.code == 2
+        assert f"argument {bad[0]}" in capsys.readouterr().err
