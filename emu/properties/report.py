@@ -135,6 +135,11 @@ def report_object(
     }
 
 
+TIMELINE_LINES: Final = 2_000
+"""The most timeline lines ``emu run`` prints: a longer run shows its start and its end, and
+``emu trace`` prints everything."""
+
+
 def strategy_words(description: dict[str, Any]) -> str:
     """A chooser's description (``Chooser.describe()``) in words: ``canonical``, ``random seed
     7``, ``pct seed 3 depth 3``, ``replay of 15 steps`` (``, lenient`` when a step that no
@@ -173,7 +178,7 @@ def outcome_lines(
     if exploration is not None:
         lines.append(f"-- {exploration}")
     if timeline:
-        lines.append(render_timeline(result.k.trace, verbose=verbose))
+        lines.append(render_timeline(result.k.trace, verbose=verbose, limit=TIMELINE_LINES))
     lines.append(f"-- {result.summary()}")
     lines.extend(f"   {line}" for line in result.thread_lines())
     lines.extend(

@@ -265,30 +265,55 @@ HIDDEN_BY_DEFAULT = frozenset({"actor.state", "choice", "mem.read", "mem.init"})
 
 
 def render_timeline(
-    trace: Trace, *, verbose: bool = False, kinds: Iterable[str] | None = None
+    trace: Trace,
+    *,
+    verbose: bool = False,
+    kinds: Iterable[str] | None = None,
+    limit: int | None = None,
 ) -> str:
     """The timeline as text: ``time  actor  description`` per event.
 
     Bookkeeping (state flips, choices, structure creation and reads) is hidden unless ``verbose``;
-    ``kinds`` limits the output to the given event kinds.
+    ``kinds`` limits the output to the given event kinds. With ``limit``, a longer timeline
+    keeps its first tenth and its end (where a runaway was stopped, where the violations are)
+    and says how many lines it left out; only the lines shown are built, so a run stopped by
+    its event budget prints in a moment.
     """
     wanted = set(kinds) if kinds is not None else None
-    rows: list[tuple[str, str, str]] = []
-    events = trace.view()
+    raw = trace.events
     # A structure's creation is bookkeeping too: its mem.init says it was created.
-    structures = {e.object_ids[0] for e in events if e.kind == "mem.init"}
-    for event in events:
+    structures = {e[4][0] for e in raw if e[3] == "mem.init"}
+    shown: list[int] = []
+    for index, event in enumerate(raw):
+        kind = event[3]
         if wanted is not None:
-            if event.kind not in wanted:
+            if kind not in wanted:
                 continue
         elif not verbose and (
-            event.kind in HIDDEN_BY_DEFAULT
-            or (event.kind == "obj.create" and event.object_ids[0] in structures)
+            kind in HIDDEN_BY_DEFAULT or (kind == "obj.create" and event[4][0] in structures)
         ):
             continue
+        shown.append(index)
+    left_out = 0
+    head = len(shown)
+    if limit is not None and len(shown) > limit:
+        head = max(1, limit // 10)
+        left_out = len(shown) - limit
+        shown = shown[:head] + shown[head + left_out :]
+    names = trace.names()
+    rows: list[tuple[str, str, str]] = []
+    for index in shown:
+        event = TraceEvent.from_tuple(raw[index], names)
         rows.append((format_ticks(event.time), event.actor, describe(event)))
     if not rows:
         return ""
     time_width = max(len(r[0]) for r in rows)
     actor_width = max(len(r[1]) for r in rows)
-    return "\n".join(f"{t:>{time_width}}  {a:<{actor_width}}  {d}".rstrip() for t, a, d in rows)
+    lines = [f"{t:>{time_width}}  {a:<{actor_width}}  {d}".rstrip() for t, a, d in rows]
+    if left_out:
+        lines.insert(
+            head,
+            f"{'':>{time_width}}  ... {left_out:,} more lines not shown (emu trace FILE prints "
+            "them all)",
+        )
+    return "\n".join(lines)

@@ -144,3 +144,25 @@ def test_a_fired_scm_request_prints_the_state_or_the_names_it_carries() -> None:
     assert fire("SERVICE_STOPPED", []).endswith(
         "triggered SERVICE_NOTIFY_CREATED, state SERVICE_STOPPED"
     )
+
+
+def test_a_long_timeline_keeps_its_start_and_end_and_says_what_it_left_out() -> None:
+    from emu.kernel import Kernel
+    from emu.timeline.render import render_timeline
+    from emu.win32 import Process
+
+    def program(api):  # type: ignore[no-untyped-def]
+        for _ in range(300):
+            yield from api.Sleep(1)
+
+    k = Kernel()
+    Process(k).start("main", program)
+    k.run()
+    full = render_timeline(k.trace).splitlines()
+    short = render_timeline(k.trace, limit=100).splitlines()
+    assert len(full) > 600 and len(short) == 101
+    assert short[:10] == full[:10] and short[11:] == full[-90:]
+    assert short[10].strip() == (
+        f"... {len(full) - 100:,} more lines not shown (emu trace FILE prints them all)"
+    )
+    assert render_timeline(k.trace, limit=len(full)) == "\n".join(full)
