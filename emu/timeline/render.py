@@ -303,8 +303,8 @@ def render_timeline(
     names = trace.names()
     rows: list[tuple[str, str, str]] = []
     for index in shown:
-        event = TraceEvent.from_tuple(raw[index], names)
-        rows.append((format_ticks(event.time), event.actor, describe(event)))
+        view = TraceEvent.from_tuple(raw[index], names)
+        rows.append((format_ticks(view.time), view.actor, describe(view)))
     if not rows:
         return ""
     time_width = max(len(r[0]) for r in rows)
