@@ -1,7 +1,7 @@
 """Named pipes (the named-pipe file system): the device behind CreateNamedPipe and CreateFile.
 
 Named pipes are the classic vehicle of overlapped I/O and completion ports, and Wine's own IOCP
-conformance tests use them (shared/spec/kernel.md F5.15, F5.16). What is modelled, byte mode only:
+conformance tests use them (F5.15, F5.16 in docs/sources.md). What is modelled, byte mode only:
 
 - An instance is created by CreateNamedPipe and is *listening*; a client CreateFile of the same
   name connects to a listening instance (none: ERROR_PIPE_BUSY; no such name:

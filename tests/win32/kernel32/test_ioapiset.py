@@ -1,4 +1,4 @@
-"""Completion ports through kernel32: each test pins a fact of shared/spec/kernel.md §5."""
+"""Completion ports through kernel32: each test pins a fact of docs/sources.md (F5)."""
 
 from __future__ import annotations
 
