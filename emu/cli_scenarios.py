@@ -234,7 +234,8 @@ def load_targets(
         try:
             target = open_target(file, allow_python=allow_python)
         except ScenarioError as exc:
-            print(exc.one_line(), file=sys.stderr)
+            for line in exc.lines():  # every problem in the file, one line each
+                print(line, file=sys.stderr)
             status = 2
             continue
         bounds = {

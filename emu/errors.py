@@ -94,6 +94,10 @@ class ScenarioError(EmuError):
             self.message, file=file, line=self.line, column=self.column, path=self.path
         )
 
+    def lines(self) -> list[str]:
+        """Every problem, one line each (one, for a single error)."""
+        return [self.one_line()]
+
     def one_line(self) -> str:
         """``file:line:column: message [in path]``; ``file: message`` when the error concerns
         the whole file (line 0), such as a file that cannot be read. Control characters in the
@@ -102,6 +106,52 @@ class ScenarioError(EmuError):
         where = f"{file}:{self.line}:{self.column}" if self.line > 0 else file
         crumb = f" [in {self.path}]" if self.path else ""
         return f"{where}: {self.message}{crumb}"
+
+
+class ScenarioErrors(ScenarioError):
+    """Several problems found in one file, in file order. It reads as the first one (so code
+    that shows one line still can); ``lines()`` gives them all, up to ``LIMIT`` and a line
+    saying how many more there are."""
+
+    LIMIT: ClassVar[int] = 20
+    errors: list[ScenarioError]
+
+    def __init__(self, errors: list[ScenarioError]) -> None:
+        flat: list[ScenarioError] = []
+        for error in errors:
+            flat.extend(error.errors if isinstance(error, ScenarioErrors) else [error])
+        if not flat:
+            raise ValueError("ScenarioErrors needs at least one error")
+        unique: dict[str, ScenarioError] = {}
+        for error in sorted(flat, key=lambda e: (e.file, e.line, e.column)):
+            unique.setdefault(error.one_line(), error)
+        self.errors = list(unique.values())
+        first = self.errors[0]
+        super().__init__(
+            first.message, file=first.file, line=first.line, column=first.column, path=first.path
+        )
+
+    def located(self, file: str) -> ScenarioError:
+        return ScenarioErrors(
+            [e.located(file) if e.file == self.file else e for e in self.errors]
+        )
+
+    def lines(self) -> list[str]:
+        shown = [error.one_line() for error in self.errors[: self.LIMIT]]
+        more = len(self.errors) - self.LIMIT
+        if more > 0:
+            shown.append(
+                f"{printable(self.file)}: {more} more problem{'s' if more != 1 else ''} not shown"
+            )
+        return shown
+
+
+def gather(errors: list[ScenarioError]) -> None:
+    """Raise what ``errors`` holds: nothing, the one error, or all of them together."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ScenarioErrors(errors)
 
 
 def printable(text: str) -> str:

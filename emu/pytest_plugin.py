@@ -59,7 +59,7 @@ class ScenarioFile(pytest.File):
         try:
             target = open_target(self.path, allow_python=allow)
         except ScenarioError as exc:
-            yield ScenarioItem.from_parent(self, name=self.path.stem, error=exc.one_line())
+            yield ScenarioItem.from_parent(self, name=self.path.stem, error="\n".join(exc.lines()))
             return
         yield ScenarioItem.from_parent(self, name=target.scenario.name, target=target)
 

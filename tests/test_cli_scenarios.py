@@ -396,3 +396,17 @@ def test_run_bounds_are_checked_as_options(
             main(["run", *bad, str(path)])
         assert info.value.code == 2
         assert f"argument {bad[0]}" in capsys.readouterr().err
+
+
+def test_validate_reports_every_problem_of_a_file_one_line_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(
+        "version: 1\nname: two\nthreads:\n  main:\n    steps:\n      - Sleepp: {}\n"
+        "  other:\n    steps:\n      - SetEvnt: {}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(": ", 1)[0] for line in err] == [f"{path}:6:9", f"{path}:9:9"]

@@ -151,8 +151,15 @@ DRIVER: Final = Record(
     description="a driver (entry: or python:)",
 )
 
+
+def _a_word(node: Node) -> bool:
+    """A run_until value meant as a word (all_done, quiescent, or a misspelling of one), not
+    a duration: text that does not start with a digit."""
+    return is_text(node) and not str(node.plain())[:1].isdigit()
+
+
 RUN_UNTIL: Final = Either(
-    (lambda node: is_text(node) and str(node.plain()) in RUN_UNTIL_WORDS, Choice(RUN_UNTIL_WORDS)),
+    (_a_word, Choice(RUN_UNTIL_WORDS, "a run_until word (nor a duration such as 200ms)")),
     (lambda node: True, Duration()),
     description="a duration (200ms), all_done or quiescent",
 )

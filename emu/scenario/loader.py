@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from emu.errors import ScenarioError
+from emu.errors import ScenarioError, ScenarioErrors, gather
 from emu.scenario import format as fmt
 from emu.scenario import scm_device  # noqa: F401 - registers the scm device
 from emu.scenario.devices import DEVICE_KINDS, ActionContext
@@ -42,9 +42,11 @@ from emu.scenario.programs import (
 )
 from emu.scenario.pyrefs import PythonRefs
 from emu.scenario.shape import did_you_mean
-from emu.scenario.structs import bind_named
+from emu.scenario.structs import Declaration, bind_named
 from emu.scenario.values import Binding, Scope
 from emu.scenario.yamlsafe import load_nodes
+
+T = TypeVar("T")
 
 KERNEL_ONLY = "is a kernel-mode routine: call it from a driver's entry:, unload: or routines:"
 USER_ONLY = "is a user-mode function: call it from a thread or a handler"
@@ -88,6 +90,7 @@ class _Compiler:
         self.refs = PythonRefs(file, allow_python)
         self.shared: dict[str, Binding] = {}
         self.user, self.kernel = surfaces()
+        self.errors: list[ScenarioError] = []
 
     def compile(self, root: Node) -> Scenario:
         if not isinstance(root, Map):
@@ -102,30 +105,67 @@ class _Compiler:
                 f"unsupported scenario version {version.value}: this emu reads version "
                 f"{fmt.VERSION}"
             )
-        fmt.top_shape().check(root)
-        machine = self._machine(root.get("machine"))
+        top = fmt.top_shape()
+        try:
+            top.check(root)  # every shape error at once (emu.scenario.shape)
+        except ScenarioErrors as exc:
+            unknown = [key for key in root.keys if key not in top.fields]
+            if len(unknown) >= 2 and 2 * len(unknown) >= len(root.keys):
+                # mostly foreign keys: not a scenario at all (a replay, another tool's file);
+                # its first unknown section says so better than a line per key
+                raise next(e for e in exc.errors if "unknown section" in e.message) from None
+            raise
+        # Then the meaning, section by section: each section's (and each thread's, handler's
+        # and timeline entry's) first error is kept and the next one compiled, so a file with
+        # several mistakes is reported whole. A phase with errors ends the load before the
+        # sections that depend on it (a thread naming a handler that did not compile).
+        errors = self.errors
+        machine = self._try(self._machine, root.get("machine"), default=Machine())
         setup: list[Setup] = []
-        action_names = self._devices(root.get("devices"), setup)
-        shared_decls = declarations(
-            root.get("shared"), Scope("the scenario", self.shared), shared=True
+        no_names: dict[str, str] = {}
+        action_names = self._try(self._devices, root.get("devices"), setup, default=no_names)
+        no_declarations: list[Declaration] = []
+        shared_decls = self._try(
+            declarations,
+            root.get("shared"),
+            Scope("the scenario", self.shared),
+            shared=True,
+            default=no_declarations,
         )
         handlers = self._handlers(root.get("handlers"))
+        gather(errors)
         threads = self._programs(root.get("threads"), "thread")
         drivers = self._programs(root.get("drivers"), "driver")
-        if not threads and not drivers:
-            root.fail("a scenario needs at least one thread (threads:) or driver (drivers:)")
+        if not threads and not drivers and not errors:
+            errors.append(
+                root.error("a scenario needs at least one thread (threads:) or driver (drivers:)")
+            )
         if "seed" in root and "schedule" in root:
-            root.key_node("schedule").fail(
-                "a scenario replays a schedule: or draws a random one with seed:, not both"
+            errors.append(
+                root.key_node("schedule").error(
+                    "a scenario replays a schedule: or draws a random one with seed:, not both"
+                )
             )
         context = ActionContext(action_names)
         timeline = self._timed(root.get("timeline"), context, fault=False)
         faults = self._timed(root.get("faults"), context, fault=True)
+        quiescent: int | str = "quiescent"
+        run_until = self._try(self._run_until, root.get("run_until"), default=quiescent)
+        expect = self._try(
+            compile_expectation, root.get("expect"), [t.name for t in threads], default=None
+        )
+        schedule = self._try(compile_schedule, root.get("schedule"), default=None)
+        explore = self._try(compile_explore, root.get("explore"), default=None)
+        limits = self._try(
+            self._limits, root.get("limits"), root.get("run_until"), default=Limits()
+        )
+        gather(errors)
         self._check_references(context, threads, drivers, handlers)
         setup.append(_shared_setup(shared_decls))
         setup.append(_handler_setup(handlers))
         name_node = root.get("name")
         description = root.get("description")
+        assert expect is not None
         return Scenario(
             version=fmt.VERSION,
             name=str(name_node.value) if isinstance(name_node, Scalar) else "",
@@ -137,14 +177,23 @@ class _Compiler:
             drivers=tuple(drivers),
             timeline=timeline,
             faults=faults,
-            run_until=self._run_until(root.get("run_until")),
-            expect=compile_expectation(root.get("expect"), [t.name for t in threads]),
+            run_until=run_until,
+            expect=expect,
             seed=_int_or_none(root.get("seed")),
-            schedule=compile_schedule(root.get("schedule")),
+            schedule=schedule,
             python=tuple(self.refs.used),
-            explore=compile_explore(root.get("explore")),
-            limits=self._limits(root.get("limits"), root.get("run_until")),
+            explore=explore,
+            limits=limits,
         )
+
+    def _try(self, compile_one: Callable[..., T], *args: Any, default: T, **kwargs: Any) -> T:
+        """``compile_one(*args, **kwargs)``, or ``default`` with its error kept in
+        ``self.errors`` (a load goes on to find the file's other mistakes)."""
+        try:
+            return compile_one(*args, **kwargs)
+        except ScenarioError as exc:
+            self.errors.append(exc)
+            return default
 
     # -- sections -------------------------------------------------------------------------------
 
@@ -192,18 +241,21 @@ class _Compiler:
         if not isinstance(node, Map):
             return []
         for name in node.keys:
-            self._claim(node, name, "handler")
-        return [
-            compile_handler(
+            self._try(self._claim, node, name, "handler", default=None)
+        compiled = [
+            self._try(
+                compile_handler,
                 name,
                 child,
                 self.shared,
                 self.user,
                 _why(self.kernel, KERNEL_ONLY),
                 self.refs.resolve,
+                default=None,
             )
             for name, child in node.items()
         ]
+        return [handler for handler in compiled if handler is not None]
 
     def _claim(self, node: Map, name: str, what: str) -> None:
         if name in self.shared:
@@ -217,26 +269,34 @@ class _Compiler:
     def _programs(self, node: Node | None, kind: str) -> list[ProgramSpec]:
         if not isinstance(node, Map):
             return []
-        specs: list[ProgramSpec] = []
+        specs: list[ProgramSpec | None] = []
         for name, child in node.items():
             if kind == "thread":
                 specs.append(
-                    compile_thread(
+                    self._try(
+                        compile_thread,
                         name,
                         child,
                         self.shared,
                         self.user,
                         _why(self.kernel, KERNEL_ONLY),
                         self.refs.resolve,
+                        default=None,
                     )
                 )
             else:
                 specs.append(
-                    compile_driver(
-                        name, child, self.kernel, _why(self.user, USER_ONLY), self.refs.resolve
+                    self._try(
+                        compile_driver,
+                        name,
+                        child,
+                        self.kernel,
+                        _why(self.user, USER_ONLY),
+                        self.refs.resolve,
+                        default=None,
                     )
                 )
-        return specs
+        return [spec for spec in specs if spec is not None]
 
     def _timed(
         self, node: Node | None, context: ActionContext, *, fault: bool
@@ -249,15 +309,19 @@ class _Compiler:
         entries: list[TimedAction] = []
         previous: tuple[int, Node] | None = None
         for item in node:
-            entry = self._entry(item, context, fault)
+            entry = self._try(self._entry, item, context, fault, default=None)
+            if entry is None:
+                continue
             if not fault:
                 if previous is not None and entry.at < previous[0]:
                     at_node = item.get("at") if isinstance(item, Map) else item
                     assert at_node is not None
-                    at_node.fail(
-                        f"times out of order: {at_node.plain()} comes after "
-                        f"{previous[1].plain()} (line {previous[1].line}); the timeline is in "
-                        "time order"
+                    self.errors.append(
+                        at_node.error(
+                            f"times out of order: {at_node.plain()} comes after "
+                            f"{previous[1].plain()} (line {previous[1].line}); the timeline is "
+                            "in time order"
+                        )
                     )
                 at_node = item.get("at") if isinstance(item, Map) else None
                 assert at_node is not None

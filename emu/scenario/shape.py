@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, Final, NoReturn
 
+from emu.errors import ScenarioError, gather
 from emu.scenario.durations import DurationError, parse_duration
 from emu.scenario.nodes import Map, Node, Scalar, Seq, looks_numeric, number_error
 
@@ -47,6 +48,15 @@ def describe_value(node: Node) -> str:
         return f"the string {value!r}" if len(str(value)) <= 40 else "a long string"
     return f"a {node.KIND}"
 
+
+
+def _collect(errors: list[ScenarioError], check: Callable[[Node], None], node: Node) -> None:
+    """Run one check, keeping its error (or errors) instead of stopping at it: a file with
+    several mistakes is reported whole."""
+    try:
+        check(node)
+    except ScenarioError as exc:
+        errors.append(exc)
 
 class Shape(ABC):
     """A rule for one node."""
@@ -186,8 +196,10 @@ class ListOf(Shape):
             node.fail(f"expected at least {self.low} item(s), found {len(node)}")
         if self.high is not None and len(node) > self.high:
             node.fail(f"expected at most {self.high} item(s), found {len(node)}")
+        errors: list[ScenarioError] = []
         for item in node:
-            self.item.check(item)
+            _collect(errors, self.item.check, item)
+        gather(errors)
 
     def json(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "array", "items": self.item.json(), "minItems": self.low}
@@ -249,17 +261,23 @@ class Record(Shape):
     def check(self, node: Node) -> None:
         if not isinstance(node, Map):
             self.expected(node)
+        errors: list[ScenarioError] = []
         for name in node.keys:
             if name not in self.fields:
                 key = node.key_node(name)
                 known = ", ".join(self.fields)
                 hint = did_you_mean(name, tuple(self.fields))
-                key.fail(f"unknown {self.what} {name!r}{hint}; expected one of: {known}")
+                message = f"unknown {self.what} {name!r}{hint}; expected one of: {known}"
+                errors.append(key.error(message))
+        unknown = [name for name in node.keys if name not in self.fields]
         for name in self.required:
-            if name not in node:
-                node.fail(f"missing required key {name!r} in {self.description}")
+            # a misspelt key (nme) is one mistake, reported as unknown with its did-you-mean
+            if name not in node and not any(did_you_mean(k, (name,)) for k in unknown):
+                errors.append(node.error(f"missing required key {name!r} in {self.description}"))
         for name, child in node.items():
-            self.fields[name].check(child)
+            if name in self.fields:
+                _collect(errors, self.fields[name].check, child)
+        gather(errors)
 
     def json(self) -> dict[str, Any]:
         return {
@@ -293,10 +311,14 @@ class MapOf(Shape):
     def check(self, node: Node) -> None:
         if not isinstance(node, Map):
             self.expected(node)
+        errors: list[ScenarioError] = []
         for name, child in node.items():
             if not self._names.fullmatch(name):
-                node.key_node(name).fail(f"{name!r} is not a valid {self.key} ({self.rule})")
-            self.value.check(child)
+                message = f"{name!r} is not a valid {self.key} ({self.rule})"
+                errors.append(node.key_node(name).error(message))
+                continue
+            _collect(errors, self.value.check, child)
+        gather(errors)
 
     def json(self) -> dict[str, Any]:
         return {

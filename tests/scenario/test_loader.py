@@ -265,3 +265,56 @@ def test_driver_arguments_and_windows_names_are_not_shared_by_two_declarations()
         threads: {main: {steps: []}}
         """
     )
+
+
+def _all_errors(text: str) -> list[str]:
+    from emu.errors import ScenarioError
+    from emu.scenario.loader import load_text
+
+    try:
+        load_text(text, "x.yaml")
+    except ScenarioError as exc:
+        return exc.lines()
+    raise AssertionError("the scenario loaded")
+
+
+def test_every_shape_error_in_a_file_is_reported_in_file_order() -> None:
+    lines = _all_errors(
+        "version: 1\nname: x\nthreads:\n  main:\n    steps: []\n  other:\n    stepz: []\n"
+        "run_untl: all_done\nexpect: {end: done}\n"
+    )
+    assert [line.split(": ", 1)[0] for line in lines] == ["x.yaml:7:5", "x.yaml:8:1", "x.yaml:9:15"]
+    assert "unknown key 'stepz' (did you mean 'steps'?)" in lines[0]
+    assert "unknown section 'run_untl' (did you mean 'run_until'?)" in lines[1]
+
+
+def test_a_misspelt_required_key_is_one_mistake() -> None:
+    (line,) = _all_errors("version: 1\nnme: x\nthreads: {main: {steps: []}}\n")
+    assert line.startswith("x.yaml:2:1: unknown section 'nme' (did you mean 'name'?)")
+
+
+def test_every_thread_handler_and_timeline_entry_is_compiled_to_its_first_error() -> None:
+    lines = _all_errors(
+        "version: 1\nname: x\nthreads:\n"
+        "  main:\n    steps:\n      - Sleepp: {dwMilliseconds: 1}\n"
+        "  other:\n    steps:\n      - SetEvent: {hEvent: $nothere}\n"
+        "timeline:\n  - {at: 1ms, kernel.set_evnt: x}\n"
+    )
+    assert len(lines) == 3
+    assert lines[0].startswith("x.yaml:6:9: ") and "Sleepp" in lines[0]
+    assert lines[1].startswith("x.yaml:9:28: ") and "nothere" in lines[1]
+    assert lines[2].startswith("x.yaml:11:15: unknown action 'kernel.set_evnt'")
+
+
+def test_run_until_words_have_a_did_you_mean() -> None:
+    (line,) = _all_errors("version: 1\nname: x\nthreads: {main: {steps: []}}\nrun_until: all_dne\n")
+    assert "'all_dne' is not a run_until word" in line and "(did you mean 'all_done'?)" in line
+
+
+def test_past_the_limit_the_rest_are_counted() -> None:
+    from emu.errors import ScenarioErrors
+
+    threads = "".join(f"  t{i}:\n    stepz: []\n" for i in range(ScenarioErrors.LIMIT + 5))
+    lines = _all_errors(f"version: 1\nname: x\nthreads:\n{threads}")
+    assert len(lines) == ScenarioErrors.LIMIT + 1
+    assert lines[-1] == "x.yaml: 5 more problems not shown"
