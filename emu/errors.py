@@ -132,9 +132,7 @@ class ScenarioErrors(ScenarioError):
         )
 
     def located(self, file: str) -> ScenarioError:
-        return ScenarioErrors(
-            [e.located(file) if e.file == self.file else e for e in self.errors]
-        )
+        return ScenarioErrors([e.located(file) if e.file == self.file else e for e in self.errors])
 
     def lines(self) -> list[str]:
         shown = [error.one_line() for error in self.errors[: self.LIMIT]]

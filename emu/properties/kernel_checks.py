@@ -330,8 +330,7 @@ register(
         "System Worker Threads (MS doc)",
         "(The callbacks of one work queue run one at a time, in the order they were queued.)",
         checker=WorkSerialized,
-        note="emu serves each work-queue type with one worker thread (docs/rules.md, "
-        "assumptions)",
+        note="emu serves each work-queue type with one worker thread (docs/rules.md, assumptions)",
     ),
     Property(
         "kernel.dpc_never_blocks",

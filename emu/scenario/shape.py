@@ -49,7 +49,6 @@ def describe_value(node: Node) -> str:
     return f"a {node.KIND}"
 
 
-
 def _collect(errors: list[ScenarioError], check: Callable[[Node], None], node: Node) -> None:
     """Run one check, keeping its error (or errors) instead of stopping at it: a file with
     several mistakes is reported whole."""
@@ -57,6 +56,7 @@ def _collect(errors: list[ScenarioError], check: Callable[[Node], None], node: N
         check(node)
     except ScenarioError as exc:
         errors.append(exc)
+
 
 class Shape(ABC):
     """A rule for one node."""
