@@ -259,3 +259,13 @@ def test_the_default_out_is_checked_too_and_named_as_the_default(
     assert capsys.readouterr().err == (
         "emu explore: --out replays (the default): exists and is not a folder\n"
     )
+
+
+def test_the_report_example_is_a_real_run() -> None:
+    # docs/report.md's example is generated from emu run --json, so it cannot drift.
+    import runpy
+
+    generator = runpy.run_path(str(ROOT / "docs" / "update_report_example.py"))
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split(generator["BEGIN"], 1)[1].split(generator["END"], 1)[0]
+    assert section == generator["example"](), "run: python docs/update_report_example.py"
