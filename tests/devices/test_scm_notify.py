@@ -117,10 +117,11 @@ def test_F1_8_notified_of_stopped_then_start_then_reregister_gets_running(
     start_pending: int,
 ) -> None:
     """F1.8 (Wine test_servicenotify): registered STOPPED|RUNNING on a stopped service, the
-    handle is notified of STOPPED at once (F1.6); StartService; re-registering on the same handle succeeds
-    and "the RUNNING notification arrives within SleepEx(100, TRUE)". The state changed
-    after the handle was notified, so its flag of F1.12 no longer holds the request back:
-    at once when the service is already RUNNING (no pending time), at RUNNING otherwise."""
+    handle is notified of STOPPED at once (F1.6); StartService; re-registering on the same
+    handle succeeds and "the RUNNING notification arrives within SleepEx(100, TRUE)". The
+    state changed after the handle was notified, so its flag of F1.12 no longer holds the
+    request back: at once when the service is already RUNNING (no pending time), at RUNNING
+    otherwise."""
     seen: list[tuple[Any, ...]] = []
     results: list[Any] = []
 
