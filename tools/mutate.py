@@ -213,10 +213,19 @@ def module_files(selected: Sequence[str]) -> list[str]:
     return sorted(files)
 
 
-def choose(files: Sequence[str], limit: int, seed: int) -> list[Mutant]:
+def choose(files: Sequence[str], limit: int, seed: int, match: Sequence[str] = ()) -> list[Mutant]:
+    """``limit`` mutants of ``files`` drawn with ``seed``; with ``match``, only from those whose
+    ``where  describe`` line (as ``--list`` prints it) matches one of the regular expressions."""
     every = [m for f in files for m in mutants_of(f, (ROOT / f).read_text(encoding="utf-8"))]
+    total = len(every)
+    if match:
+        patterns = [re.compile(p) for p in match]
+        every = [m for m in every if any(p.search(f"{m.where}  {m.describe}") for p in patterns)]
     picked = random.Random(seed).sample(range(len(every)), min(limit, len(every)))
-    print(f"{len(every)} mutants in {len(files)} modules; {len(picked)} drawn with seed {seed}")
+    matching = f", {len(every)} matching" if match else ""
+    print(
+        f"{total} mutants in {len(files)} modules{matching}; {len(picked)} drawn with seed {seed}"
+    )
     return [every[i] for i in sorted(picked)]
 
 
@@ -224,7 +233,8 @@ def choose(files: Sequence[str], limit: int, seed: int) -> list[Mutant]:
 
 
 def run_mutants(args: argparse.Namespace) -> list[Outcome]:
-    mutants = choose(module_files(args.module or DEFAULT_MODULES), args.limit, args.seed)
+    modules = module_files(args.module or DEFAULT_MODULES)
+    mutants = choose(modules, args.limit, args.seed, args.match or ())
     if args.list:
         for m in mutants:
             print(f"{m.where}  {m.describe}")
@@ -232,7 +242,11 @@ def run_mutants(args: argparse.Namespace) -> list[Outcome]:
     copy = make_copy(args.keep)
     env = environment(copy)
     check_import(copy, env)
-    groups = sorted({tuple(suite_of(m.path, copy)) for m in mutants})
+
+    def tests_of(m: Mutant) -> list[str]:
+        return list(args.tests) if args.tests else suite_of(m.path, copy)
+
+    groups = sorted({tuple(tests_of(m)) for m in mutants})
     deselect = baseline(copy, env, groups, args.timeout)
     for test in deselect:
         print(f"deselected (fails unmutated): {test}")
@@ -243,9 +257,7 @@ def run_mutants(args: argparse.Namespace) -> list[Outcome]:
             original = target.read_text(encoding="utf-8")
             target.write_text(m.apply(original), encoding="utf-8")
             try:
-                status, seconds, detail = run_tests(
-                    copy, env, suite_of(m.path, copy), deselect, args.timeout
-                )
+                status, seconds, detail = run_tests(copy, env, tests_of(m), deselect, args.timeout)
             finally:
                 target.write_text(original, encoding="utf-8")
             outcomes.append(Outcome(m.where, m.path, m.operator, status, seconds, m.describe))
@@ -332,6 +344,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="the seed of the draw (default 1)")
     parser.add_argument(
         "--timeout", type=float, default=300.0, help="seconds per mutant (default 300)"
+    )
+    parser.add_argument(
+        "--match",
+        action="append",
+        help="draw only from mutants whose 'where  describe' line (as --list prints it) matches "
+        "this regular expression (repeatable: any of them); e.g. to rerun earlier survivors",
+    )
+    parser.add_argument(
+        "--tests",
+        action="append",
+        help="run these tests (a file, folder or test id; repeatable) against every mutant "
+        "instead of its module's suites: a quick triage; a survivor still needs the full suites",
     )
     parser.add_argument("--list", action="store_true", help="list the drawn mutants, run nothing")
     parser.add_argument(

@@ -91,3 +91,17 @@ def test_a_module_runs_its_mirror_first_then_its_suites() -> None:
     scm = suite_of("emu/devices/scm_notify.py")
     assert scm[:2] == ["tests/devices/test_scm_notify.py", "tests/devices/test_scm.py"]
     assert suite_of("emu/properties/verdict.py")[0] == "tests/properties/test_verdict.py"
+
+
+def test_match_draws_only_from_the_mutants_it_names() -> None:
+    # --match REGEX: only mutants whose "where  describe" line matches (to rerun survivors).
+    files = module_files(["emu/kernel/event.py", "emu/kernel/iocp.py"])
+    every = choose(files, 10_000, 1)
+    pattern = r"event\.py:\d+:\d+  drop: "
+    chosen = choose(files, 10_000, 1, [pattern])
+    assert chosen and all(m.path == "emu/kernel/event.py" and m.operator == "drop" for m in chosen)
+    assert chosen == [m for m in every if m.path.endswith("event.py") and m.operator == "drop"]
+    # Several patterns: any of them; a limit still draws among the matching ones only.
+    both = choose(files, 10_000, 1, [pattern, r"iocp\.py:.*  order: "])
+    assert {m.operator for m in both} == {"drop", "order"}
+    assert set(choose(files, 2, 7, [pattern])) <= set(chosen)
