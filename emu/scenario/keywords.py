@@ -112,8 +112,10 @@ class KeywordSteps(ABC):
         body_node = _required(step, "steps", "repeat")
         self.assigned_in(body_node)
         body = self.block(body_node)
+        at = f"{step.file}:{step.line}:{step.column}"
 
         def repeat(frame: Frame) -> Generator[Park, None, None]:
+            where = at  # noqa: F841 - read from this frame by emu.sim.locate if a limit stops it
             note_step = frame.api.k.note_step
             for index in range(count):
                 note_step()  # a loop that never lets time advance still meets the step limit

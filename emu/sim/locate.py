@@ -5,11 +5,12 @@ When a run ends by its step limit or a budget, the kernel names the thread and w
 position. A program written as steps runs inside emu's own modules, so the kernel alone can
 only name the thread: ``locate_step`` finds the step instead. A compiled call step keeps its
 position, ``file:line:column``, as ``where`` and the function it calls as ``name`` in its
-closure (``emu.scenario.steps``); an ``until:`` loop keeps its own ``where``
-(``emu.scenario.keywords``). The kernel tries each frame, innermost first, so the step a
-thread is at wins over the steps that called it (an APC handler's over its thread's). The file
-is named as positions in a run name it, by its name only, so the message is the same from any
-directory. tests/sim/test_locate.py pins the closure names this reads.
+closure (``emu.scenario.steps``); an ``until:`` or ``repeat:`` loop keeps its own ``where``
+(``emu.scenario.keywords``), so a loop whose rounds make no call is named too. The kernel tries
+each frame, innermost first, so the step a thread is at wins over the steps that called it (an
+APC handler's over its thread's). The file is named as positions in a run name it, by its name
+only, so the message is the same from any directory. tests/sim/test_limits.py and
+tests/kernel/test_limits.py pin the positions this reads (a call, an until: and a repeat: loop).
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ from emu.kernel.limits import (
 )
 from emu.kernel.time import TICKS_PER_MS, TICKS_PER_SECOND
 from emu.win32 import Api
+from tests.scenario.helpers import messages as yaml_messages
+from tests.scenario.helpers import run_yaml
 from tests.support import Sim, build, run
 
 HERE = "tests.kernel.test_limits"
@@ -195,3 +197,87 @@ def test_a_program_that_catches_exception_around_its_calls_cannot_swallow_a_limi
     sim = bounded(main, step_limit=100)
     assert sim.reason == ENDED_STEPS
     assert caught == []
+
+
+# -- the step limit counts per instant ------------------------------------------------------------
+# emu/kernel/limits.py: the step limit is met by "more API calls (or scripted loop rounds) at one
+# instant than Kernel.step_limit: virtual time stopped advancing"; the count starts again when
+# virtual time advances.
+
+NO_CALL_LOOP = """
+limits: {steps_per_instant: 10}
+threads:
+  main:
+    steps:
+      - repeat: 1000
+        as: i
+        steps:
+          - set: {last: $i}
+"""
+
+
+def test_a_scripted_loop_that_makes_no_call_ends_at_the_step_limit_naming_the_loop() -> None:
+    # "a loop that never lets virtual time advance still ends the run" (Kernel.note_step): a
+    # repeat: whose rounds make no API call counts each round, so 1,000 rounds at 0 ms end at
+    # the 11th, reported at the loop's position.
+    result = run_yaml(NO_CALL_LOOP)
+    assert result.end_reason == ENDED_STEPS
+    assert yaml_messages(result) == [
+        "thread main at t.yaml:8:9: 11 API calls (or scripted loop rounds) at 0ms without "
+        "virtual time advancing (a spin loop or livelock); raise the step limit (limits: "
+        "steps_per_instant:) if this is intended"
+    ]
+
+
+def test_calls_spread_over_time_never_meet_the_step_limit() -> None:
+    # Five calls at each of ten instants (a call counts when it returns: the Sleep(1) of the
+    # instant before, then four GetLastError; at 0 ms one more GetLastError instead), 51 in
+    # all, under a limit of 5: the count starts at 0 and again at each instant.
+    def main(api: Api) -> Generator[Any, None, None]:
+        yield from api.GetLastError()
+        for _ in range(10):
+            for _ in range(4):
+                yield from api.GetLastError()
+            yield from api.Sleep(1)
+
+    sim = bounded(main, step_limit=5)
+    assert sim.reason == "all threads done"
+    assert sim.k.calls == 51
+    assert messages(sim) == []
+
+
+def test_one_call_more_than_the_limit_at_a_later_instant_meets_it() -> None:
+    # One more call in its last round: six at 9 ms (the Sleep(1) returning, five GetLastError).
+    def main(api: Api) -> Generator[Any, None, None]:
+        for round in range(10):
+            for _ in range(5 if round == 9 else 4):
+                yield from api.GetLastError()
+            yield from api.Sleep(1)
+
+    sim = bounded(main, step_limit=5)
+    assert sim.reason == ENDED_STEPS
+    assert sim.k.now == 9 * TICKS_PER_MS
+    ((rule, message),) = messages(sim)
+    assert rule == "kernel.step_limit"
+    assert "6 API calls (or scripted loop rounds) at 9ms" in message
+
+
+def test_scripted_loop_rounds_spread_over_time_never_meet_the_step_limit() -> None:
+    # A repeat: of 30 rounds that sleeps every third round: at most 4 steps an instant (three
+    # rounds and one Sleep), under a limit of 4.
+    result = run_yaml(
+        """
+        limits: {steps_per_instant: 4}
+        threads:
+          main:
+            steps:
+              - repeat: 10
+                steps:
+                  - repeat: 2
+                    steps:
+                      - set: {x: 1}
+                  - Sleep: {dwMilliseconds: 1}
+        """
+    )
+    assert result.end_reason == "all threads done"
+    assert yaml_messages(result) == []
