@@ -141,6 +141,52 @@ def test_recursive_exclusive_srw_acquire_deadlocks_and_is_reported() -> None:
     assert sim.reason == "quiescent"
 
 
+def test_a_recursive_shared_srw_acquire_is_granted_and_reported() -> None:
+    # "Shared mode SRW locks should not be acquired recursively as this can lead to deadlocks
+    # when combined with exclusive acquisition": with no writer waiting, the second shared
+    # acquire succeeds at once (two shared holds, two releases), and it is recorded.
+    log: list[Any] = []
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        lock = SRWLOCK()
+        yield from api.AcquireSRWLockShared(lock)
+        yield from api.AcquireSRWLockShared(lock)
+        log.append(len(lock.lock.shared))
+        yield from api.ReleaseSRWLockShared(lock)
+        yield from api.ReleaseSRWLockShared(lock)
+        log.append((yield from api.TryAcquireSRWLockExclusive(lock)))
+        yield from api.ReleaseSRWLockExclusive(lock)
+
+    sim = run(main)
+    assert log == [2, 1]
+    assert sim.violations() == ["kernel.srw_recursive_acquire"]
+    assert sim.reason == "all threads done"
+
+
+def test_a_recursive_shared_acquire_behind_a_waiting_writer_deadlocks() -> None:
+    # ... "can lead to deadlocks when combined with exclusive acquisition": the reader's second
+    # shared acquire queues behind the writer, which waits for the reader's first.
+    log: list[str] = []
+    lock = SRWLOCK()
+
+    def reader(api: Api) -> Generator[Any, None, None]:
+        yield from api.AcquireSRWLockShared(lock)
+        yield from api.SleepEx(2, False)
+        yield from api.AcquireSRWLockShared(lock)
+        log.append("reader again")
+
+    def writer(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(1, False)
+        yield from api.AcquireSRWLockExclusive(lock)
+        log.append("writer")
+
+    sim = run({"reader": reader, "writer": writer})
+    assert log == []
+    assert sim.reason == "quiescent"
+    assert sim.violations() == ["kernel.srw_recursive_acquire"]
+    assert sorted(e.objects[0] for e in sim.events("actor.blocked")) == ["reader", "writer"]
+
+
 def test_srw_release_by_another_thread_takes_effect_and_is_reported() -> None:
     lock = SRWLOCK()
 

@@ -27,8 +27,14 @@ def test_fields_come_from_the_annotations_and_default_to_zero() -> None:
     assert note.dwVersion == 2 and note.pContext == 0
     with pytest.raises(TypeError, match="has no field 'dwBogus'"):
         NOTE(dwBogus=1)
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="NOTE has no field 'dwBogus'"):
         note.dwBogus = 1  # type: ignore[attr-defined]
+    # Reading a field the structure does not have is an AttributeError too (not a KeyError),
+    # so getattr with a default and hasattr behave as on any Python object.
+    with pytest.raises(AttributeError, match="NOTE has no field 'dwBogus'"):
+        _ = note.dwBogus
+    assert not hasattr(note, "dwBogus")
+    assert getattr(note, "dwBogus", "none") == "none"
 
 
 def test_accesses_before_binding_are_not_traced_and_after_are_with_the_initial_values() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+import re
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import emu
 import emu.cli
 import emu.timeline
 from emu.kernel.trace import (
+    KERNEL_ACTOR,
     TRACE_KINDS,
     TRACE_SCHEMA_VERSION,
     NullTrace,
@@ -136,3 +138,22 @@ def test_floats_and_odd_values_serialise() -> None:
     assert '"1.5"' in text and '"nan"' in text
     for line in text.splitlines():
         json.loads(line)
+
+
+def test_the_kernel_is_actor_0_and_the_export_has_the_documented_version() -> None:
+    # docs/trace.md: "`actor` | the object id of the thread or device that acted; 0 is the
+    # kernel itself (timers, end-of-run reports)", and the JSON lines begin with the header
+    # {"schema":"emu.trace","version":1} of "schema version 1".
+    text = DOC.read_text(encoding="utf-8")
+    assert "0 is the kernel itself (timers, end-of-run reports)" in text
+    assert KERNEL_ACTOR == 0
+    sim = sample()
+    end = sim.k.trace.events[-1]
+    assert end[3] == "run.end" and end[2] == 0
+    assert sim.k.trace.view()[-1].actor == "kernel"
+    documented = re.search(r"This page documents schema version (\d+);", text)
+    assert documented is not None
+    assert TRACE_SCHEMA_VERSION == int(documented.group(1)) == 1
+    header = sim.k.trace.to_jsonl().splitlines()[0]
+    assert header == '{"schema":"emu.trace","version":1}'
+    assert f"\n{header}\n" in text

@@ -13,6 +13,7 @@ from emu.kernel.event import create_event
 from emu.kernel.thread import Thread
 from emu.kernel.time import TICKS_PER_MS
 from emu.kernel.waits import wait
+from tests.kernel.test_dispatcher import Recording
 
 
 def spawn(k: Kernel, name: str, body: ActorBody) -> Thread:
@@ -204,3 +205,55 @@ def test_a_wake_names_the_signal_that_caused_it_and_clears_alertable() -> None:
     wake = next(e for e in events if e[3] == "thread.wake" and e[4] == (t1.oid,))
     assert wake[6] == set_seq
     assert wake[5][2] is False  # alertable no more
+
+
+def test_the_wait_event_names_what_the_actor_waits_on() -> None:
+    # thread.wait: "An actor blocked: on the objects listed in `on` (ids; empty for a sleep)";
+    # a wait that another mechanism ends (a dequeue from a completion port) names what it
+    # shows instead (wait(..., shown=...)).
+    k = Kernel()
+    ev1, ev2 = create_event(k, True, False), create_event(k, True, False)
+    port_like = create_event(k, True, False)
+
+    def main() -> Generator[Any, None, None]:
+        yield from wait(k, t, (ev1, ev2), False, TICKS_PER_MS, False)
+        yield from wait(k, t, (), False, TICKS_PER_MS, False)
+        yield from wait(k, t, (), False, TICKS_PER_MS, False, shown=(port_like,))
+
+    t = spawn(k, "main", main())
+    k.run()
+    waits = [(e[4], e[5][4]) for e in k.trace.events if e[3] == "thread.wait"]
+    assert waits == [
+        ((t.oid, ev1.oid, ev2.oid), (ev1.oid, ev2.oid)),
+        ((t.oid,), ()),
+        ((t.oid, port_like.oid), (port_like.oid,)),
+    ]
+
+
+def test_a_timed_out_waiter_offers_the_objects_it_waited_on_as_its_footprint() -> None:
+    # A scheduling point carries "each option's footprint: the objects its next step touches
+    # and how" (emu.kernel.chooser). A waiter whose timeout fired takes itself off the wait
+    # lists of its objects when it runs, so its step writes them: at 3 ms it races a thread
+    # that wakes from a sleep at the same instant (and would set the event).
+    chooser = Recording()
+    k = Kernel(chooser=chooser)
+    ev = create_event(k, True, False)
+
+    def waiter() -> Generator[Any, None, None]:
+        yield from wait(k, t1, (ev,), False, 3 * TICKS_PER_MS, False)
+
+    def sleeper() -> Generator[Any, None, None]:
+        yield from wait(k, t2, (), False, 3 * TICKS_PER_MS, False)
+        ev.set()
+
+    t1 = spawn(k, "waiter", waiter())
+    t2 = spawn(k, "sleeper", sleeper())
+    k.run()
+    # Two dispatch points: both threads new at 0 ms, both woken by their timers at 3 ms.
+    at_start, at_3ms = [p for p in chooser.points if p.label == "dispatch"]
+    assert at_start.footprints == ((), ())
+    assert dict(zip(at_3ms.options, at_3ms.footprints or (), strict=True)) == {
+        t1.key: ((ev.oid, "w"),),
+        t2.key: (),
+    }
+    assert k.now == 3 * TICKS_PER_MS

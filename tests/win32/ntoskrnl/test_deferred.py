@@ -6,9 +6,11 @@ from collections.abc import Generator
 from typing import Any
 
 from emu.codes import STATUS_SUCCESS
+from emu.kernel.chooser import ChoicePoint
 from emu.kernel.time import TICKS_PER_MS
 from emu.win32.ntos_types import KDPC, KEVENT, KIRQL, LARGE_INTEGER, WORK_QUEUE_ITEM
 from emu.win32.ntoskrnl.base import DelayedWorkQueue, NotificationEvent
+from tests.kernel.test_dispatcher import Recording
 from tests.support import run_driver
 from tests.win32.ntoskrnl.test_events import entry
 from tests.win32.ntoskrnl.test_irql import rules
@@ -203,3 +205,40 @@ def test_a_work_item_stuck_in_a_wait_is_reported_an_idle_worker_is_not() -> None
     assert [(e.payload["state"], e.objects[0]) for e in stuck.events("actor.blocked")] == [
         ("WAITING", "DelayedWorkQueue")
     ]
+
+
+class PreemptBetweenDpcs(Recording):
+    """Option 1 at the scheduling point between two DPCs of one processor, else option 0."""
+
+    def pick(self, point: ChoicePoint) -> int:
+        return 1 if point.label == "dpc" else 0
+
+
+def dpc_order(chooser: Recording) -> list[str]:
+    log: list[str] = []
+
+    def driver(kapi: Any) -> Any:
+        def DriverEntry(DriverObject: Any, RegistryPath: str) -> Generator[Any, None, int]:
+            for name, processor in (("a", 0), ("b", 0), ("c", 1)):
+                dpc = KDPC()
+                yield from kapi.KeInitializeDpc(dpc, lambda *args, n=name: log.append(n), None)
+                yield from kapi.KeSetTargetProcessorDpc(dpc, processor)
+                yield from kapi.KeInsertQueueDpc(dpc, None, None)
+            return STATUS_SUCCESS
+
+        return DriverEntry
+
+    run_driver(driver, processors=2, chooser=chooser)
+    return log
+
+
+def test_dpcs_of_two_processors_interleave_between_the_dpcs_of_one() -> None:
+    # "DPCs queued to different processors run independently, so two DPCs may run at once
+    # (their steps interleave as the chooser decides)": between a and b (processor 0) the
+    # chooser decides whether c (processor 1) runs first; one point, option 0 going on.
+    canonical = Recording()
+    assert dpc_order(canonical) == ["a", "b", "c"]
+    assert [p.label for p in canonical.points].count("dpc") == 1
+    (point,) = [p for p in canonical.points if p.label == "dpc"]
+    assert point.kind == "sched" and len(point.options) == 2
+    assert dpc_order(PreemptBetweenDpcs()) == ["a", "c", "b"]
