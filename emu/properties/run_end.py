@@ -23,6 +23,7 @@ did not finish: what is pending then may still be seen through, and only the dis
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Final
 
 from emu.kernel.trace import TraceTuple
@@ -74,8 +75,9 @@ class LeftAtEnd(Checker):
         for event in self.left:
             self.found(event[0], self.message(event), *(() if event[6] < 0 else (event[6],)))
 
+    @abstractmethod
     def message(self, event: TraceTuple) -> str:
-        raise NotImplementedError
+        """What the finding says about the started thing left pending."""
 
 
 class PacketsLeft(LeftAtEnd):

@@ -102,7 +102,34 @@ def test_by_default_every_property_must_hold() -> None:
     result = run_yaml(ORPHAN)
     (failure,) = assess(result).failures
     assert failure.property_id == "kernel.lock_orphaned"
-    assert failure.message.startswith("kernel.lock_orphaned violated at event #")
+    assert failure.status is not None
+    (first,) = failure.status.findings
+    assert failure.message == f"kernel.lock_orphaned violated at event #{first.seq}: " + (
+        first.message
+    )
+
+
+def test_a_property_violated_several_times_fails_once_naming_its_first_finding() -> None:
+    # One failure per property: the first finding's event and message, then how many more.
+    result = run_yaml(
+        """
+        threads:
+          main:
+            steps:
+              - CreateEventW: {bManualReset: TRUE, bInitialState: FALSE, lpName: first}
+              - CreateEventW: {bManualReset: TRUE, bInitialState: FALSE, lpName: second}
+              - CreateEventW: {bManualReset: TRUE, bInitialState: FALSE, lpName: third}
+        run_until: all_done
+        """
+    )
+    (failure,) = assess(result).failures
+    assert failure.property_id == "kernel.handle_leak"
+    assert failure.status is not None and len(failure.status.findings) == 3
+    first = failure.status.findings[0]
+    assert failure.message == f"kernel.handle_leak violated at event #{first.seq}: " + (
+        f"{first.message} (and 2 more)"
+    )
+    assert "opened first " in first.message
 
 
 def test_a_violated_property_the_scenario_declares_is_not_a_failure() -> None:
@@ -110,6 +137,9 @@ def test_a_violated_property_the_scenario_declares_is_not_a_failure() -> None:
     assessment = assess(result)
     assert assessment.ok
     assert [s.property.id for s in assessment.expected_violations] == ["kernel.lock_orphaned"]
+    # Assessment.tolerated: the violations that do not fail the run ("violated, expected or
+    # not required"): a declared one is among them.
+    assert [s.property.id for s in assessment.tolerated] == ["kernel.lock_orphaned"]
 
 
 def test_a_declared_violation_that_did_not_happen_is_a_failure() -> None:
@@ -199,6 +229,11 @@ def test_intended_findings_are_reported_as_intended_and_do_not_fail() -> None:
         "kernel.handle_leak",
     ]
     assert assessment.expected_violations == []
+    # Intended violations are tolerated too: they are violated and do not fail the run.
+    assert [s.property.id for s in assessment.tolerated] == [
+        "kernel.apc_discarded",
+        "kernel.handle_leak",
+    ]
     text = "\n".join(report_text(assessment))
     assert "VIOLATED kernel.apc_discarded (liveness, intended)" in text
     assert "VIOLATED kernel.handle_leak (client rule, intended)" in text

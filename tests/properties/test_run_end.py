@@ -273,6 +273,36 @@ def test_handles_a_finished_program_left_open_are_a_client_rule_finding() -> Non
     assert [f.related for f in found.findings] == [(calls[0],), (calls[1],)]
 
 
+def test_a_leaked_handle_is_named_by_the_call_that_opened_it_not_the_call_before() -> None:
+    # The finding names the call that opened the handle: the opener's next api event after
+    # its handle.open. OpenEventW's handle.open comes right after CreateEventW's api event.
+    result = run_yaml(
+        """
+        threads:
+          main:
+            steps:
+              - CreateEventW: {bManualReset: TRUE, bInitialState: FALSE, lpName: x}
+                as: ev
+              - OpenEventW: {dwDesiredAccess: 0x1F0003, bInheritHandle: FALSE, lpName: x}
+                as: again
+              - CloseHandle: {hObject: $ev}
+        run_until: all_done
+        """
+    )
+    found = run_status(result, "kernel.handle_leak")
+    events = result.k.trace.events
+    (opened,) = [e[0] for e in events if e[3] == "api" and e[5][0] == "OpenEventW"]
+    (second_open,) = where(events, "handle.open")[1:]
+    assert events[second_open - 1][3] == "api"  # CreateEventW's, just before
+    assert [(f.message, f.seq, f.related) for f in found.findings] == [
+        (
+            f"main opened x (kernel handle 0x8) in OpenEventW (#{opened}) and no program closed it",
+            second_open,
+            (opened,),
+        )
+    ]
+
+
 def test_handles_closed_by_any_thread_are_not_leaked() -> None:
     closed = """
     handlers:
