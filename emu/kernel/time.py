@@ -24,7 +24,11 @@ def ms_to_ticks(milliseconds: int) -> int | None:
 
 
 def format_ticks(ticks: int) -> str:
-    """Ticks as milliseconds with the full 100-ns resolution: ``12.3456ms``."""
+    """Ticks as milliseconds with the full 100-ns resolution: ``12.3456ms``; from 10 s on, as
+    seconds (``3600s``, ``2147483.647s``), which read better than millions of milliseconds."""
+    if ticks >= 10_000 * TICKS_PER_MS:
+        seconds, rest = divmod(ticks, 1000 * TICKS_PER_MS)
+        return f"{seconds}.{rest:07d}".rstrip("0").rstrip(".") + "s"
     whole, frac = divmod(ticks, TICKS_PER_MS)
     if frac == 0:
         return f"{whole}ms"

@@ -97,8 +97,8 @@ def test_a_sleep_0x7fffffff_loop_ends_at_the_default_time_budget_in_its_first_ro
     assert messages(sim) == [
         (
             "kernel.time_budget",
-            "virtual time reached the time budget of 3600000ms: the next timer, due at "
-            f"2147483647ms, wakes thread main in Sleep at {HERE}:sleep_huge line "
+            "virtual time reached the time budget of 3600s: the next timer, due at "
+            f"2147483.647s, wakes thread main in Sleep at {HERE}:sleep_huge line "
             f"{line(sleep_huge)}; raise the time budget (limits: time:) if this is intended",
         )
     ]

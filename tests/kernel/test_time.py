@@ -18,3 +18,11 @@ def test_format_ticks() -> None:
     assert format_ticks(30_000) == "3ms"
     assert format_ticks(12_345) == "1.2345ms"
     assert format_ticks(5) == "0.0005ms"
+
+
+def test_long_times_read_in_seconds() -> None:
+    assert format_ticks(99_999_999) == "9999.9999ms"
+    assert format_ticks(100_000_000) == "10s"
+    assert format_ticks(3600 * 10_000_000) == "3600s"
+    assert format_ticks(2_147_483_647 * 10_000) == "2147483.647s"
+    assert format_ticks(100_000_001) == "10.0000001s"

@@ -94,8 +94,8 @@ def test_a_big_sleep_loop_of_steps_ends_at_its_time_budget_naming_the_step() -> 
     assert result.end_reason == "time budget"
     assert result.end_time == 100_000_000
     assert messages(result) == [
-        "virtual time reached the time budget of 10000ms: the next timer, due at "
-        "2147483647ms, wakes thread main in Sleep at t.yaml:10:13; raise the time budget "
+        "virtual time reached the time budget of 10s: the next timer, due at "
+        "2147483.647s, wakes thread main in Sleep at t.yaml:10:13; raise the time budget "
         "(limits: time:) if this is intended"
     ]
 
