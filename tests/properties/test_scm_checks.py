@@ -95,6 +95,12 @@ def sleep(ms: int = 20, alertable: bool = True) -> str:
 # Registers while RUNNING (fires at once), then again for STOPPED, which comes at 5 ms.
 TWO = monitor(notify() + sleep() + notify() + sleep(), "[{at: 5ms, scm.stop: Spooler}]")
 ONCE = monitor(notify() + sleep(), "[]")
+# The same after an APC of the program's own: the callback is APC #2 for request #1, so a
+# checker that took one number for the other would be seen.
+QUEUE_FIRST = """      - QueueUserAPC: {pfnAPC: $on_change, hThread: -2, dwData: 0}
+      - SleepEx: {dwMilliseconds: 0, bAlertable: TRUE}
+"""
+ONCE_AFTER_APC = monitor(QUEUE_FIRST + notify() + sleep(), "[]")
 
 
 # -- scm.immediate_if_in_state --------------------------------------------------------------------
@@ -137,6 +143,19 @@ def test_a_request_that_fired_at_once_though_already_notified_is_a_violation() -
     )
 
 
+def test_after_the_state_changed_and_came_back_a_request_fires_at_once_again() -> None:
+    # F1.12: "If the service state has not changed by the next time ..., the callback function
+    # is not queued immediately": it did change (stopped at 5 ms, running again at 10 ms), so
+    # the request at 15 ms for RUNNING fires at once, and the checker expects it to.
+    body = monitor(
+        notify() + sleep() + sleep(15, alertable=False) + notify() + sleep(),
+        "[{at: 5ms, scm.stop: Spooler}, {at: 10ms, scm.start: Spooler}]",
+    )
+    events = events_of(body)
+    assert [e[5][7] for e in events if e[3] == "scm.fire"] == [True, True]
+    assert status(events, "scm.immediate_if_in_state").state == HELD
+
+
 def test_no_request_leaves_immediate_if_in_state_not_exercised() -> None:
     events = events_of(monitor("", "[]"))
     assert status(events, "scm.immediate_if_in_state").state == NOT_EXERCISED
@@ -170,6 +189,22 @@ def test_a_triggered_bit_outside_the_mask_is_a_violation() -> None:
     assert finding.message == "request #1: triggered 0x8 outside the mask 0x1"
 
 
+def test_an_scm_handle_notification_holds_created_or_deleted_bits_with_the_names() -> None:
+    # On an SCM handle, dwNotificationTriggered holds SERVICE_NOTIFY_CREATED and/or
+    # SERVICE_NOTIFY_DELETED, with the names (the shipped run holds it) ...
+    events = list(shipped("created-deleted").k.trace.events)
+    assert status(events, "scm.triggered_state_bit").state == HELD
+    # ... an SCM-handle notification without its names is a violation (tampered).
+    fire = where(events, "scm.fire", lambda e: e[5][3] == 0x80)[0]
+    payload = events[fire][5]
+    events[fire] = with_payload(events[fire], (*payload[:6], (), payload[7]))
+    finding = only_finding(status(events, "scm.triggered_state_bit"))
+    assert finding.seq == fire
+    assert finding.message == (
+        f"request #{payload[0]}: an SCM-handle notification with triggered 0x80 and names ()"
+    )
+
+
 # -- scm.one_notification_per_request -------------------------------------------------------------
 
 
@@ -198,7 +233,9 @@ def test_a_replaced_request_that_is_delivered_is_a_violation() -> None:
     events[deliver] = with_payload(events[deliver], (2, *payload[1:]))
     found = status(events, "scm.one_notification_per_request")
     assert found.state == VIOLATED
-    assert "request #2 was replaced, yet delivered" in [f.message for f in found.findings]
+    assert (deliver, "request #2 was replaced, yet delivered") in [
+        (f.seq, f.message) for f in found.findings
+    ]
 
 
 # -- scm.no_apc_after_close -----------------------------------------------------------------------
@@ -212,8 +249,9 @@ def test_a_request_cancelled_by_close_queues_no_apc() -> None:
 def test_an_apc_queued_after_close_service_handle_is_a_violation() -> None:
     # "After CloseServiceHandle succeeds, no more notification APCs will be queued" (tampered:
     # the service handle's close moves before the delivery).
-    events = events_of(ONCE)
+    events = events_of(ONCE_AFTER_APC)
     (deliver,) = where(events, "scm.deliver")
+    assert events[deliver][5][:2] == (1, 2)  # request #1, APC #2
     handle = events[deliver][4][2]
     (close,) = where(events, "handle.close", lambda e: e[4][0] == handle)
     moved = events[close]
@@ -229,12 +267,13 @@ def test_an_apc_queued_after_close_service_handle_is_a_violation() -> None:
 
 def test_the_callback_is_queued_to_the_registering_thread() -> None:
     assert status(events_of(ONCE), "scm.apc_to_registering_thread").state == HELD
+    assert status(events_of(ONCE_AFTER_APC), "scm.apc_to_registering_thread").state == HELD
 
 
 def test_a_callback_queued_to_another_thread_is_a_violation() -> None:
     # "the system invokes the specified callback function as an asynchronous procedure call
     # (APC) queued to the calling thread" (tampered: the delivery names another object).
-    events = events_of(ONCE)
+    events = events_of(ONCE_AFTER_APC)
     (deliver,) = where(events, "scm.deliver")
     objects = events[deliver][4]
     events[deliver] = with_objects(events[deliver], (objects[1], *objects[1:]))
@@ -243,7 +282,7 @@ def test_a_callback_queued_to_another_thread_is_a_violation() -> None:
     queued, ran = found.findings
     assert queued.seq == deliver
     assert queued.message == "request #1 queued to main.note, not to main"
-    assert ran.seq == where(events, "apc.deliver")[0]
+    assert ran.seq == where(events, "apc.deliver")[1]  # APC #2's; #1 was the program's own
     assert ran.message == "the callback of request #1 ran on main"
 
 
@@ -329,6 +368,17 @@ def test_a_replaced_request_that_ends_again_is_a_violation() -> None:
     assert finding.message == (f"request #2 ended twice: replaced at #{replace}, then scm.cancel")
 
 
+def test_a_callback_that_returns_twice_ends_its_request_twice() -> None:
+    # Tampered: request #1's callback returns twice (its apc.return recorded again).
+    events = events_of(ONCE_AFTER_APC)
+    end = where(events, "apc.return", lambda e: e[5][0] == 2)[0]
+    events = with_copy(events, end)
+    finding = only_finding(status(events, "scm.requests_accounted"))
+    assert finding.seq == end + 1
+    assert finding.related == (end,)
+    assert finding.message == f"request #1 ended twice: done at #{end}, then apc.return"
+
+
 def test_a_request_fired_after_its_end_is_a_violation() -> None:
     # Tampered: request #1, whose callback ran, fires again.
     events = events_of(TWO)
@@ -368,8 +418,9 @@ def test_two_outstanding_requests_on_one_handle_are_a_violation() -> None:
     events = renumber([e for i, e in enumerate(events) if i != replace])
     found = status(events, "scm.second_request_replaces")
     assert found.state == VIOLATED
-    message = found.findings[0].message
-    assert "registered while #2 is still outstanding on the same handle" in message
+    assert found.findings[0].message == (
+        "request #3 registered while #2 is still outstanding on the same handle"
+    )
 
 
 def test_already_registered_under_a_profile_that_replaces_is_a_violation() -> None:
@@ -462,6 +513,19 @@ def test_a_request_cancelled_by_close_is_not_outstanding() -> None:
     assert run_status(run_yaml(closed), "scm.request_outstanding").state == HELD
 
 
+def test_request_outstanding_is_judged_only_when_every_program_finished_with_a_request() -> None:
+    # "checked when the run ends with every program finished": a run stopped at a time limit
+    # with the request outstanding is not judged, and a run with no request has nothing to
+    # judge.
+    stopped = LEFT.replace(
+        "        expect: ERROR_SUCCESS\nrun_until: all_done",
+        "        expect: ERROR_SUCCESS\n      - Sleep: {dwMilliseconds: 10ms}\nrun_until: 5ms",
+    )
+    assert run_status(run_yaml(stopped), "scm.request_outstanding").state == NOT_EXERCISED
+    nothing = run_yaml(monitor(sleep(1), "[]"))
+    assert run_status(nothing, "scm.request_outstanding").state == NOT_EXERCISED
+
+
 def test_a_notification_that_fired_after_its_thread_exited_is_delivered_to_nobody() -> None:
     result = shipped("bug-thread-exit")
     found = run_status(result, "scm.notification_dropped")
@@ -479,3 +543,15 @@ def test_a_delivered_notification_is_not_dropped() -> None:
     assert run_status(run_yaml(monitor("", "[]")), "scm.notification_dropped").state == (
         NOT_EXERCISED
     )
+
+
+def test_service_handles_without_a_request_exercise_only_the_close_rule() -> None:
+    # The situation of every other SCM property is a request (or a deletion): a program that
+    # opens and closes its handles (its SERVICE_NOTIFY ends with its thread) and never
+    # registers leaves them all "not exercised"; the close itself exercises
+    # scm.no_apc_after_close.
+    judged = verdict(events_of(monitor(sleep(1), "[{at: 5ms, scm.stop: Spooler}]")))
+    states = {s.property.id: s.state for s in judged.statuses if s.property.id.startswith("scm.")}
+    assert states.pop("scm.no_apc_after_close") == HELD
+    assert set(states.values()) == {NOT_EXERCISED}
+    assert len(states) >= 20

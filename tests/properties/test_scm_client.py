@@ -59,6 +59,60 @@ def test_the_bug_scenario_breaks_the_rule_and_the_correct_one_keeps_it(
         assert run_status(shipped(correct), pid).state == HELD
 
 
+# What each bug scenario's finding says, at which event, and the event it relates.
+FINDINGS = {
+    "scm.buffer_freed_early": (
+        "bug-close-and-free",
+        "mem.end",
+        "monitor.note freed by the program while request #1 still holds it",
+        ["scm.register"],
+    ),
+    "scm.lagging_ignored": (
+        "bug-ignores-lagging",
+        "api",
+        "SCM#1 used again after ERROR_SERVICE_NOTIFY_CLIENT_LAGGING instead of being closed and "
+        "reopened",
+        ["api"],
+    ),
+    "scm.status_read_unchecked": (
+        "bug-status-unchecked",
+        "mem.read",
+        "the program read monitor.note.ServiceStatus.dwCurrentState although request #1 "
+        "delivered dwNotificationStatus 1072, not ERROR_SUCCESS",
+        ["scm.deliver"],
+    ),
+    "scm.thread_exit_outstanding": (
+        "bug-thread-exit",
+        "actor.exit",
+        "worker exited with request #1 outstanding: it leaks",
+        ["scm.register"],
+    ),
+    "scm.unload_outstanding": (
+        "bug-dll-unload",
+        "module.unload",
+        "plugin.dll unloaded with request #1 outstanding (its callback is in the module)",
+        ["scm.register"],
+    ),
+    "scm.callback_never_runs": (
+        "bug-sleep-not-sleepex",
+        "apc.discard",
+        "the callback of request #1 never ran: monitor did not wait alertably after it was queued",
+        ["scm.deliver"],
+    ),
+}
+
+
+@pytest.mark.parametrize("pid", list(FINDINGS))
+def test_each_bug_scenarios_finding_names_its_event_and_what_went_wrong(pid: str) -> None:
+    bug, kind, message, related = FINDINGS[pid]
+    result = shipped(bug)
+    (finding,) = run_status(result, pid).findings
+    events = result.k.trace.events
+    assert events[finding.seq][3] == kind
+    assert finding.message == message
+    assert [events[seq][3] for seq in finding.related] == related
+
+
 # -- scm.reregister_after_callback ----------------------------------------------------------------
 
 CHANGES = "[{at: 5ms, scm.stop: Spooler}, {at: 10ms, scm.start: Spooler}]"
@@ -114,6 +168,55 @@ def test_a_callback_that_runs_after_its_handle_closed_owes_nothing() -> None:
     assert run_status(result, "scm.reregister_after_callback").state == HELD
 
 
+def test_closing_the_handle_after_a_callback_ends_what_it_owes() -> None:
+    # "closing the handle ends the obligation for later changes": the callback ran (RUNNING,
+    # at once), the program closed its service handle instead of registering again, and the
+    # service stops later: nothing was missed.
+    body = f"""
+devices:
+  scm:
+    services:
+      Spooler: {{state: RUNNING}}
+handlers:
+  on_change:
+    params: [pNotify]
+    steps:
+      - note: callback
+threads:
+  main:
+    locals:
+      note: {{type: SERVICE_NOTIFY, dwVersion: SERVICE_NOTIFY_STATUS_CHANGE}}
+    steps:
+      - set: {{note.pfnNotifyCallback: $on_change}}
+      - OpenSCManagerW: {{lpMachineName: null, lpDatabaseName: null, dwDesiredAccess: 0xF003F}}
+        as: scm
+      - OpenServiceW: {{hSCManager: $scm, lpServiceName: Spooler, dwDesiredAccess: 0xF01FF}}
+        as: svc
+{notify()}{sleep()}      - CloseServiceHandle: {{hSCObject: $svc}}
+      - Sleep: {{dwMilliseconds: 10ms}}
+      - CloseServiceHandle: {{hSCObject: $scm}}
+timeline: [{{at: 5ms, scm.stop: Spooler}}]
+run_until: all_done
+"""
+    result = run_yaml(body)
+    assert [e[5][0] for e in result.k.trace.events if e[3] == "scm.service"][-1] == (
+        "SERVICE_STOPPED"
+    )
+    assert run_status(result, "scm.reregister_after_callback").state == HELD
+
+
+def test_a_service_marked_for_deletion_while_the_handle_owes_a_request_owes_nothing() -> None:
+    # The callback ran (RUNNING), and before the program registers again Spooler is marked for
+    # deletion (5 ms, the handle still open): a new request could only fail with
+    # ERROR_SERVICE_MARKED_FOR_DELETE, so its stop at 10 ms is not a missed change.
+    timeline = "[{at: 5ms, scm.delete: Spooler}, {at: 10ms, scm.stop: Spooler}]"
+    result = run_yaml(monitor(notify() + sleep() + sleep(20, alertable=False), timeline))
+    events = result.k.trace.events
+    last = [e[5] for e in events if e[3] == "scm.service"][-1]
+    assert last[0] == "SERVICE_STOPPED" and last[3]  # stopped, and marked for deletion
+    assert run_status(result, "scm.reregister_after_callback").state == HELD
+
+
 def test_a_service_marked_for_deletion_owes_no_new_request() -> None:
     # A new request would only fail with ERROR_SERVICE_MARKED_FOR_DELETE: the handle must be
     # closed instead (delete-pending.yaml's monitor does exactly that).
@@ -142,6 +245,73 @@ def test_freeing_the_buffer_after_the_request_was_cancelled_is_no_bug() -> None:
     assert run_status(run_yaml(body), "scm.buffer_freed_early").state == HELD
 
 
+# -- scm.status_read_unchecked ---------------------------------------------------------------------
+
+
+def test_reading_service_status_after_the_buffer_was_lent_again_is_no_bug() -> None:
+    # "If this member is ERROR_SUCCESS, ... the ServiceStatus member contains valid
+    # information": Spooler's request fails (marked for deletion, 1072); the program lends
+    # the same SERVICE_NOTIFY to a request on Other, so the failure no longer describes it, and
+    # reads ServiceStatus (what the new request has written there so far is another matter).
+    body = """
+devices:
+  scm:
+    services:
+      Spooler: {state: RUNNING}
+      Other: {state: RUNNING}
+handlers:
+  on_change:
+    params: [pNotify]
+    steps:
+      - note: callback
+threads:
+  main:
+    locals:
+      note: {type: SERVICE_NOTIFY, dwVersion: SERVICE_NOTIFY_STATUS_CHANGE}
+    steps:
+      - set: {note.pfnNotifyCallback: $on_change}
+      - OpenSCManagerW: {lpMachineName: null, lpDatabaseName: null, dwDesiredAccess: 0xF003F}
+        as: scm
+      - OpenServiceW: {hSCManager: $scm, lpServiceName: Spooler, dwDesiredAccess: 0xF01FF}
+        as: svc
+      - OpenServiceW: {hSCManager: $scm, lpServiceName: Other, dwDesiredAccess: 0xF01FF}
+        as: other
+      - NotifyServiceStatusChangeW:
+          hService: $svc
+          dwNotifyMask: SERVICE_NOTIFY_STOPPED
+          pNotifyBuffer: $note
+      - SleepEx: {dwMilliseconds: 20ms, bAlertable: TRUE}
+      - assert: {that: $note.dwNotificationStatus, equals: ERROR_SERVICE_MARKED_FOR_DELETE}
+      - NotifyServiceStatusChangeW:
+          hService: $other
+          dwNotifyMask: SERVICE_NOTIFY_STOPPED
+          pNotifyBuffer: $note
+        expect: ERROR_SUCCESS
+      - set: {seen: $note.ServiceStatus.dwCurrentState}
+      - CloseServiceHandle: {hSCObject: $other}
+      - CloseServiceHandle: {hSCObject: $svc}
+      - CloseServiceHandle: {hSCObject: $scm}
+timeline: [{at: 5ms, scm.delete: Spooler}]
+run_until: all_done
+"""
+    result = run_yaml(body)
+    events = result.k.trace.events
+    reads = [e for e in events if e[3] == "mem.read" and e[5][0] == "dwCurrentState"]
+    assert reads and reads[-1][0] > where(list(events), "scm.register")[-1]
+    assert run_status(result, "scm.status_read_unchecked").state == HELD
+    # Without the second request, that read is the bug.
+    alone = body.replace(
+        """      - NotifyServiceStatusChangeW:
+          hService: $other
+          dwNotifyMask: SERVICE_NOTIFY_STOPPED
+          pNotifyBuffer: $note
+        expect: ERROR_SUCCESS
+""",
+        "",
+    )
+    assert run_status(run_yaml(alone), "scm.status_read_unchecked").state == VIOLATED
+
+
 # -- scm.marked_handle_kept, scm.names_not_freed --------------------------------------------------
 
 
@@ -156,9 +326,52 @@ def test_a_handle_kept_after_marked_for_delete_is_a_client_bug() -> None:
     events = renumber([e for e in events if not (e[3] == "handle.close" and e[4][0] == handle)])
     found = status(events, "scm.marked_handle_kept")
     assert found.state == VIOLATED
-    assert found.findings[0].message.endswith(
+    (finding,) = found.findings
+    # The finding is at the callback that delivered ERROR_SERVICE_MARKED_FOR_DELETE.
+    assert events[finding.seq][3] == "apc.return"
+    assert finding.message.endswith(
         "its service is marked for deletion and the handle was never closed (the service cannot go)"
     )
+    # A request to an outstanding one's handle still owes nothing after the service was
+    # marked: the late stop (20 ms) is no missed change, though the handle stayed open.
+    assert status(events, "scm.reregister_after_callback").state == HELD
+
+
+def test_a_handle_kept_after_the_call_returned_marked_for_delete_is_a_client_bug() -> None:
+    # "If the service has been marked for deletion, the return value is
+    # ERROR_SERVICE_MARKED_FOR_DELETE and the handle to the service must be closed" (returned
+    # by the call; the correct run with the close of that handle taken out).
+    result = shipped("delete-pending")
+    assert run_status(result, "scm.marked_handle_kept").state == HELD
+    events = list(result.k.trace.events)
+    refused = where(events, "api", lambda e: e[5][0] == "NotifyServiceStatusChangeW")
+    returned = next(i for i in refused if events[i][5][2] == 1072)  # MARKED_FOR_DELETE
+    handle = events[returned][5][1][0]
+    opened = [e[4][0] for e in events if e[3] == "handle.open" and e[5][1] == handle]
+    events = renumber([e for e in events if not (e[3] == "handle.close" and e[4][0] == opened[0])])
+    found = status(events, "scm.marked_handle_kept")
+    assert found.state == VIOLATED
+    (finding,) = found.findings
+    assert finding.seq == returned
+    assert finding.message == (
+        "OldSvc#1: its service is marked for deletion and the handle was never closed (the "
+        "service cannot go)"
+    )
+
+
+def test_a_lagging_handle_never_closed_is_a_client_bug() -> None:
+    # On ERROR_SERVICE_NOTIFY_CLIENT_LAGGING "the client should close the handle to the SCM,
+    # open a new handle, and call this function again" (the correct run with the close of the
+    # lagging handle taken out).
+    result = shipped("lagging")
+    assert run_status(result, "scm.lagging_ignored").state == HELD
+    events = list(result.k.trace.events)
+    (lagged,) = where(events, "api", lambda e: e[5][2] == 1294)  # CLIENT_LAGGING
+    first = where(events, "handle.close", lambda e: e[5][0] == "sc")[0]
+    events = renumber([e for i, e in enumerate(events) if i != first])
+    (finding,) = status(events, "scm.lagging_ignored").findings
+    assert finding.seq == lagged
+    assert finding.message == "SCM#1 lagged and was never closed"
 
 
 def test_a_names_block_never_freed_is_a_client_bug() -> None:
