@@ -161,6 +161,8 @@ def test_a_packet_left_in_a_port_when_every_program_finished_is_a_violation() ->
     assert found.state == VIOLATED
     (finding,) = found.findings
     assert finding.seq == where(result.k.trace.events, "iocp.pending")[0]
+    # iocp.pending names no cause, so the finding relates no event.
+    assert finding.related == ()
     assert finding.message == (
         "packet #1 (key 7) was still queued in IoCompletion#6 when every program had "
         "finished: nobody will dequeue it"
@@ -221,9 +223,13 @@ def test_an_io_request_pending_when_every_program_finished_is_a_violation() -> N
     assert found.state == VIOLATED
     (finding,) = found.findings
     assert finding.seq == where(result.k.trace.events, "io.pending")[0]
-    assert finding.message.startswith("ConnectNamedPipe #1 on ")
-    assert finding.message.endswith(
-        " was still pending when every program had finished: nobody will see it complete"
+    assert finding.related == tuple(where(result.k.trace.events, "io.start"))  # its start
+    pipe = next(
+        e[5][1] for e in result.k.trace.events if e[3] == "obj.create" and e[5][0] == "NamedPipe"
+    )
+    assert finding.message == (
+        f"ConnectNamedPipe #1 on {pipe} was still pending when every program had finished: "
+        "nobody will see it complete"
     )
 
 

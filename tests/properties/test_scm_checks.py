@@ -276,12 +276,13 @@ def test_a_callback_queued_to_another_thread_is_a_violation() -> None:
     events = events_of(ONCE_AFTER_APC)
     (deliver,) = where(events, "scm.deliver")
     objects = events[deliver][4]
-    events[deliver] = with_objects(events[deliver], (objects[1], *objects[1:]))
+    process = events[0][4][0]  # the Process object: not the registering thread
+    events[deliver] = with_objects(events[deliver], (process, *objects[1:]))
     found = status(events, "scm.apc_to_registering_thread")
     assert found.state == VIOLATED
     queued, ran = found.findings
     assert queued.seq == deliver
-    assert queued.message == "request #1 queued to main.note, not to main"
+    assert queued.message == "request #1 queued to Process, not to main"
     assert ran.seq == where(events, "apc.deliver")[1]  # APC #2's; #1 was the program's own
     assert ran.message == "the callback of request #1 ran on main"
 

@@ -12,7 +12,7 @@ import pytest
 
 from emu.explore.declared import declared_verdict
 from emu.kernel.trace import TraceTuple
-from emu.properties.verdict import HELD, VIOLATED, Status, verdict
+from emu.properties.verdict import HELD, NOT_EXERCISED, VIOLATED, Status, verdict
 from emu.scenario import load_scenario
 from emu.sim import Result
 from tests.properties.test_kernel_checks import renumber, run_status, where
@@ -409,3 +409,15 @@ def test_unloading_the_dll_after_closing_the_handle_is_no_bug() -> None:
     result = run_yaml(body)
     assert run_status(result, "scm.unload_outstanding").state == HELD
     assert run_status(result, "scm.callback_after_unload").state == HELD
+
+
+def test_unloading_another_module_with_a_request_outstanding_is_no_bug() -> None:
+    # Only the module the callback is in matters: the host unloads other.dll, not plugin.dll,
+    # with the request outstanding.
+    text = (SCM / "bug-dll-unload.yaml").read_text(encoding="utf-8")
+    body = "devices:" + text.split("devices:", 1)[1].split("\nexpect:\n", 1)[0] + "\n"
+    body = body.replace("kernel.unload_module: plugin.dll", "kernel.unload_module: other.dll")
+    result = run_yaml(body)
+    assert [e[5] for e in result.k.trace.events if e[3] == "module.unload"] == [("other.dll",)]
+    assert run_status(result, "scm.unload_outstanding").state == NOT_EXERCISED
+    assert run_status(result, "scm.callback_after_unload").state != VIOLATED
