@@ -72,3 +72,14 @@ def test_closing_a_server_end_with_a_connect_pending_breaks_the_connect() -> Non
         INVALID_HANDLE_VALUE,
         ERROR_FILE_NOT_FOUND,
     ]
+
+
+def test_a_new_server_end_is_traced_listening() -> None:
+    # "An instance is created by CreateNamedPipe and is *listening*": the trace records the new
+    # end's state (pipe.state), so the state rebuilt from the trace has it.
+    k = Kernel()
+    npfs = NamedPipeFileSystem(k)
+    _status, server = npfs.create("\\\\.\\pipe\\P", 2, False, True, True, True)
+    assert server is not None
+    states = [(e[4], e[5]) for e in k.trace.events if e[3] == "pipe.state"]
+    assert states == [((server.oid,), ("listening", 0))]

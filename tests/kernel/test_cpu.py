@@ -62,3 +62,33 @@ def test_work_is_traced() -> None:
     sim = run({"a": worker(finished, "a"), "b": worker(finished, "b")})
     kinds = [e.kind for e in sim.events() if e.kind.startswith("cpu.")]
     assert kinds == ["cpu.work", "cpu.queue", "cpu.done", "cpu.work", "cpu.done"]
+
+
+def test_a_queued_thread_granted_a_processor_holds_it_until_its_work_ends() -> None:
+    # ``work`` holds one of ``processors`` for its duration, a thread that waited in the
+    # processor queue too: b gets the one processor at 2 ms (when a's work ends) and holds it
+    # to 4 ms, so c, arriving at 3 ms, queues behind it and ends at 6 ms.
+    finished: dict[str, int] = {}
+
+    def timed(name: str, start: int) -> Any:
+        def program(api: Api) -> Generator[Any, None, None]:
+            if start:
+                yield from api.SleepEx(start, False)
+            yield from api.work(2 * TICKS_PER_MS)
+            finished[name] = api.k.now
+
+        return program
+
+    sim = run({"a": timed("a", 0), "b": timed("b", 0), "c": timed("c", 3)}, processors=1)
+    assert finished == {"a": 2 * TICKS_PER_MS, "b": 4 * TICKS_PER_MS, "c": 6 * TICKS_PER_MS}
+    # cpu.work's `busy` counts processors in use: always the one.
+    assert [e.payload["busy"] for e in sim.events("cpu.work")] == [1, 1, 1]
+
+
+def test_a_processor_is_released_by_the_kernel() -> None:
+    # docs/trace.md: the actor 0 "is the kernel itself (timers, end-of-run reports)": the end
+    # of a CPU burst is a timer's, whichever thread ran last.
+    finished: dict[str, int] = {}
+    sim = run({"a": worker(finished, "a"), "b": worker(finished, "b")})
+    done = [e for e in sim.k.trace.events if e[3] == "cpu.done"]
+    assert len(done) == 2 and {e[2] for e in done} == {0}

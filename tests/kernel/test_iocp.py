@@ -90,3 +90,21 @@ def test_a_thread_exit_disassociates_it() -> None:
     assert thread.port is None and port.threads == [] and port.active == 0  # ...until it exits
     ops = [e[5] for e in k.trace.events if e[3] == "iocp.active"]
     assert ops == [(1, 1, "associate"), (0, 1, "disassociate")]
+
+
+def test_closing_a_port_drops_each_queued_packet_and_leaves_it_empty() -> None:
+    # The port's last handle closed: its queued packets are dropped (iocp.drop), each event
+    # recording the state it leaves, `queued` 0, and naming the post that queued it.
+    k = Kernel()
+    port = IoCompletionPort(k, 1)
+    handle = k.handles.insert(port, 0)
+    port.post(7, None, STATUS_SUCCESS, 0)
+    port.post(8, None, STATUS_SUCCESS, 0)
+    k.handles.remove(handle)
+    events = k.trace.events
+    posts = [e[0] for e in events if e[3] == "iocp.post"]
+    drops = [(e[5], e[6]) for e in events if e[3] == "iocp.drop"]
+    assert drops == [
+        ((1, 7, "the port was closed", 0), posts[0]),
+        ((2, 8, "the port was closed", 0), posts[1]),
+    ]

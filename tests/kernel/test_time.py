@@ -1,11 +1,21 @@
 """Virtual time units."""
 
 from emu.codes import INFINITE
-from emu.kernel.time import TICKS_PER_MS, TICKS_PER_SECOND, format_ticks, ms_to_ticks
+from emu.kernel.time import (
+    TICK_NS,
+    TICKS_PER_MS,
+    TICKS_PER_SECOND,
+    TICKS_PER_US,
+    format_ticks,
+    ms_to_ticks,
+)
 
 
 def test_units() -> None:
+    # docs/trace.md: "virtual time in 100-ns ticks (the FILETIME unit; 10,000 ticks = 1 ms)".
+    assert TICK_NS == 100 and TICKS_PER_US == 10
     assert TICKS_PER_MS == 10_000 and TICKS_PER_SECOND == 10_000_000
+    assert TICK_NS * TICKS_PER_SECOND == 1_000_000_000
 
 
 def test_milliseconds_convert_exactly_and_infinite_is_none() -> None:

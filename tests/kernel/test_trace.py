@@ -157,3 +157,18 @@ def test_the_kernel_is_actor_0_and_the_export_has_the_documented_version() -> No
     header = sim.k.trace.to_jsonl().splitlines()[0]
     assert header == '{"schema":"emu.trace","version":1}'
     assert f"\n{header}\n" in text
+
+
+def test_a_payload_longer_than_its_fields_keeps_the_extra_values_by_position() -> None:
+    # The readable view maps the declared fields by name and keeps any further value as _<i>.
+    event = TraceEvent.from_tuple((0, 0, 0, "run.end", (), ("done", 7), -1), {0: "kernel"})
+    assert event.payload == {"reason": "done", "_1": 7}
+
+
+def test_a_payload_value_that_is_not_a_json_scalar_is_refused_on_export() -> None:
+    # Nothing lost silently: the JSON-lines export refuses a value it cannot write rather than
+    # writing something else.
+    trace = Trace(type("Env", (), {"_now": 0})())
+    trace.emit(0, "run.end", (), (1.5,))
+    with pytest.raises(TypeError, match=r"trace payload value 1\.5 is not a JSON scalar"):
+        trace.to_jsonl()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from emu.kernel.tracestate import state_at
+from emu.kernel.tracestate import last_touch, state_at
 from emu.win32 import LONG, Api
 from tests.support import run
 
@@ -81,3 +81,28 @@ def test_incremental_reconstruction_agrees_with_every_state_event() -> None:
                     if name in schema.state:
                         assert fields[name] == value, (event, name)
         assert world == state_at(k.trace, len(k.trace) - 1)
+
+
+def test_a_structures_initial_values_are_rebuilt_from_mem_init() -> None:
+    def main(api: Api) -> Generator[Any, None, None]:
+        counter = LONG(value=5)
+        yield from api.InterlockedIncrement(counter)
+
+    sim = run(main)
+    view = sim.k.trace.view()
+    init = next(e for e in view if e.kind == "mem.init")
+    world = state_at(sim.k.trace, init.seq)
+    assert world.objects[init.object_ids[0]].fields["value"] == 5
+
+
+def test_last_touch_skips_wait_bookkeeping_and_the_waiters_own_events() -> None:
+    # "The last event before ``before`` that touched one of ``objects``, by another actor than
+    # ``exclude_actor`` and not wait bookkeeping: what could have woken a waiter on them."
+    events = [
+        (0, 0, 3, "event.state", (9,), ("set", 1), -1),
+        (1, 0, 4, "thread.wait", (4, 9), ("WAITING", False, False, None, (9,)), -1),
+        (2, 0, 2, "event.state", (9,), ("reset", 0), -1),
+    ]
+    assert last_touch(events, 3, frozenset({9}), exclude_actor=2) == events[0]
+    assert last_touch(events, 3, frozenset({9}), exclude_actor=5) == events[2]
+    assert last_touch(events, 3, frozenset({8}), exclude_actor=2) is None

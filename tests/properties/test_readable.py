@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import emu.testing
-from emu.properties.report import strategy_words
+from emu.properties.report import status_story, strategy_words
 
 ROOT = Path(__file__).resolve().parents[2]
 RACE = ROOT / "scenarios" / "kernel" / "bug-apc-counter-race.yaml"
@@ -19,6 +19,11 @@ def test_print_an_assessment_as_emu_run_quiet_prints_it() -> None:
     assert lines[0].endswith("strategy random seed 0")
     assert any(line.startswith("   VIOLATED kernel.lost_update (expected)") for line in lines)
     assert "     story:" in lines
+    # ... followed by the story itself (the steps and events that led to the violation).
+    status = assessment.verdict.violated[0]
+    told = status_story(assessment, status)
+    assert told.lines
+    assert f"     story:\n{told.render('     ')}\n" in text
     assert lines[-1] == "-- PASS: bug-apc-counter-race"
     assert "{'" not in text and "('" not in text  # no Python reprs
 
