@@ -83,9 +83,10 @@ def differences(golden: dict[str, object], now: dict[str, object]) -> list[str]:
             out.append(f"{name}: not in the golden file")
         else:
             for label in sorted(set(old[name]) | set(new[name])):
-                was, got = old[name].get(label), new[name].get(label)
-                if was != got:
-                    out.append(f"{name} {label}: {was} -> {got}")
+                was, got = old[name].get(label, {}), new[name].get(label, {})
+                for part in ("trace", "verdict"):
+                    if was.get(part) != got.get(part):
+                        out.append(f"{name} {label} {part}: {was.get(part)} -> {got.get(part)}")
     return out
 
 
