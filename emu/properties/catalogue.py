@@ -60,6 +60,9 @@ class Property:
 CATALOGUE: dict[str, Property] = {}
 """Every property, by id; subsystems register theirs at import."""
 
+_GENERATION = [0]  # bumped by every change to CATALOGUE: what the verdict's plans are built on
+_LOADED = [False]
+
 
 def register(*entries: Property) -> None:
     for entry in entries:
@@ -70,6 +73,21 @@ def register(*entries: Property) -> None:
         if entry.checker is None and not entry.exercised_by:
             raise ValueError(f"{entry.id}: an inline property says what exercises it")
         CATALOGUE[entry.id] = entry
+        _GENERATION[0] += 1
+
+
+def unregister(*property_ids: str) -> None:
+    """Remove entries (tests that register a subsystem of their own clean up with it)."""
+    for property_id in property_ids:
+        del CATALOGUE[property_id]
+        _GENERATION[0] += 1
+
+
+def generation() -> int:
+    """A number that changes whenever an entry is registered or removed (after loading the
+    catalogue): what is derived from the catalogue may be kept while it stays the same."""
+    _load()
+    return _GENERATION[0]
 
 
 def properties() -> list[Property]:
@@ -101,6 +119,9 @@ def _load() -> None:
     """Import the modules that register entries (once; imports are cached), and the API
     surface, whose modules declare the places where they deliver APCs
     (``emu.kernel.apc_sites``), which the checkers read."""
+    if _LOADED[0]:
+        return
+    _LOADED[0] = True
     import emu.win32  # noqa: F401, PLC0415
     from emu.properties import (  # noqa: F401, PLC0415
         io_checks,

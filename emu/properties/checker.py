@@ -12,7 +12,7 @@ checker of the run's end asks: whether every program finished.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar, Final
 
 from emu.kernel.dispatcher import ENDED_DONE, ENDED_QUIESCENT
@@ -33,15 +33,56 @@ FINISHED_ENDS: Final = (ENDED_DONE, ENDED_QUIESCENT)
 limit)."""
 
 
-@dataclass(slots=True)
 class Context:
-    """What a checker may know beyond the trace."""
+    """What a checker may know beyond the events it is fed.
 
-    blocks_forever: frozenset[str] = frozenset()
-    names: dict[int, str] = field(default_factory=dict)  # object id -> name (obj.create)
-    types: dict[int, str] = field(default_factory=dict)  # object id -> type (obj.create)
-    events: list[TraceTuple] = field(default_factory=list)  # the whole trace, for look-backs
-    _finished: bool | None = None
+    ``names`` and ``types`` (object id -> name and type, from the ``obj.create`` events) are
+    read off the whole trace the first time a checker asks (object ids are never reused, so
+    an object's name is the same wherever the trace is read), unless the caller gives them.
+    """
+
+    __slots__ = ("_finished", "_names", "_types", "blocks_forever", "events")
+
+    def __init__(
+        self,
+        blocks_forever: frozenset[str] = frozenset(),
+        names: dict[int, str] | None = None,
+        types: dict[int, str] | None = None,
+        events: list[TraceTuple] | None = None,
+    ) -> None:
+        self.blocks_forever = blocks_forever
+        self.events: list[TraceTuple] = events if events is not None else []
+        self._names = names
+        self._types = types
+        self._finished: bool | None = None
+
+    @property
+    def names(self) -> dict[int, str]:
+        """Object id -> name (``obj.create``)."""
+        if self._names is None:
+            self._read_objects()
+        assert self._names is not None
+        return self._names
+
+    @property
+    def types(self) -> dict[int, str]:
+        """Object id -> type (``obj.create``)."""
+        if self._types is None:
+            self._read_objects()
+        assert self._types is not None
+        return self._types
+
+    def _read_objects(self) -> None:
+        names: dict[int, str] = {}
+        types: dict[int, str] = {}
+        for event in self.events:
+            if event[3] == "obj.create":
+                names[event[4][0]] = str(event[5][1])
+                types[event[4][0]] = str(event[5][0])
+        if self._names is None:
+            self._names = names
+        if self._types is None:
+            self._types = types
 
     def name(self, oid: int) -> str:
         return self.names.get(oid, "kernel" if oid == 0 else f"#{oid}")
@@ -73,9 +114,18 @@ class Context:
 
 
 class Checker(ABC):
-    """Base of the post-hoc checkers."""
+    """Base of the post-hoc checkers.
+
+    ``KINDS`` are the event kinds the checker is fed. ``TRIGGERS`` (by default ``KINDS``) are
+    the kinds without which it has nothing to judge: a run whose trace holds none of them
+    cannot make it exercised or give it a finding, so the verdict does not build it at all
+    (a subsystem's checkers declare the subsystem's own kinds, and cost nothing in a run
+    without its device). ``tests/properties/test_verdict.py`` checks the claim for every
+    registered checker on every shipped scenario.
+    """
 
     KINDS: ClassVar[tuple[str, ...]] = ()
+    TRIGGERS: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, context: Context) -> None:
         self.context = context

@@ -150,6 +150,7 @@ class OverlappedUnique(Checker):
 
 class FailedPacketIgnored(Checker):
     KINDS = ("api", "mem.write", "mem.read", "mem.rmw")
+    TRIGGERS = ("iocp.dequeue",)  # a failed I/O's packet in *lpOverlapped was dequeued
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)

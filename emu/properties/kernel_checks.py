@@ -40,6 +40,7 @@ class ApcOnlyInAlertableWaits(Checker):
     the same nesting depth: the call it happened inside."""
 
     KINDS = ("apc.deliver", "apc.return", "api")
+    TRIGGERS = ("apc.deliver",)  # only a delivery is judged
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)

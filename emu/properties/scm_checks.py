@@ -17,14 +17,14 @@ from emu.codes.services import (
 from emu.codes.winerror import ERROR_ALREADY_REGISTERED, ERROR_SUCCESS
 from emu.kernel.trace import TraceTuple
 from emu.properties.catalogue import GUARANTEE, LIVENESS, Property, register
-from emu.properties.checker import Checker, Context
-from emu.properties.scm_requests import KINDS, NOTIFY_API, STATE_BIT, Requests
+from emu.properties.checker import Context
+from emu.properties.scm_requests import KINDS, NOTIFY_API, STATE_BIT, Requests, ScmChecker
 
 SEED: Final = "NotifyServiceStatusChange (MS doc)"
 _NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
 
 
-class ImmediateIfInState(Checker):
+class ImmediateIfInState(ScmChecker):
     """Queued at once iff the service is in a requested state and this handle was not already
     notified of that state since it last changed (F1.6, F1.12)."""
 
@@ -79,7 +79,7 @@ class ImmediateIfInState(Checker):
                 )
 
 
-class TriggeredStateBit(Checker):
+class TriggeredStateBit(ScmChecker):
     """dwNotificationTriggered is the bit of the state that fired (F1.7, F1.17), in the mask;
     on an SCM handle, CREATED/DELETED bits with the names."""
 
@@ -117,7 +117,7 @@ class TriggeredStateBit(Checker):
             )
 
 
-class OneNotificationPerRequest(Checker):
+class OneNotificationPerRequest(ScmChecker):
     """One notification per call; a cancelled or replaced request is never delivered."""
 
     KINDS = KINDS
@@ -142,10 +142,11 @@ class OneNotificationPerRequest(Checker):
             self.found(event[0], f"request #{req.number} was {req.ended}, yet delivered")
 
 
-class NoApcAfterClose(Checker):
+class NoApcAfterClose(ScmChecker):
     """ "After CloseServiceHandle succeeds, no more notification APCs will be queued.\""""
 
     KINDS = ("handle.close", "scm.deliver")
+    TRIGGERS = KINDS  # closing a service handle exercises it, with no scm.* event needed
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -165,7 +166,7 @@ class NoApcAfterClose(Checker):
             )
 
 
-class OnRegisteringThread(Checker):
+class OnRegisteringThread(ScmChecker):
     """The callback is an APC queued to the thread that called NotifyServiceStatusChange."""
 
     KINDS = ("scm.register", "scm.deliver", "apc.deliver")
@@ -197,7 +198,7 @@ class OnRegisteringThread(Checker):
             )
 
 
-class DeletedAfterLastHandle(Checker):
+class DeletedAfterLastHandle(ScmChecker):
     """A service leaves the database, and DELETED is reported, only once no handle to it is
     open: "An application cannot receive this notification if it has an open handle"."""
 
@@ -232,7 +233,7 @@ class DeletedAfterLastHandle(Checker):
                     self.found(seq, f"DELETED reported for {entry}, which was not deleted")
 
 
-class RequestsAccounted(Checker):
+class RequestsAccounted(ScmChecker):
     """Nothing lost silently, nothing ended twice: every request ends exactly once — its
     callback ran, it was cancelled, replaced, dropped, its APC was discarded or undelivered,
     or it is reported outstanding — and nothing happens to it after its end."""
@@ -280,7 +281,7 @@ class RequestsAccounted(Checker):
                 self.found(req.seq, f"request #{req.number} has no end in the trace")
 
 
-class OutstandingAtEnd(Checker):
+class OutstandingAtEnd(ScmChecker):
     """A request still outstanding when the run ended with every program finished."""
 
     KINDS = ("scm.register", "scm.outstanding")
@@ -309,7 +310,7 @@ class OutstandingAtEnd(Checker):
             )
 
 
-class NotificationDropped(Checker):
+class NotificationDropped(ScmChecker):
     """A notification that fired and reached nobody: its thread had exited (``scm.drop``)."""
 
     KINDS = ("scm.fire", "scm.drop")
@@ -323,7 +324,7 @@ class NotificationDropped(Checker):
             )
 
 
-class SecondRequest(Checker):
+class SecondRequest(ScmChecker):
     """A NotifyServiceStatusChange on a handle with a request outstanding: replaced, the old
     request dropped without an APC (win8plus, default), or refused with
     ERROR_ALREADY_REGISTERED (win7) — F1.9. Never two outstanding requests on one handle."""

@@ -15,21 +15,28 @@ from emu.codes.winerror import (
 )
 from emu.kernel.trace import TraceTuple
 from emu.properties.catalogue import CLIENT_RULE, Property, register
-from emu.properties.checker import Checker, Context
-from emu.properties.scm_requests import KINDS, NOTIFY_API, STATE_BIT, Request, Requests
+from emu.properties.checker import Context
+from emu.properties.scm_requests import (
+    KINDS,
+    NOTIFY_API,
+    STATE_BIT,
+    Request,
+    Requests,
+    ScmChecker,
+)
 
 SEED: Final = "NotifyServiceStatusChange (MS doc)"
 _NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
 
 
-class RequestChecker(Checker):
+class RequestChecker(ScmChecker):
     """A checker that follows the requests (and any other kinds it adds)."""
 
     EXTRA: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
         cls.KINDS = (*KINDS, *cls.EXTRA)
+        super().__init_subclass__(**kwargs)
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)

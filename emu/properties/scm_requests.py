@@ -14,6 +14,7 @@ from typing import Final
 
 from emu.codes.services import ServiceState, notify_bit
 from emu.kernel.trace import TraceTuple
+from emu.properties.checker import Checker
 
 KINDS: Final = (
     "scm.register",
@@ -30,6 +31,21 @@ KINDS: Final = (
     "handle.close",
 )
 NOTIFY_API: Final = ("NotifyServiceStatusChangeW",)
+
+
+class ScmChecker(Checker):
+    """A checker of the SCM: built only for a run whose trace holds an ``scm.*`` event of its
+    ``KINDS`` (its ``TRIGGERS``), so it costs nothing in a scenario without the SCM device.
+    Every SCM rule is about a service, a request or a notification, each recorded as an
+    ``scm.*`` event: without one there is nothing to judge (a checker exercised otherwise
+    declares its own ``TRIGGERS``)."""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "TRIGGERS" not in cls.__dict__:
+            cls.TRIGGERS = tuple(kind for kind in cls.KINDS if kind.startswith("scm."))
+
+
 STATE_BIT: Final = {member.name: notify_bit(int(member)) for member in ServiceState}
 """dwCurrentState by name (as ``scm.*`` events carry it) -> its SERVICE_NOTIFY_* bit."""
 

@@ -15,10 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Final
 
 from emu.kernel.trace import TraceTuple
-from emu.properties.catalogue import CLIENT_RULE, Property, lookup, properties
+from emu.properties.catalogue import (
+    CATALOGUE,
+    CLIENT_RULE,
+    Property,
+    generation,
+    lookup,
+    properties,
+)
 from emu.properties.checker import Checker, Context, Finding
 
 HELD: Final = "held"
@@ -87,51 +95,129 @@ def applies(entry: Property, profile: str) -> bool:
     return not entry.profiles or profile in entry.profiles
 
 
+class Plan:
+    """What a verdict needs that does not depend on the run's details: the entries that apply
+    under a profile, which checkers to build for a run whose trace holds a given set of event
+    kinds (those with one of their ``TRIGGERS`` present), which kinds feed which of them, and
+    the outcome, known in advance, of every entry that cannot be exercised or violated by
+    such a run. Built once per (catalogue generation, profile, kinds present) and shared by
+    every run of a campaign (``plan_for``)."""
+
+    __slots__ = ("by_kind", "checkers", "entries", "idle", "inline", "kinds", "plain")
+
+    def __init__(
+        self, catalogue: list[Property], kinds: frozenset[str], *, every_checker: bool = False
+    ) -> None:
+        self.entries = tuple(catalogue)
+        self.kinds = kinds
+        self.checkers: list[tuple[int, type[Checker]]] = []  # (entry position, class) to build
+        self.idle: dict[int, Status] = {}  # entry position -> its status, whatever the run did
+        self.inline: list[tuple[int, Property, bool]] = []  # (position, entry, kinds exercise)
+        by_kind: dict[str, list[int]] = {}
+        for position, entry in enumerate(self.entries):
+            cls = entry.checker
+            if cls is None:
+                self.inline.append((position, entry, any(k in kinds for k in entry.exercised_by)))
+            elif every_checker or any(kind in kinds for kind in cls.TRIGGERS or cls.KINDS):
+                for kind in cls.KINDS:
+                    if kind in kinds:
+                        by_kind.setdefault(kind, []).append(len(self.checkers))
+                self.checkers.append((position, cls))
+            else:
+                self.idle[position] = Status(entry, NOT_EXERCISED)  # never fed: nothing to judge
+        self.by_kind = {kind: tuple(slots) for kind, slots in by_kind.items()}
+        # the statuses without findings, shared by every run (a Status is immutable)
+        self.plain = [
+            {state: Status(entry, state) for state in (HELD, NOT_EXERCISED)}
+            for entry in self.entries
+        ]
+
+    def status(self, position: int, state: str, findings: tuple[Finding, ...]) -> Status:
+        if findings:
+            return Status(self.entries[position], state, findings)
+        return self.plain[position][state]
+
+    def feeds(self, events: list[TraceTuple]) -> int:
+        """How many ``feed`` calls a verdict of ``events`` under this plan makes (the cost a
+        checker adds to a run, counted rather than timed)."""
+        by_kind = self.by_kind
+        return sum(len(by_kind.get(event[3], ())) for event in events)
+
+
+_PLANS: dict[tuple[int, int, str, frozenset[str]], Plan] = {}
+_PLANS_KEPT: Final = 256
+
+
+def plan_for(events: list[TraceTuple], profile: str) -> Plan:
+    """The plan for a trace: looked up by the catalogue's generation, the profile and the set of
+    event kinds in the trace (a campaign's runs share a handful of them)."""
+    kinds = frozenset(map(itemgetter(3), events))
+    key = (generation(), len(CATALOGUE), profile, kinds)
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) >= _PLANS_KEPT:
+            _PLANS.clear()
+        catalogue = [p for p in properties() if applies(p, profile)]
+        plan = _PLANS[key] = Plan(catalogue, kinds)
+    return plan
+
+
 def verdict(
     events: list[TraceTuple],
     *,
     blocks_forever: Iterable[str] = (),
     profile: str = "default",
+    every_checker: bool = False,
 ) -> Verdict:
-    """The verdict of a finished run's trace."""
-    catalogue = [p for p in properties() if applies(p, profile)]
+    """The verdict of a finished run's trace.
+
+    ``every_checker`` builds and feeds every checker that applies, triggered or not (the
+    reference the plan's shortcut is tested against); the statuses are the same either way.
+    """
+    plan = plan_for(events, profile)
+    if every_checker:
+        catalogue = [p for p in properties() if applies(p, profile)]
+        plan = Plan(catalogue, plan.kinds, every_checker=True)
     context = Context(blocks_forever=frozenset(blocks_forever), events=events)
-    checkers: dict[str, Checker] = {}
-    by_kind: dict[str, list[Checker]] = {}
-    for entry in catalogue:
-        if entry.checker is not None:
-            checker = entry.checker(context)
-            checkers[entry.id] = checker
-            for kind in checker.KINDS:
-                by_kind.setdefault(kind, []).append(checker)
-    inline: dict[str, list[Finding]] = {}
-    seen: set[str] = set()  # API names called, event kinds that occurred, checks that ran
-    names, types = context.names, context.types
+    built = [(position, cls(context)) for position, cls in plan.checkers]
+    feeds = [checker.feed for _position, checker in built]
+    by_kind = {kind: tuple(feeds[i] for i in slots) for kind, slots in plan.by_kind.items()}
+    get = by_kind.get
     for event in events:
-        kind = event[3]
-        seen.add(kind)
-        if kind == "obj.create":
-            names[event[4][0]] = str(event[5][1])
-            types[event[4][0]] = str(event[5][0])
-        elif kind in ("api", "scenario.check"):  # the function called; the check that ran
-            seen.add(event[5][0])
-        elif kind == "violation":
-            rule, message = event[5][0], event[5][1]
-            inline.setdefault(str(rule), []).append(Finding(event[0], str(message)))
-        for checker in by_kind.get(kind, ()):
-            checker.feed(event)
-    result = Verdict(profile=profile)
-    for entry in catalogue:
-        judge = checkers.get(entry.id)
-        if judge is not None:
-            judge.finish()
-            findings = tuple(judge.findings)
-            exercised = judge.exercised or bool(findings)
-        else:
-            findings = tuple(inline.pop(entry.id, ()))
-            exercised = bool(findings) or any(name in seen for name in entry.exercised_by)
+        fed = get(event[3])
+        if fed is not None:
+            for feed in fed:
+                feed(event)
+    statuses: list[Status | None] = [None] * len(plan.entries)
+    for position, status in plan.idle.items():
+        statuses[position] = status
+    for position, checker in built:
+        checker.finish()
+        findings = tuple(checker.findings)
+        exercised = checker.exercised or bool(findings)
         state = VIOLATED if findings else HELD if exercised else NOT_EXERCISED
-        result.statuses.append(Status(entry, state, findings))
+        statuses[position] = plan.status(position, state, findings)
+    inline: dict[str, list[Finding]] = {}
+    if "violation" in plan.kinds:
+        for event in events:
+            if event[3] == "violation":
+                rule, message = event[5][0], event[5][1]
+                inline.setdefault(str(rule), []).append(Finding(event[0], str(message)))
+    called: set[str] | None = None  # the APIs called and the scenario checks that ran
+    for position, entry, by_kinds in plan.inline:
+        findings = tuple(inline.pop(entry.id, ()))
+        exercised = by_kinds or bool(findings)
+        if not exercised:
+            if called is None:
+                called = {
+                    str(event[5][0])
+                    for event in events
+                    if event[3] == "api" or event[3] == "scenario.check"
+                }
+            exercised = not called.isdisjoint(entry.exercised_by)
+        state = VIOLATED if findings else HELD if exercised else NOT_EXERCISED
+        statuses[position] = plan.status(position, state, findings)
+    result = Verdict([s for s in statuses if s is not None], profile)
     for rule in sorted(inline):  # recorded by code the catalogue does not know: never drop it
         stray = lookup(rule) or Property(
             rule, CLIENT_RULE, (), "(not in the catalogue)", "", exercised_by=("run.end",)

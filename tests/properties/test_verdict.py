@@ -24,9 +24,19 @@ from emu.properties.catalogue import (
     lookup,
     properties,
     register,
+    unregister,
 )
 from emu.properties.checker import Checker
-from emu.properties.verdict import HELD, NOT_EXERCISED, VIOLATED, Status, Verdict, applies, verdict
+from emu.properties.verdict import (
+    HELD,
+    NOT_EXERCISED,
+    VIOLATED,
+    Status,
+    Verdict,
+    applies,
+    plan_for,
+    verdict,
+)
 from tests.scenario.helpers import run_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,8 +66,7 @@ def registered(*entries: Property) -> Iterator[None]:
         register(*entries)
         yield
     finally:
-        for entry in entries:
-            CATALOGUE.pop(entry.id, None)
+        unregister(*(entry.id for entry in entries if entry.id in CATALOGUE))
 
 
 class SeesEverything(Checker):
@@ -391,3 +400,87 @@ def test_every_function_that_records_bad_argument_exercises_it() -> None:
             recording.append(name)
     assert len(recording) > 20
     assert sorted(set(recording) - set(entry.exercised_by)) == []
+
+
+# -- what a verdict costs: only the checkers a run can exercise ---------------------------------
+
+
+class FakeSubsystemChecker(Checker):
+    """A checker of a subsystem no shipped scenario has: it reads kinds every run holds (api,
+    handle events, run.end), but only a run with its own device's events can exercise it."""
+
+    KINDS: ClassVar[tuple[str, ...]] = ("api", "handle.open", "handle.close", "run.end", "fake.op")
+    TRIGGERS: ClassVar[tuple[str, ...] | None] = ("fake.op",)
+    built: ClassVar[int] = 0
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        type(self).built += 1
+
+    def feed(self, event: TraceTuple) -> None:
+        self.exercised = True
+
+
+def kernel_run_cost(events: list[TraceTuple]) -> tuple[int, int]:
+    plan = plan_for(events, "default")
+    return len(plan.checkers), plan.feeds(events)
+
+
+def test_another_subsystems_checkers_do_not_change_a_kernel_scenarios_verdict_cost() -> None:
+    # Issue 12: the verdict costs only what a scenario uses (counted: checkers built, feeds).
+    events = run_yaml(RACE).k.trace.events
+    before = kernel_run_cost(events)
+    entries = [
+        Property(f"fake.rule_{i}", CLIENT_RULE, (), "test", "x", checker=FakeSubsystemChecker)
+        for i in range(5)
+    ]
+    FakeSubsystemChecker.built = 0
+    with registered(*entries):
+        assert kernel_run_cost(events) == before
+        judged = verdict(events)
+        assert FakeSubsystemChecker.built == 0
+        assert {status(judged, e.id).state for e in entries} == {NOT_EXERCISED}
+        # the same checkers in a run with their device's events are built and fed
+        assert (
+            status(
+                verdict([*events[:-1], (len(events) - 1, 0, 1, "fake.op", (), (), -1), END]),
+                "fake.rule_0",
+            ).state
+            == HELD
+        )
+        assert FakeSubsystemChecker.built == 5
+    assert kernel_run_cost(events) == before
+
+
+def test_a_kernel_scenario_builds_no_scm_checker() -> None:
+    events = run_yaml(RACE).k.trace.events
+    plan = plan_for(events, "default")
+    built = {plan.entries[position].id for position, _cls in plan.checkers}
+    assert built and not [pid for pid in built if pid.startswith("scm.")]
+    assert plan_for(list(events), "default") is plan  # shared by every run with these kinds
+
+
+SHIPPED = sorted((ROOT / "scenarios").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(ROOT / "scenarios")))
+def test_the_checkers_left_unbuilt_could_not_have_said_anything(path: Path) -> None:
+    # Checker.TRIGGERS: a run without any of a checker's triggers gives it nothing to judge, so
+    # the verdict with every checker built and fed is the same, on random and PCT schedules.
+    from emu.explore.campaign import Campaign
+    from emu.explore.judge import run_once
+    from emu.scenario import load_scenario
+    from emu.scenario.model import ExploreBudget
+
+    scenario = load_scenario(path)
+    for strategy in ("random", "pct"):
+        campaign = Campaign(scenario, ExploreBudget(strategy, 10, 0, 3))
+        for index in range(8):
+            result = run_once(scenario, campaign.chooser(index, 100)).result
+            events = result.k.trace.events
+            profile = result.scenario.machine.profile
+            lean = verdict(events, blocks_forever=result.blocks_forever, profile=profile)
+            full = verdict(
+                events, blocks_forever=result.blocks_forever, profile=profile, every_checker=True
+            )
+            assert lean.statuses == full.statuses, (strategy, index)
