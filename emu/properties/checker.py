@@ -41,7 +41,7 @@ class Context:
     an object's name is the same wherever the trace is read), unless the caller gives them.
     """
 
-    __slots__ = ("_finished", "_names", "_types", "blocks_forever", "events")
+    __slots__ = ("_finished", "_names", "_types", "blocks_forever", "events", "shared")
 
     def __init__(
         self,
@@ -55,6 +55,7 @@ class Context:
         self._names = names
         self._types = types
         self._finished: bool | None = None
+        self.shared: dict[str, object] = {}  # what checkers of one family fold together
 
     @property
     def names(self) -> dict[int, str]:

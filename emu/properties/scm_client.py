@@ -27,6 +27,7 @@ from emu.properties.scm_requests import (
 
 SEED: Final = "NotifyServiceStatusChange (MS doc)"
 _NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
+_SHARED: Final = "scm.requests"
 
 
 class RequestChecker(ScmChecker):
@@ -40,10 +41,13 @@ class RequestChecker(ScmChecker):
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.requests = Requests()
+        shared = context.shared.get(_SHARED)
+        if not isinstance(shared, Requests):
+            shared = context.shared[_SHARED] = Requests()
+        self.requests = shared  # one fold for every request checker: each reads it after feeding
 
     def feed(self, event: TraceTuple) -> None:
-        req = self.requests.feed(event) if event[3] in KINDS else None
+        req = self.requests.feed_once(event) if event[3] in KINDS else None
         self.see(event, req)
 
     def see(self, event: TraceTuple, req: Request | None) -> None:

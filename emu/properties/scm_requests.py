@@ -83,6 +83,18 @@ class Requests:
         self.by_apc: dict[int, Request] = {}
         self.sc_values: dict[int, int] = {}  # open SC_HANDLE value -> object id
         self.closed: dict[int, int] = {}  # SC_HANDLE object id -> seq of its handle.close
+        self._last: tuple[TraceTuple | None, Request | None] = (None, None)
+
+    def feed_once(self, event: TraceTuple) -> Request | None:
+        """``feed``, for records shared by several checkers that each read them only after
+        feeding: the first checker given an event updates the records, the others get the
+        same answer (the verdict hands every checker the same event tuple)."""
+        last, req = self._last
+        if event is last:
+            return req
+        req = self.feed(event)
+        self._last = (event, req)
+        return req
 
     def feed(self, event: TraceTuple) -> Request | None:
         """Update the records; returns the request the event concerns, if any."""
