@@ -91,3 +91,30 @@ def test_the_explore_rate_benchmark_runs_every_shipped_scenario(
         assert row["schedules"] == 4 and row["schedules_per_s"] > 0
         if "/bug-" not in row["scenario"]:
             assert row["hits"] == 0  # a correct scenario holds in every schedule
+
+
+def test_the_decisions_benchmark_reports_every_chooser_with_the_trace_on_and_off(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = BENCH.parent / "decisions.py"
+    spec = importlib.util.spec_from_file_location("decisions", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--quick", "--json", "--threads", "4", "--calls", "5"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["runs"]) == {
+        "random_trace_on",
+        "random_trace_off",
+        "canonical_trace_on",
+        "canonical_trace_off",
+    }
+    for row in report["runs"].values():
+        assert row["threads"] == 4 and row["api_calls"] == 4 * 6  # CreateEvent + 5 SetEvent
+        assert row["decisions"] > 0 and row["decisions_per_s"] > 0
+    # Canonical: the caller goes on, so while others are ready a thread's dispatch, each of
+    # its six calls and its exit are choices; the last thread's are no choice.
+    assert report["runs"]["canonical_trace_on"]["decisions"] == (1 + 6 + 1) * (4 - 1)
+    assert report["meta"]["target_decisions_per_s_trace_on"] == 200_000
+    assert module.main(["--quick", "--threads", "2", "--calls", "3"]) == 0
+    assert "decisions/s" in capsys.readouterr().out
