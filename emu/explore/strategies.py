@@ -36,6 +36,7 @@ class PctChooser(Chooser):
     """PCT over the scheduling points; random elsewhere."""
 
     strategy = "pct"
+    reads_footprints = False  # priorities are per option key
 
     def __init__(self, seed: int, depth: int = 3, steps: int = 100) -> None:
         super().__init__()

@@ -19,6 +19,13 @@ means fewer preemptions, shorter delays and fewer faults.
 Only points with two or more options are recorded. The recorded schedule is a list of
 ``(index, option key)`` pairs; ``ReplayChooser`` plays one back and reports the first step where
 the run no longer offers what was recorded.
+
+What a strategy reads decides what a scheduling point costs. A strategy that picks from the
+number of options alone (``reads_keys`` False: canonical, random) is asked ``pick_index(n)``,
+and the kernel looks up only the chosen option's key, for the schedule and the ``choice`` event;
+it builds no ``ChoicePoint`` for a scheduling point. Footprints are built only for a strategy
+that reads them (``reads_footprints``; none of the shipped strategies does, partial-order
+reduction would). A strategy that declares neither gets the whole point, as before.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from __future__ import annotations
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any, Final, TypeAlias
+from typing import Any, ClassVar, Final, TypeAlias
 
 from emu.errors import ReplayDivergence
 
@@ -73,6 +80,13 @@ class Chooser(ABC):
     """Base strategy: records the answer of every point with two or more options."""
 
     strategy: str = "base"
+    reads_keys: ClassVar[bool] = True
+    """Whether ``pick`` reads the options' keys. False: it needs only their number (and the
+    weights, which scheduling points never have), so the kernel asks ``pick_index`` at a
+    scheduling point instead of building its options."""
+    reads_footprints: ClassVar[bool] = True
+    """Whether ``pick`` reads the footprints of a scheduling point's options. False: the
+    kernel passes none (``ChoicePoint.footprints`` is None)."""
 
     def __init__(self) -> None:
         self.schedule: Schedule = []
@@ -89,6 +103,12 @@ class Chooser(ABC):
     def pick(self, point: ChoicePoint) -> int:
         """The index of the chosen option; ``len(point.options) >= 2``."""
 
+    def pick_index(self, n: int) -> int:
+        """The index chosen among ``n >= 2`` options of a point without weights, for a
+        strategy that does not read keys (``reads_keys`` False). The caller records the step:
+        it appends ``(index, key of the chosen option)`` to ``schedule``, as ``choose`` does."""
+        raise NotImplementedError(f"{type(self).__name__} reads the options of every point")
+
     def describe(self) -> dict[str, Any]:
         """The strategy and its parameters, for reports."""
         return {"strategy": self.strategy}
@@ -101,8 +121,13 @@ class CanonicalChooser(Chooser):
     """Always option 0: no preemption, oldest ready thread, minimum latency, no fault."""
 
     strategy = "canonical"
+    reads_keys = False
+    reads_footprints = False
 
     def pick(self, point: ChoicePoint) -> int:
+        return 0
+
+    def pick_index(self, n: int) -> int:
         return 0
 
 
@@ -110,6 +135,8 @@ class RandomChooser(Chooser):
     """A seeded uniform (or weighted, when a point has weights) choice at every point."""
 
     strategy = "random"
+    reads_keys = False
+    reads_footprints = False
 
     def __init__(self, seed: int) -> None:
         super().__init__()
@@ -121,6 +148,9 @@ class RandomChooser(Chooser):
         if point.weights is not None:
             return self._rng.choices(range(n), weights=point.weights)[0]
         return self._rng.randrange(n)
+
+    def pick_index(self, n: int) -> int:
+        return self._rng.randrange(n)  # the draw ``pick`` makes for a point without weights
 
     def describe(self) -> dict[str, Any]:
         return {"strategy": self.strategy, "seed": self.seed}
@@ -138,6 +168,7 @@ class ReplayChooser(Chooser):
     """
 
     strategy = "replay"
+    reads_footprints = False
 
     def __init__(self, recorded: Sequence[tuple[int, OptionKey]], *, strict: bool = True) -> None:
         super().__init__()

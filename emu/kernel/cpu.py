@@ -18,7 +18,6 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 from emu.kernel.actor import PARK, ActorState, Park
-from emu.kernel.chooser import SCHED, ChoicePoint
 from emu.kernel.trace import trace_kind
 
 if TYPE_CHECKING:
@@ -71,10 +70,7 @@ def _done(actor: Actor) -> None:
     if queue:
         index = 0
         if len(queue) > 1:
-            point = ChoicePoint(
-                SCHED, "processor", tuple(a.key for a in queue), tuple(() for _ in queue)
-            )
-            index = k.choose(point)
+            index = k.choose_actor("processor", queue, lambda: tuple([() for _ in queue]))
         granted = queue.pop(index)
         k.cpus_busy += 1
         k.make_ready(granted)

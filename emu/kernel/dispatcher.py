@@ -90,6 +90,11 @@ ACTOR_BLOCKED = trace_kind(
     "not reported; an idle DPC processor or worker thread is not blocked.",
 )
 
+READY: Final = ActorState.READY
+RUNNING: Final = ActorState.RUNNING
+_READY: Final = READY._value_  # the plain str the trace holds
+_RUNNING: Final = RUNNING._value_
+
 ENDED_DONE: Final = "all threads done"
 ENDED_QUIESCENT: Final = "quiescent"
 ENDED_TIME: Final = "time limit"
@@ -169,13 +174,31 @@ class Kernel(Registry):
     def choose(self, point: ChoicePoint) -> int:
         index = self.chooser.choose(point)
         options = point.options
-        if len(options) > 1:
+        if len(options) > 1 and self.tracing:
             self.emit(
                 self.actor_id(),
                 CHOICE,
                 (),
                 (point.kind, point.label, index, options[index], len(options)),
             )
+        return index
+
+    def choose_actor(
+        self, label: str, actors: list[Actor], footprints: Callable[[], tuple[Footprint, ...]]
+    ) -> int:
+        """A scheduling point among ``actors`` (two or more; option i is ``actors[i]``):
+        the index chosen. ``footprints`` gives each option's footprint, called only for a
+        strategy that reads them; a strategy that reads only the count gets no options built."""
+        chooser = self.chooser
+        if chooser.reads_keys:
+            fps = footprints() if chooser.reads_footprints else None
+            return self.choose(ChoicePoint(SCHED, label, tuple([a.key for a in actors]), fps))
+        n = len(actors)
+        index = chooser.pick_index(n)
+        key = actors[index].key
+        chooser.schedule.append((index, key))
+        if self.tracing:
+            self.emit(self.actor_id(), CHOICE, (), (SCHED, label, index, key, n))
         return index
 
     def choose_latency(self, label: str, lo: int, hi: int) -> int:
@@ -225,22 +248,36 @@ class Kernel(Registry):
         cur = self.current
         assert cur is not None
         ready = self.ready
-        if len(ready) == 1:
-            other = ready[0]
-            options: tuple[OptionKey, ...] = (cur.key, other.key)
-            footprints: tuple[Footprint, ...] = (footprint, other.footprint)
-        else:
-            options = (cur.key, *[a.key for a in ready])
-            footprints = (footprint, *[a.footprint for a in ready])
-        index = self.choose(ChoicePoint(SCHED, label, options, footprints))
-        if index == 0:
-            return
-        nxt = ready.pop(index - 1)
+        chooser = self.chooser
+        if chooser.reads_keys:
+            options: tuple[OptionKey, ...] = (cur.key, *[a.key for a in ready])
+            footprints = (
+                (footprint, *[a.footprint for a in ready]) if chooser.reads_footprints else None
+            )
+            index = self.choose(ChoicePoint(SCHED, label, options, footprints))
+            if index == 0:
+                return
+            nxt = ready.pop(index - 1)
+        else:  # only the count: no options built, the chosen key looked up
+            n = len(ready) + 1
+            index = chooser.pick_index(n)
+            if index == 0:
+                chooser.schedule.append((0, cur.key))
+                if self.tracing:
+                    self.emit(cur.oid, CHOICE, (), (SCHED, label, 0, cur.key, n))
+                return
+            nxt = ready.pop(index - 1)
+            chooser.schedule.append((index, nxt.key))
+            if self.tracing:
+                self.emit(cur.oid, CHOICE, (), (SCHED, label, index, nxt.key, n))
         nxt.queued = False
         cur.footprint = footprint
         cur.queued = True
         ready.append(cur)
-        self.set_state(cur, ActorState.READY)
+        if cur.state is not READY:
+            cur.state = READY
+            if self.tracing:
+                self.emit(cur.oid, ACTOR_STATE, (cur.oid,), (_READY,))
         self._next = nxt
         yield PARK
 
@@ -255,9 +292,7 @@ class Kernel(Registry):
         ready = self.ready
         if not ready:
             return False
-        options = (*[a.key for a in ready], cur.key)
-        footprints = (*[a.footprint for a in ready], ())
-        index = self.choose(ChoicePoint(SCHED, label, options, footprints))
+        index = self.choose_actor(label, [*ready, cur], lambda: (*[a.footprint for a in ready], ()))
         if index == len(ready):
             return False
         nxt = ready.pop(index)
@@ -314,9 +349,7 @@ class Kernel(Registry):
                     if len(ready) == 1:
                         actor = ready.pop()
                     else:
-                        keys = tuple(a.key for a in ready)
-                        footprints = tuple(a.footprint for a in ready)
-                        index = self.choose(ChoicePoint(SCHED, "dispatch", keys, footprints))
+                        index = self.choose_actor("dispatch", ready, self._ready_footprints)
                         actor = ready.pop(index)
                     actor.queued = False
                 else:
@@ -336,6 +369,9 @@ class Kernel(Registry):
         if finish:
             self.finish(reason)
         return reason
+
+    def _ready_footprints(self) -> tuple[Footprint, ...]:
+        return tuple([a.footprint for a in self.ready])
 
     def finish(self, reason: str) -> None:
         """Report what is left undone, record ``run.end``, let the chooser check its schedule."""
@@ -380,9 +416,10 @@ class Kernel(Registry):
 
     def _step(self, actor: Actor) -> None:
         self.current = actor
-        if actor.state is not ActorState.RUNNING:
-            actor.state = ActorState.RUNNING
-            self.emit(actor.oid, ACTOR_STATE, (actor.oid,), ("RUNNING",))
+        if actor.state is not RUNNING:
+            actor.state = RUNNING
+            if self.tracing:
+                self.emit(actor.oid, ACTOR_STATE, (actor.oid,), (_RUNNING,))
         try:
             try:
                 yielded = actor.body.send(None)

@@ -24,16 +24,16 @@ wait does not destroy the object under the waiter.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
 from emu.codes.ntstatus import STATUS_TIMEOUT, STATUS_USER_APC, STATUS_WAIT_0
 from emu.kernel.actor import PARK, ActorState, Park
-from emu.kernel.chooser import SCHED, ChoicePoint
 from emu.kernel.trace import NO_CAUSE, trace_kind
 
 if TYPE_CHECKING:
     from emu.kernel.actor import Actor
+    from emu.kernel.chooser import Footprint
     from emu.kernel.dispatcher import Kernel
     from emu.kernel.objects import DispatcherObject
 
@@ -195,6 +195,11 @@ def _can_satisfy(waiter: Actor, obj: DispatcherObject) -> bool:
     return obj.is_signaled_for(waiter)
 
 
+def _each(footprint: Footprint, n: int) -> Callable[[], tuple[Footprint, ...]]:
+    """The footprints of ``n`` options that all touch the same (built only when read)."""
+    return lambda: (footprint,) * n
+
+
 def signal(k: Kernel, obj: DispatcherObject, cause: int) -> None:
     """``obj`` may have become signalled: satisfy the waits it now can, in wait-list order.
 
@@ -208,13 +213,12 @@ def signal(k: Kernel, obj: DispatcherObject, cause: int) -> None:
             return
         chosen = candidates[0]
         if obj.RELEASE_ONE and len(candidates) > 1:
-            point = ChoicePoint(
-                SCHED,
+            index = k.choose_actor(
                 f"release@{obj.name}",
-                tuple(w.key for w in candidates),
-                tuple(((obj.oid, "w"),) for _ in candidates),
+                candidates,
+                _each(((obj.oid, "w"),), len(candidates)),
             )
-            chosen = candidates[k.choose(point)]
+            chosen = candidates[index]
         if chosen.wait_all:
             for o in chosen.wait_objects:
                 o.consume(chosen)
