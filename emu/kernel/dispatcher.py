@@ -64,6 +64,7 @@ from emu.kernel.objects import KernelObject
 from emu.kernel.registry import Registry
 from emu.kernel.trace import (
     CHOICE,
+    COMPACT_FROM,
     KERNEL_ACTOR,
     NO_CAUSE,
     RUN_END,
@@ -368,6 +369,12 @@ class Kernel(Registry):
         self.end_reason = reason
         if finish:
             self.finish(reason)
+            if len(self.trace.events) >= COMPACT_FROM:  # a long run: share equal values
+                if collecting:
+                    gc.disable()
+                self.trace.compact()
+                if collecting:
+                    gc.enable()
         return reason
 
     def _ready_footprints(self) -> tuple[Footprint, ...]:

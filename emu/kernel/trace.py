@@ -31,6 +31,8 @@ TraceTuple = tuple[int, int, int, str, tuple[int, ...], tuple[Any, ...], int]
 SEQ, TIME, ACTOR, KIND, OBJECTS, PAYLOAD, CAUSE = range(7)
 KERNEL_ACTOR: Final = 0
 NO_CAUSE: Final = -1
+COMPACT_FROM: Final = 100_000
+"""A finished run's trace of at least this many events is compacted (``Trace.compact``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,30 @@ class Trace:
             return seq
 
         return emit
+
+    def compact(self, start: int = 0) -> None:
+        """Share equal ``objects`` and ``payload`` tuples among the events from ``start`` on.
+
+        A run repeats a few values millions of times (the same thread's ``(oid,)``, the same
+        ``("set", 1)``); an event keeps its values, but equal ones become one tuple, which
+        roughly halves what a long trace retains and leaves the collector fewer objects to
+        walk. The events are equal before and after, so every reader, the JSON-lines export
+        and the digests are unchanged. ``Kernel.run`` compacts a trace that reached
+        ``COMPACT_FROM`` events when the run finishes (docs/trace.md, "Memory").
+        """
+        events = self.events
+        shared: dict[tuple[Any, ...], tuple[Any, ...]] = {(): ()}
+        share = shared.setdefault
+        for index in range(start, len(events)):
+            seq, time, actor, kind, objects, payload, cause = event = events[index]
+            same_objects = share(objects, objects)
+            try:
+                same_payload = share(payload, payload)
+            except TypeError:  # a payload holding an unhashable value is kept as it is
+                same_payload = payload
+            if same_objects is not objects or same_payload is not payload:
+                events[index] = (seq, time, actor, kind, same_objects, same_payload, cause)
+            del event
 
     def __len__(self) -> int:
         return len(self.events)

@@ -172,3 +172,51 @@ def test_a_payload_value_that_is_not_a_json_scalar_is_refused_on_export() -> Non
     trace.emit(0, "run.end", (), (1.5,))
     with pytest.raises(TypeError, match=r"trace payload value 1\.5 is not a JSON scalar"):
         trace.to_jsonl()
+
+
+# -- compaction of a long trace (issue 12: retained memory) ---------------------------------------
+
+
+def long_sample(loops: int) -> Any:
+    def main(api: Api) -> Generator[Any, None, None]:
+        ev = yield from api.CreateEventW(None, False, False, "x")
+        for _ in range(loops):
+            yield from api.SetEvent(ev)
+            yield from api.WaitForSingleObject(ev, 0)
+        yield from api.CloseHandle(ev)
+
+    return run(main)
+
+
+def distinct_tuples(events: list[Any]) -> int:
+    return len({id(e[4]) for e in events} | {id(e[5]) for e in events})
+
+
+def test_compacting_keeps_every_event_equal_and_shares_equal_values() -> None:
+    trace = long_sample(50).k.trace
+    before = list(trace.events)
+    jsonl = trace.to_jsonl()
+    spread = distinct_tuples(trace.events)
+    trace.compact()
+    assert trace.events == before
+    assert trace.to_jsonl() == jsonl
+    assert distinct_tuples(trace.events) < spread // 4
+    odd = Trace(None)
+    odd.events.append((0, 0, 0, "test.odd", (1,), ([1, 2],), -1))  # an unhashable payload
+    odd.events.append((1, 0, 0, "test.odd", (1,), ([1, 2],), -1))
+    odd.compact()
+    assert odd.events[0][4] is odd.events[1][4]
+    assert odd.events[1][5] == ([1, 2],)
+
+
+def test_a_run_that_reaches_compact_from_events_is_compacted_when_it_finishes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from emu.kernel import dispatcher
+
+    short = long_sample(50).k.trace.events
+    assert distinct_tuples(short) > len(short)  # below the threshold: left as recorded
+    monkeypatch.setattr(dispatcher, "COMPACT_FROM", 100)
+    events = long_sample(50).k.trace.events
+    assert events == short
+    assert distinct_tuples(events) < len(events) // 4
