@@ -118,3 +118,18 @@ def test_the_decisions_benchmark_reports_every_chooser_with_the_trace_on_and_off
     assert report["meta"]["target_decisions_per_s_trace_on"] == 200_000
     assert module.main(["--quick", "--threads", "2", "--calls", "3"]) == 0
     assert "decisions/s" in capsys.readouterr().out
+
+
+def test_trace_cost_quick_json_reports_every_workload(capsys: pytest.CaptureFixture[str]) -> None:
+    load_bench()  # trace_cost imports the workloads from kernel_vs_simpy
+    path = BENCH.parent / "trace_cost.py"
+    spec = importlib.util.spec_from_file_location("trace_cost", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--json", "--rounds", "20", "--repeat", "1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["workloads"]) == {"pingpong", "apc", "iocp", "workqueue"}
+    for row in report["workloads"].values():
+        assert row["as_recorded"]["bytes_per_event"] > row["compacted"]["bytes_per_event"] > 0
+        assert row["on_over_off"] > 0
