@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Final
+from typing import ClassVar, Final, TypeVar
 
 from emu.kernel.dispatcher import ENDED_DONE, ENDED_QUIESCENT
 from emu.kernel.trace import TraceTuple
@@ -33,6 +33,34 @@ FINISHED_ENDS: Final = (ENDED_DONE, ENDED_QUIESCENT)
 limit)."""
 
 
+class Fold(ABC):
+    """What several checkers of one family read (every request of a run, later every socket):
+    one instance per run (``Context.fold``), fed each event of its ``KINDS`` before any
+    checker that declares it as its ``FOLD`` sees that event. ``feed_once`` is what the
+    verdict calls: a checker that calls it too for the same event (as it must when it is fed
+    by hand) gets the same answer without updating the records twice."""
+
+    KINDS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        self._last: tuple[TraceTuple | None, object] = (None, None)
+
+    @abstractmethod
+    def feed(self, event: TraceTuple) -> object:
+        """Update the records with one event of ``KINDS``; return what it concerns."""
+
+    def feed_once(self, event: TraceTuple) -> object:
+        last, answer = self._last
+        if event is last:
+            return answer
+        answer = self.feed(event)
+        self._last = (event, answer)
+        return answer
+
+
+F = TypeVar("F", bound=Fold)
+
+
 class Context:
     """What a checker may know beyond the events it is fed.
 
@@ -41,7 +69,7 @@ class Context:
     an object's name is the same wherever the trace is read), unless the caller gives them.
     """
 
-    __slots__ = ("_finished", "_names", "_types", "blocks_forever", "events", "shared")
+    __slots__ = ("_finished", "_names", "_types", "blocks_forever", "events", "folds")
 
     def __init__(
         self,
@@ -55,7 +83,7 @@ class Context:
         self._names = names
         self._types = types
         self._finished: bool | None = None
-        self.shared: dict[str, object] = {}  # what checkers of one family fold together
+        self.folds: dict[str, Fold] = {}  # class name -> the run's fold of that class
 
     @property
     def names(self) -> dict[int, str]:
@@ -84,6 +112,14 @@ class Context:
             self._names = names
         if self._types is None:
             self._types = types
+
+    def fold(self, cls: type[F]) -> F:
+        """The run's one instance of a fold class (built on first use)."""
+        key = f"{cls.__module__}.{cls.__qualname__}"
+        found = self.folds.get(key)
+        if not isinstance(found, cls):
+            found = self.folds[key] = cls()
+        return found
 
     def name(self, oid: int) -> str:
         return self.names.get(oid, "kernel" if oid == 0 else f"#{oid}")
@@ -122,11 +158,13 @@ class Checker(ABC):
     cannot make it exercised or give it a finding, so the verdict does not build it at all
     (a subsystem's checkers declare the subsystem's own kinds, and cost nothing in a run
     without its device). ``tests/properties/test_verdict.py`` checks the claim for every
-    registered checker on every shipped scenario.
+    registered checker on every shipped scenario. ``FOLD`` names the records the checker
+    shares with its family (a ``Fold``): the verdict feeds them first, once per event.
     """
 
     KINDS: ClassVar[tuple[str, ...]] = ()
     TRIGGERS: ClassVar[tuple[str, ...] | None] = None
+    FOLD: ClassVar[type[Fold] | None] = None
 
     def __init__(self, context: Context) -> None:
         self.context = context

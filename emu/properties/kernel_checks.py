@@ -239,17 +239,24 @@ class LostWakeup(Checker):
 
 class LostUpdate(Checker):
     KINDS = ("mem.read", "mem.write", "mem.rmw")
+    MANY = -1  # two actors or more touched the field (actor ids are never negative)
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.reads: dict[tuple[int, str, int], int] = {}  # (object, field, actor) -> read seq
         self.writes: dict[tuple[int, str], tuple[int, int]] = {}  # -> (seq, actor) of last write
-        self.actors: dict[tuple[int, str], set[int]] = {}
+        self.actors: dict[tuple[int, str], int] = {}  # -> the one actor that touched it, or MANY
 
     def feed(self, event: TraceTuple) -> None:
         seq, _t, actor, kind, objects, payload, _c = event
-        key = (objects[0], str(payload[0]))
-        self.actors.setdefault(key, set()).add(actor)
+        field = payload[0]
+        key = (objects[0], field if type(field) is str else str(field))
+        actors = self.actors
+        seen = actors.get(key)
+        if seen is None:
+            actors[key] = actor
+        elif seen != actor:
+            actors[key] = self.MANY
         if kind == "mem.read":
             if payload[2] == "program":
                 self.reads[(key[0], key[1], actor)] = seq
@@ -257,7 +264,7 @@ class LostUpdate(Checker):
         read = self.reads.pop((key[0], key[1], actor), None)
         last = self.writes.get(key)
         if kind == "mem.write" and payload[2] == "program" and read is not None:
-            if len(self.actors[key]) > 1:
+            if actors[key] == self.MANY:
                 self.exercised = True
             if last is not None and last[0] > read and last[1] != actor:
                 names = self.context.name

@@ -27,28 +27,29 @@ from emu.properties.scm_requests import (
 
 SEED: Final = "NotifyServiceStatusChange (MS doc)"
 _NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
-_SHARED: Final = "scm.requests"
 
 
 class RequestChecker(ScmChecker):
-    """A checker that follows the requests (and any other kinds it adds)."""
+    """A checker that follows the requests: it reads the run's one ``Requests`` fold (fed
+    first, every event of the fold's kinds) and is fed only the kinds its rule looks at
+    (``SEES``); ``see`` gets the request the event concerns when it is one of the fold's."""
 
-    EXTRA: tuple[str, ...] = ()
+    FOLD = Requests
+    SEES: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs: object) -> None:
-        cls.KINDS = (*KINDS, *cls.EXTRA)
+        cls.KINDS = cls.SEES
+        # built for a run with request activity (or its own extra kinds), as it always was
+        cls.TRIGGERS = tuple(dict.fromkeys(k for k in (*KINDS, *cls.SEES) if k.startswith("scm.")))
         super().__init_subclass__(**kwargs)
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        shared = context.shared.get(_SHARED)
-        if not isinstance(shared, Requests):
-            shared = context.shared[_SHARED] = Requests()
-        self.requests = shared  # one fold for every request checker: each reads it after feeding
+        self.requests = context.fold(Requests)
 
     def feed(self, event: TraceTuple) -> None:
         req = self.requests.feed_once(event) if event[3] in KINDS else None
-        self.see(event, req)
+        self.see(event, req if isinstance(req, Request) else None)
 
     def see(self, event: TraceTuple, req: Request | None) -> None:
         """One event, after the request records were updated."""
@@ -57,7 +58,7 @@ class RequestChecker(ScmChecker):
 class BufferFreedEarly(RequestChecker):
     """The SERVICE_NOTIFY must stay valid until its callback ran or the request was cancelled."""
 
-    EXTRA = ("mem.end",)
+    SEES = ("scm.register", "mem.end")
 
     def see(self, event: TraceTuple, req: Request | None) -> None:
         seq, _t, _a, kind, objects, payload, _c = event
@@ -85,7 +86,7 @@ class ReregisterAfterCallback(RequestChecker):
     runs after its handle was closed, nor once the service is marked for deletion (a new
     request can only fail with ERROR_SERVICE_MARKED_FOR_DELETE: the handle must be closed)."""
 
-    EXTRA = ("scm.service",)
+    SEES = ("apc.return", "scm.register", "handle.close", "scm.service")
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -130,7 +131,7 @@ class LaggingIgnored(RequestChecker):
     """On ERROR_SERVICE_NOTIFY_CLIENT_LAGGING "the client should close the handle to the SCM,
     open a new handle, and call this function again"."""
 
-    EXTRA = ("api",)
+    SEES = ("handle.close", "api")
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -164,7 +165,7 @@ class MarkedHandleKept(RequestChecker):
     ERROR_SERVICE_MARKED_FOR_DELETE and the handle to the service must be closed" (returned,
     or delivered in dwNotificationStatus)."""
 
-    EXTRA = ("api",)
+    SEES = ("handle.close", "apc.return", "api")
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -203,7 +204,7 @@ class StatusReadUnchecked(RequestChecker):
     "If this member is ERROR_SUCCESS, the notification has succeeded and the ServiceStatus
     member contains valid information")."""
 
-    EXTRA = ("mem.read",)
+    SEES = ("scm.deliver", "scm.register", "mem.read")
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -235,7 +236,7 @@ class StatusReadUnchecked(RequestChecker):
 class NamesNotFreed(RequestChecker):
     """pszServiceNames is allocated by the system; "the caller must free" it with LocalFree."""
 
-    EXTRA = ("mem.end",)
+    SEES = ("scm.deliver", "mem.end")
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -258,7 +259,7 @@ class ThreadExitOutstanding(RequestChecker):
     """ "If the calling thread exits without closing the service handle or waiting until the APC
     is generated, a memory leak can occur."""
 
-    EXTRA = ("actor.exit",)
+    SEES = ("scm.register", "actor.exit")
 
     def see(self, event: TraceTuple, req: Request | None) -> None:
         seq, _t, _a, kind, objects, _p, _c = event
@@ -281,7 +282,7 @@ class UnloadOutstanding(RequestChecker):
     the notification or calls CloseServiceHandle, the notification will cause unpredictable
     results and might cause the process to stop responding.\""""
 
-    EXTRA = ("module.unload",)
+    SEES = ("module.unload",)
 
     def see(self, event: TraceTuple, req: Request | None) -> None:
         seq, _t, _a, kind, _o, payload, _c = event
@@ -304,6 +305,8 @@ class CallbackNeverRuns(RequestChecker):
     """ "The calling thread must enter an alertable wait (for example, by calling the SleepEx
     function) to receive notification": a callback queued to a thread that never waited
     alertably again."""
+
+    SEES = ("scm.deliver", "apc.discard", "apc.undelivered")
 
     def see(self, event: TraceTuple, req: Request | None) -> None:
         kind = event[3]

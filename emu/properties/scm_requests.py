@@ -14,7 +14,7 @@ from typing import Final
 
 from emu.codes.services import ServiceState, notify_bit
 from emu.kernel.trace import TraceTuple
-from emu.properties.checker import Checker
+from emu.properties.checker import Checker, Fold
 
 KINDS: Final = (
     "scm.register",
@@ -75,26 +75,17 @@ class Request:
         return not self.ended
 
 
-class Requests:
+class Requests(Fold):
     """Every request of a run, by number, with the indexes the checkers need."""
 
+    KINDS = KINDS
+
     def __init__(self) -> None:
+        super().__init__()
         self.by_number: dict[int, Request] = {}
         self.by_apc: dict[int, Request] = {}
         self.sc_values: dict[int, int] = {}  # open SC_HANDLE value -> object id
         self.closed: dict[int, int] = {}  # SC_HANDLE object id -> seq of its handle.close
-        self._last: tuple[TraceTuple | None, Request | None] = (None, None)
-
-    def feed_once(self, event: TraceTuple) -> Request | None:
-        """``feed``, for records shared by several checkers that each read them only after
-        feeding: the first checker given an event updates the records, the others get the
-        same answer (the verdict hands every checker the same event tuple)."""
-        last, req = self._last
-        if event is last:
-            return req
-        req = self.feed(event)
-        self._last = (event, req)
-        return req
 
     def feed(self, event: TraceTuple) -> Request | None:
         """Update the records; returns the request the event concerns, if any."""

@@ -13,7 +13,7 @@ Properties that depend on a behaviour profile apply only under that profile.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Final
@@ -27,7 +27,7 @@ from emu.properties.catalogue import (
     lookup,
     properties,
 )
-from emu.properties.checker import Checker, Context, Finding
+from emu.properties.checker import Checker, Context, Finding, Fold
 
 HELD: Final = "held"
 VIOLATED: Final = "violated"
@@ -103,7 +103,7 @@ class Plan:
     such a run. Built once per (catalogue generation, profile, kinds present) and shared by
     every run of a campaign (``plan_for``)."""
 
-    __slots__ = ("by_kind", "checkers", "entries", "idle", "inline", "kinds", "plain")
+    __slots__ = ("by_kind", "checkers", "entries", "folds", "idle", "inline", "kinds", "plain")
 
     def __init__(
         self, catalogue: list[Property], kinds: frozenset[str], *, every_checker: bool = False
@@ -111,20 +111,26 @@ class Plan:
         self.entries = tuple(catalogue)
         self.kinds = kinds
         self.checkers: list[tuple[int, type[Checker]]] = []  # (entry position, class) to build
+        self.folds: list[type[Fold]] = []  # the folds the built checkers share
         self.idle: dict[int, Status] = {}  # entry position -> its status, whatever the run did
         self.inline: list[tuple[int, Property, bool]] = []  # (position, entry, kinds exercise)
-        by_kind: dict[str, list[int]] = {}
         for position, entry in enumerate(self.entries):
             cls = entry.checker
             if cls is None:
                 self.inline.append((position, entry, any(k in kinds for k in entry.exercised_by)))
             elif every_checker or any(kind in kinds for kind in cls.TRIGGERS or cls.KINDS):
-                for kind in cls.KINDS:
-                    if kind in kinds:
-                        by_kind.setdefault(kind, []).append(len(self.checkers))
                 self.checkers.append((position, cls))
+                if cls.FOLD is not None and cls.FOLD not in self.folds:
+                    self.folds.append(cls.FOLD)
             else:
                 self.idle[position] = Status(entry, NOT_EXERCISED)  # never fed: nothing to judge
+        # kind -> positions in the run's list of feeders: the folds, then the checkers
+        by_kind: dict[str, list[int]] = {}
+        feeders = [fold.KINDS for fold in self.folds] + [cls.KINDS for _p, cls in self.checkers]
+        for slot, fed in enumerate(feeders):
+            for kind in fed:
+                if kind in kinds:
+                    by_kind.setdefault(kind, []).append(slot)
         self.by_kind = {kind: tuple(slots) for kind, slots in by_kind.items()}
         # the statuses without findings, shared by every run (a Status is immutable)
         self.plain = [
@@ -179,8 +185,11 @@ def verdict(
         catalogue = [p for p in properties() if applies(p, profile)]
         plan = Plan(catalogue, plan.kinds, every_checker=True)
     context = Context(blocks_forever=frozenset(blocks_forever), events=events)
+    feeds: list[Callable[[TraceTuple], object]] = [
+        context.fold(fold).feed_once for fold in plan.folds
+    ]
     built = [(position, cls(context)) for position, cls in plan.checkers]
-    feeds = [checker.feed for _position, checker in built]
+    feeds += [checker.feed for _position, checker in built]
     by_kind = {kind: tuple(feeds[i] for i in slots) for kind, slots in plan.by_kind.items()}
     get = by_kind.get
     for event in events:
