@@ -119,7 +119,10 @@ def queue_user_apc(
     apc = Apc(k.new_apc_id(), routine, args, data)
     queue = thread.apcs
     queue.append(apc)
-    apc.seq = k.emit(k.actor_id(), APC_QUEUE, (thread.oid,), (apc.aid, apc.label, data, len(queue)))
+    if k.tracing:
+        apc.seq = k.emit(
+            k.actor_id(), APC_QUEUE, (thread.oid,), (apc.aid, apc.label, data, len(queue))
+        )
     if thread.wait_alertable:
         abort_wait(k, thread, STATUS_USER_APC, apc.seq)
     return STATUS_SUCCESS
@@ -135,16 +138,18 @@ def deliver(k: Kernel, thread: Thread, at: str = AT_WAIT) -> Generator[Park, Non
     if depth > k.apc_depth_limit:
         thread.apc_depth -= 1
         raise ApcDepthLimit(apc_depth_message(k, depth))
+    tracing = k.tracing
     try:
         while queue:
             apc = queue.popleft()
-            k.emit(
-                thread.oid,
-                APC_DELIVER,
-                (thread.oid,),
-                (apc.aid, apc.label, apc.data, len(queue), depth, at),
-                apc.seq,
-            )
+            if tracing:
+                k.emit(
+                    thread.oid,
+                    APC_DELIVER,
+                    (thread.oid,),
+                    (apc.aid, apc.label, apc.data, len(queue), depth, at),
+                    apc.seq,
+                )
             result = apc.routine(*apc.args)
             if isinstance(result, GeneratorType) and depth <= INLINE_DEPTH:
                 yield from result  # the common case: a shallow nesting, at full speed
@@ -154,7 +159,8 @@ def deliver(k: Kernel, thread: Thread, at: str = AT_WAIT) -> Generator[Park, Non
                 # Passed up the chain of `yield from` to the dispatcher, which runs the routine
                 # and resumes this generator with its result: for the types, a park.
                 yield cast(Park, nested)
-            k.emit(thread.oid, APC_RETURN, (thread.oid,), (apc.aid, apc.label, depth))
+            if tracing:
+                k.emit(thread.oid, APC_RETURN, (thread.oid,), (apc.aid, apc.label, depth))
     finally:
         thread.apc_depth -= 1
 

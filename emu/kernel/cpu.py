@@ -53,9 +53,11 @@ def work(k: Kernel, actor: Actor, ticks: int) -> Generator[Park, None, None]:
     else:
         k.cpu_queue.append(actor)
         k.set_state(actor, ActorState.READY)
-        k.emit(actor.oid, CPU_QUEUE, (actor.oid,), (len(k.cpu_queue),))
+        if k.tracing:
+            k.emit(actor.oid, CPU_QUEUE, (actor.oid,), (len(k.cpu_queue),))
         yield PARK  # granted: the processor is already counted for us
-    k.emit(actor.oid, CPU_WORK, (actor.oid,), (ticks, k.cpus_busy))
+    if k.tracing:
+        k.emit(actor.oid, CPU_WORK, (actor.oid,), (ticks, k.cpus_busy))
     k.call_later(ticks, _done, actor)
     yield PARK
 
@@ -63,7 +65,8 @@ def work(k: Kernel, actor: Actor, ticks: int) -> Generator[Park, None, None]:
 def _done(actor: Actor) -> None:
     k = actor.k
     k.cpus_busy -= 1
-    k.emit(k.actor_id(), CPU_DONE, (actor.oid,), (k.cpus_busy,))
+    if k.tracing:
+        k.emit(k.actor_id(), CPU_DONE, (actor.oid,), (k.cpus_busy,))
     actor.footprint = ()
     k.make_ready(actor)
     queue = k.cpu_queue

@@ -239,7 +239,8 @@ class Kernel(Registry):
     def set_state(self, actor: Actor, state: ActorState, cause: int = NO_CAUSE) -> None:
         if actor.state is not state:
             actor.state = state
-            self.emit(self.actor_id(), ACTOR_STATE, (actor.oid,), (state._value_,), cause)
+            if self.tracing:
+                self.emit(self.actor_id(), ACTOR_STATE, (actor.oid,), (state._value_,), cause)
 
     def preempt(self, label: str, footprint: Footprint) -> Generator[Park, None, None]:
         """A scheduling point before the current actor's next visible step.

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from emu.codes.access import EVENT_GENERIC_MAPPING
 from emu.kernel import waits
 from emu.kernel.objects import DispatcherObject
-from emu.kernel.trace import trace_kind
+from emu.kernel.trace import NO_CAUSE, trace_kind
 
 if TYPE_CHECKING:
     from emu.kernel.actor import Actor
@@ -61,7 +61,7 @@ class KEvent(DispatcherObject):
         previous = int(self.signaled)
         self.signaled = True
         k = self.k
-        seq = k.emit(k.actor_id(), EVENT_STATE, (self.oid,), ("set", 1))
+        seq = k.emit(k.actor_id(), EVENT_STATE, (self.oid,), ("set", 1)) if k.tracing else NO_CAUSE
         if self.waiters:
             waits.signal(k, self, seq)
         return previous
@@ -71,7 +71,8 @@ class KEvent(DispatcherObject):
         previous = int(self.signaled)
         self.signaled = False
         k = self.k
-        k.emit(k.actor_id(), EVENT_STATE, (self.oid,), ("reset", 0))
+        if k.tracing:
+            k.emit(k.actor_id(), EVENT_STATE, (self.oid,), ("reset", 0))
         return previous
 
 
@@ -92,7 +93,8 @@ class SynchronizationEvent(KEvent):
     def consume(self, waiter: Actor) -> None:
         self.signaled = False
         k = self.k
-        k.emit(k.actor_id(), EVENT_STATE, (self.oid,), ("consume", 0))
+        if k.tracing:
+            k.emit(k.actor_id(), EVENT_STATE, (self.oid,), ("consume", 0))
 
 
 def create_event(k: Kernel, manual_reset: bool, initial: bool, name: str | None = None) -> KEvent:

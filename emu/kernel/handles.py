@@ -61,7 +61,7 @@ class HandleEntry:
 class HandleTable:
     """One handle namespace: values ``base + step * slot``, freed slots reused LIFO."""
 
-    __slots__ = ("_entries", "_free", "base", "k", "namespace", "step", "untag")
+    __slots__ = ("_entries", "_free", "base", "k", "live", "namespace", "step", "untag")
 
     def __init__(
         self, k: Registry, namespace: str, base: int, step: int, *, tag_bits: int = 0
@@ -73,6 +73,9 @@ class HandleTable:
         self.untag = HANDLE_MASK & ~tag_bits
         self._entries: list[HandleEntry | None] = []
         self._free: list[int] = []
+        self.live: dict[int, HandleEntry] = {}
+        """Each open handle by its exact (untagged) value: the one-probe lookup of the common
+        case. Never iterated (``handles`` walks the slots)."""
 
     def insert(self, obj: KernelObject, access: int) -> int:
         entry = HandleEntry(obj, access)
@@ -84,6 +87,7 @@ class HandleTable:
             self._entries.append(entry)
         obj.handle_count += 1
         handle = self.base + self.step * slot
+        self.live[handle] = entry
         k = self.k
         k.emit(k.actor_id(), HANDLE_OPEN, (obj.oid,), (self.namespace, handle, access))
         return handle
@@ -101,10 +105,10 @@ class HandleTable:
 
     def get(self, handle: Any) -> HandleEntry | None:
         """The entry a handle value names, or ``None`` (bad type, closed, never opened)."""
-        if type(handle) is int:  # the common case, without masking
-            slot, misaligned = divmod(handle - self.base, self.step)
-            if not misaligned and 0 <= slot < len(self._entries):
-                return self._entries[slot]
+        if type(handle) is int:  # the common case: an exact value, one probe
+            entry = self.live.get(handle)
+            if entry is not None:
+                return entry
         slot = self._slot(handle)
         return self._entries[slot] if slot >= 0 else None
 
@@ -118,12 +122,12 @@ class HandleTable:
             return None
         self._entries[slot] = None
         self._free.append(slot)
+        handle = self.base + self.step * slot
+        del self.live[handle]
         obj = entry.obj
         obj.handle_count -= 1
         k = self.k
-        k.emit(
-            k.actor_id(), HANDLE_CLOSE, (obj.oid,), (self.namespace, self.base + self.step * slot)
-        )
+        k.emit(k.actor_id(), HANDLE_CLOSE, (obj.oid,), (self.namespace, handle))
         if obj.handle_count == 0:
             obj.on_last_handle_closed()
         obj.maybe_destroy()

@@ -48,7 +48,7 @@ from emu.codes.ntstatus import (
 from emu.kernel import waits
 from emu.kernel.actor import Park
 from emu.kernel.objects import DispatcherObject
-from emu.kernel.trace import payload_value, trace_kind
+from emu.kernel.trace import NO_CAUSE, payload_value, trace_kind
 
 if TYPE_CHECKING:
     from emu.kernel.actor import Actor
@@ -151,12 +151,13 @@ class IoCompletionPort(DispatcherObject):
     def _count(self, thread: Thread, delta: int, op: str) -> None:
         self.active += delta
         k = self.k
-        k.emit(
-            k.actor_id(),
-            IOCP_ACTIVE,
-            (self.oid, thread.oid),
-            (self.active, self.concurrency, op),
-        )
+        if k.tracing:
+            k.emit(
+                k.actor_id(),
+                IOCP_ACTIVE,
+                (self.oid, thread.oid),
+                (self.active, self.concurrency, op),
+            )
 
     def associate(self, thread: Thread) -> None:
         """The thread dequeues from this port: it leaves any other port and counts here."""
@@ -197,8 +198,8 @@ class IoCompletionPort(DispatcherObject):
         """Queue a packet (or hand it to the most recent blocked dequeuer); its number."""
         k = self.k
         number = k.new_id("packet")
-        payload = (number, payload_value(key), payload_value(value), status, information)
         if self.closed:
+            payload = (number, payload_value(key), payload_value(value), status, information)
             seq = k.emit(k.actor_id(), IOCP_POST, (self.oid,), (*payload, len(self.packets)))
             k.emit(
                 k.actor_id(),
@@ -208,15 +209,28 @@ class IoCompletionPort(DispatcherObject):
                 seq,
             )
             return number
-        packet = Packet(number, key, value, status, information, -1)
+        packet = Packet(number, key, value, status, information, NO_CAUSE)
         dequeuer = self._next_dequeuer() if self.active < self.concurrency else None
+        if dequeuer is None:
+            self.packets.append(packet)
+        if k.tracing:
+            packet.seq = k.emit(
+                k.actor_id(),
+                IOCP_POST,
+                (self.oid,),
+                (
+                    number,
+                    payload_value(key),
+                    payload_value(value),
+                    status,
+                    information,
+                    len(self.packets),
+                ),
+            )
         if dequeuer is not None:
-            packet.seq = k.emit(k.actor_id(), IOCP_POST, (self.oid,), (*payload, len(self.packets)))
             self.dequeuers.pop()
             self._release(dequeuer, [packet])
             return number
-        self.packets.append(packet)
-        packet.seq = k.emit(k.actor_id(), IOCP_POST, (self.oid,), (*payload, len(self.packets)))
         if self.waiters:
             waits.signal(k, self, packet.seq)
         return number
@@ -246,6 +260,8 @@ class IoCompletionPort(DispatcherObject):
         when a post or an activation hands them to it as it is released (the entry leaves the
         queue at that moment, not when the thread next runs)."""
         k = self.k
+        if not k.tracing:
+            return packets
         for packet in packets:
             k.emit(
                 actor,
@@ -294,7 +310,8 @@ class IoCompletionPort(DispatcherObject):
         thread.io_packets = []
         self.dequeuers.append(thread)
         self.wants[thread.oid] = count
-        k.emit(thread.oid, IOCP_BLOCK, (self.oid, thread.oid), (len(self.dequeuers),))
+        if k.tracing:
+            k.emit(thread.oid, IOCP_BLOCK, (self.oid, thread.oid), (len(self.dequeuers),))
         self.reference()  # the wait holds the port, as NtRemoveIoCompletion's reference does
         status = yield from waits.wait(
             k, thread, (), False, timeout, alertable, shown=(self,), deliver=False

@@ -74,7 +74,12 @@ def wait(
     trace names as waited on. With ``deliver`` False a wait ended by APCs returns
     STATUS_USER_APC without running them: the caller tidies up first, then delivers.
     """
-    if objects:
+    if len(objects) == 1:  # the common case (any or all of one object is the same)
+        obj = objects[0]
+        if obj.is_signaled_for(actor):
+            obj.consume(actor)
+            return STATUS_WAIT_0
+    elif objects:
         if wait_all:
             if all(o.is_signaled_for(actor) for o in objects):
                 for o in objects:
@@ -100,8 +105,9 @@ def wait(
     actor.wait_cause = NO_CAUSE
     seen: list[DispatcherObject] = [] if len(objects) > 1 else list(objects)
     if seen:
-        objects[0].waiters.append(actor)
-        objects[0].reference()
+        obj = objects[0]
+        obj.waiters.append(actor)
+        obj.ref_count += 1  # the wait's pointer reference (KernelObject.reference)
     else:
         for o in objects:
             if o not in seen:
@@ -111,7 +117,8 @@ def wait(
     state = ActorState.WAITING_ALERTABLE if alertable else ActorState.WAITING
     actor.state = state
     if k.tracing:
-        oids = tuple([o.oid for o in objects or shown])
+        on = objects or shown
+        oids = (on[0].oid,) if len(on) == 1 else tuple([o.oid for o in on])
         k.emit(
             actor.oid,
             THREAD_WAIT,
@@ -129,11 +136,14 @@ def wait(
         _unlink(actor)
         status = STATUS_TIMEOUT
         actor.wait_status = status
-        k.emit(actor.oid, THREAD_WAKE, (actor.oid,), ("RUNNING", status, False, ()))
+        if k.tracing:
+            k.emit(actor.oid, THREAD_WAKE, (actor.oid,), ("RUNNING", status, False, ()))
         actor.on_unblock()
     actor.wait_objects = ()
     for o in seen:  # the wait's references go when the waiter resumes, as at syscall return
-        o.dereference()
+        o.ref_count -= 1  # KernelObject.dereference, whose check needs no call while it lives
+        if o.ref_count <= 0:
+            o.maybe_destroy()
     if status == STATUS_USER_APC and deliver:
         yield from actor.deliver_user_apcs()
     return status
@@ -176,9 +186,12 @@ def end_wait(k: Kernel, actor: Actor, status: int, cause: int) -> None:
     actor.wait_cause = cause
     actor.footprint = ()
     actor.state = ActorState.READY
-    k.emit(k.actor_id(), THREAD_WAKE, (actor.oid,), ("READY", status, False, ()), cause)
+    if k.tracing:
+        k.emit(k.actor_id(), THREAD_WAKE, (actor.oid,), ("READY", status, False, ()), cause)
     actor.on_unblock()
-    k.make_ready(actor)
+    if not actor.queued:  # Kernel.make_ready
+        actor.queued = True
+        k.ready.append(actor)
 
 
 def abort_wait(k: Kernel, actor: Actor, status: int, cause: int) -> bool:
@@ -208,10 +221,16 @@ def signal(k: Kernel, obj: DispatcherObject, cause: int) -> None:
     """
     waiters = obj.waiters
     while waiters:
-        candidates = [w for w in waiters if _can_satisfy(w, obj)]
-        if not candidates:
-            return
-        chosen = candidates[0]
+        if len(waiters) == 1:  # the common case: one waiter, no choice
+            chosen = waiters[0]
+            if not _can_satisfy(chosen, obj):
+                return
+            candidates = waiters
+        else:
+            candidates = [w for w in waiters if _can_satisfy(w, obj)]
+            if not candidates:
+                return
+            chosen = candidates[0]
         if obj.RELEASE_ONE and len(candidates) > 1:
             index = k.choose_actor(
                 f"release@{obj.name}",

@@ -156,7 +156,8 @@ class Win32Base:
         if k.instant_calls > k.step_limit:
             k.step_limit_reached()
         if k.tracing:
-            k.emit(t.oid, API_CALL, (), (name, _args(args), payload_value(result), error))
+            shown = result if type(result) is int else payload_value(result)
+            k.emit(t.oid, API_CALL, (), (name, _args(args), shown, error))
         return result
 
     def _fail(self, t: Thread, name: str, args: tuple[Any, ...], result: R, error: int) -> R:
@@ -202,16 +203,15 @@ class Win32Base:
         """
         obj: KernelObject
         granted: int
-        if type(handle) is int and 0 < handle < NT_CURRENT_THREAD:  # the common case
-            entry = self.k.handles.get(handle)
-            if entry is None:
-                return None, STATUS_INVALID_HANDLE
-            obj, granted = entry.obj, entry.access
-            if not isinstance(obj, kind):
-                return None, STATUS_OBJECT_TYPE_MISMATCH
-            if access and (granted & access) != access and not (any_of and granted & access):
-                return None, STATUS_ACCESS_DENIED
-            return obj, 0
+        if type(handle) is int:  # the common case: an open handle's exact value
+            entry = self.k.handles.live.get(handle)
+            if entry is not None:
+                obj, granted = entry.obj, entry.access
+                if not isinstance(obj, kind):
+                    return None, STATUS_OBJECT_TYPE_MISMATCH
+                if access and (granted & access) != access and not (any_of and granted & access):
+                    return None, STATUS_ACCESS_DENIED
+                return obj, 0
         value = handle_value(handle)
         if value is None:
             return None, STATUS_INVALID_HANDLE
@@ -234,12 +234,23 @@ class Win32Base:
         return obj, 0
 
     def _footprint(self, handle: Any, mode: str) -> tuple[tuple[int, str], ...]:
-        """What a call on ``handle`` touches, for the chooser (empty if it names nothing)."""
-        entry = self.k.handles.get(handle)
+        """What a call on ``handle`` touches, for the chooser (empty if it names nothing, or
+        if the strategy reads no footprints: then nothing is looked up)."""
+        k = self.k
+        if not k.chooser.reads_footprints:
+            return ()
+        entry = k.handles.get(handle)
         return ((entry.obj.oid, mode),) if entry is not None else ()
 
 
+_PLAIN: Final = frozenset((int, str, bool, type(None)))
+"""The argument types a trace payload holds as they are."""
+
+
 def _args(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The arguments as trace payload: the tuple itself when every one is already plain."""
+    if _PLAIN.issuperset(map(type, args)):
+        return args
     return tuple(map(payload_value, args))
 
 

@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 from simpy.core import Environment
 
-from emu.codes import INFINITE, WAIT_OBJECT_0, WAIT_TIMEOUT
+from emu.codes import (
+    INFINITE,
+    INVALID_HANDLE_VALUE,
+    THREAD_SET_CONTEXT,
+    WAIT_OBJECT_0,
+    WAIT_TIMEOUT,
+)
 from emu.errors import ProgramError
 from emu.kernel import Kernel
 from emu.kernel.actor import ActorState
@@ -16,7 +22,7 @@ from emu.kernel.chooser import ChoicePoint, Chooser, RandomChooser, ReplayChoose
 from emu.kernel.dispatcher import ENDED_DONE, ENDED_QUIESCENT, ENDED_TIME
 from emu.kernel.limits import ENDED_STEPS
 from emu.kernel.time import TICKS_PER_MS
-from emu.win32 import Api
+from emu.win32 import DWORD, PVOID, ULONG_PTR, Api, Process
 from tests.support import run
 
 
@@ -213,6 +219,61 @@ def test_footprints_are_built_only_for_a_strategy_that_reads_them() -> None:
     run_every_kind(whole)
     assert all(p.footprints is not None for p in whole.points)
     assert all(len(p.footprints or ()) == len(p.options) for p in whole.points)
+
+
+def busy_programs(log: list[Any]) -> dict[str, Any]:
+    """Threads that use events, a completion port, APCs, timeouts and processor time, and log
+    what each call returned and what each out-parameter received."""
+    box: dict[str, Any] = {}
+
+    def consumer(api: Api) -> Generator[Any, None, None]:
+        n, key, ov = DWORD(), ULONG_PTR(), PVOID()
+        yield from api.SleepEx(1, False)  # main creates the port first
+        for _ in range(3):
+            ok = yield from api.GetQueuedCompletionStatus(box["port"], n, key, ov, 5)
+            log.append(("dequeue", ok, n.value, key.value))
+            yield from api.work(TICKS_PER_MS)
+        log.append(("sleep", (yield from api.SleepEx(10, True))))
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        box["port"] = yield from api.CreateIoCompletionPort(INVALID_HANDLE_VALUE, 0, 0, 0)
+        box["ev"] = yield from api.CreateEventW(None, False, False, None)
+        me = yield from api.OpenThread(THREAD_SET_CONTEXT, False, box["consumer"].tid)
+        for i in range(4):
+            log.append(("post", (yield from api.PostQueuedCompletionStatus(box["port"], i, i, 0))))
+            log.append(("wait", (yield from api.WaitForSingleObject(box["ev"], 2))))
+            yield from api.SetEvent(box["ev"])
+        log.append(("apc", (yield from api.QueueUserAPC(lambda data: None, me, 7))))
+
+    def other(api: Api) -> Generator[Any, None, None]:
+        for _ in range(3):
+            yield from api.SleepEx(0, False)
+            yield from api.work(TICKS_PER_MS)
+
+    return {"consumer": consumer, "main": main, "other": other, "_box": box}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_run_with_the_trace_off_makes_the_same_choices_and_returns_the_same(
+    seed: int,
+) -> None:
+    # With the trace off nothing is recorded, and nothing else changes: the same schedule,
+    # the same results, the same virtual time.
+    outcomes = []
+    for trace in (True, False):
+        log: list[Any] = []
+        programs = busy_programs(log)
+        box = programs.pop("_box")
+        chooser = RandomChooser(seed)
+        k = Kernel(processors=2, chooser=chooser, trace=trace)
+        process = Process(k)
+        threads = {name: process.start(name, program) for name, program in programs.items()}
+        box["consumer"] = threads["consumer"]
+        reason = k.run()
+        outcomes.append((reason, k.now, k.calls, chooser.schedule, log))
+        assert len(k.trace) == (0 if not trace else len(k.trace.events))
+    assert outcomes[0] == outcomes[1]
+    assert len(outcomes[0][3]) > 5 and len(outcomes[0][4]) > 10
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from emu.codes.winerror import (
     ERROR_SUCCESS,
 )
 from emu.kernel.event import KEvent, create_event
+from emu.kernel.thread import Thread
 from emu.win32.base import BOOL, HANDLE, ApiCall, Win32Base, dword, export
 
 
@@ -111,11 +112,8 @@ class EventApi(Win32Base):
     OpenEventA = OpenEventW
     OpenEvent = OpenEventW
 
-    def _modify(self, name: str, hEvent: Any, set_it: bool) -> ApiCall[int]:
-        t = self._caller()
-        k = self.k
-        if k.ready:
-            yield from k.preempt(name, self._footprint(hEvent, "w"))
+    def _modify(self, t: Thread, name: str, hEvent: Any, set_it: bool) -> int:
+        """SetEvent or ResetEvent after its scheduling point (no generator of its own)."""
         args = (hEvent,)
         event, status = self._resolve(t, hEvent, KEvent, EVENT_MODIFY_STATE, pseudo=False)
         if status:
@@ -135,7 +133,11 @@ class EventApi(Win32Base):
         EVENT_MODIFY_STATE access right." An auto-reset event releases a single waiting thread
         and becomes nonsignaled again; a manual-reset event releases every waiting thread.
         """
-        return (yield from self._modify("SetEvent", hEvent, True))
+        t = self._caller()
+        k = self.k
+        if k.ready:
+            yield from k.preempt("SetEvent", self._footprint(hEvent, "w"))
+        return self._modify(t, "SetEvent", hEvent, True)
 
     @export("kernel32", BOOL)
     def ResetEvent(self, hEvent: Any) -> ApiCall[int]:
@@ -144,4 +146,8 @@ class EventApi(Win32Base):
         "Sets the specified event object to the nonsignaled state." "The handle must have the
         EVENT_MODIFY_STATE access right."
         """
-        return (yield from self._modify("ResetEvent", hEvent, False))
+        t = self._caller()
+        k = self.k
+        if k.ready:
+            yield from k.preempt("ResetEvent", self._footprint(hEvent, "w"))
+        return self._modify(t, "ResetEvent", hEvent, False)
