@@ -25,10 +25,10 @@ without a lock. ``Struct`` makes that memory observable:
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from emu.errors import ProgramError
-from emu.kernel.trace import OBJ_CREATE, payload_value, trace_kind
+from emu.kernel.trace import KERNEL_ACTOR, OBJ_CREATE, payload_value, trace_kind
 
 if TYPE_CHECKING:
     from emu.kernel.dispatcher import Kernel
@@ -75,6 +75,8 @@ MEM_STALE = trace_kind(
 
 PROGRAM = "program"
 SYSTEM = "system"
+_PLAIN: Final = frozenset((int, str, bool, type(None)))
+"""Value types a trace payload holds as they are (``payload_value`` returns them unchanged)."""
 
 
 def as_long(value: int) -> int:
@@ -122,37 +124,65 @@ class Struct:
         object.__setattr__(self, "_ended", "")
 
     # -- program access (traced once bound) --------------------------------------------------
+    # The four accessors below record their event inline (no helper call, the payload value
+    # converted only when it is not already plain): they are the hottest path of a program
+    # that shares memory with the system (issue 12).
 
     def __getattr__(self, name: str) -> Any:
         values: dict[str, Any] = object.__getattribute__(self, "_values")
         if name not in values:
             raise AttributeError(f"{type(self).__name__} has no field {name!r}")
         value = values[name]
-        if self._k is not None:
-            self._access(MEM_READ, name, value, PROGRAM)
+        k = self._k
+        if k is not None:
+            cur = k.current
+            actor = cur.oid if cur is not None else KERNEL_ACTOR
+            shown = value if type(value) in _PLAIN else payload_value(value)
+            k.emit(actor, MEM_READ, (self._oid,), (name, shown, PROGRAM))
+            if self._ended:
+                k.emit(actor, MEM_STALE, (self._oid,), (name, "read", self._ended))
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name not in self._values:
+        values = self._values
+        if name not in values:
             raise AttributeError(f"{type(self).__name__} has no field {name!r}")
-        self._values[name] = value
-        if self._k is not None:
-            self._access(MEM_WRITE, name, value, PROGRAM)
+        values[name] = value
+        k = self._k
+        if k is not None:
+            cur = k.current
+            actor = cur.oid if cur is not None else KERNEL_ACTOR
+            shown = value if type(value) in _PLAIN else payload_value(value)
+            k.emit(actor, MEM_WRITE, (self._oid,), (name, shown, PROGRAM))
+            if self._ended:
+                k.emit(actor, MEM_STALE, (self._oid,), (name, "written", self._ended))
 
     # -- system access ------------------------------------------------------------------------
 
     def sys_get(self, name: str) -> Any:
         """A read by the kernel or a device (an in-parameter consumed by the system)."""
         value = self._values[name]
-        if self._k is not None:
-            self._access(MEM_READ, name, value, SYSTEM)
+        k = self._k
+        if k is not None:
+            cur = k.current
+            actor = cur.oid if cur is not None else KERNEL_ACTOR
+            shown = value if type(value) in _PLAIN else payload_value(value)
+            k.emit(actor, MEM_READ, (self._oid,), (name, shown, SYSTEM))
+            if self._ended:
+                k.emit(actor, MEM_STALE, (self._oid,), (name, "read", self._ended))
         return value
 
     def sys_set(self, name: str, value: Any) -> None:
         """A write by the kernel or a device (an out-parameter filled by the system)."""
         self._values[name] = value
-        if self._k is not None:
-            self._access(MEM_WRITE, name, value, SYSTEM)
+        k = self._k
+        if k is not None:
+            cur = k.current
+            actor = cur.oid if cur is not None else KERNEL_ACTOR
+            shown = value if type(value) in _PLAIN else payload_value(value)
+            k.emit(actor, MEM_WRITE, (self._oid,), (name, shown, SYSTEM))
+            if self._ended:
+                k.emit(actor, MEM_STALE, (self._oid,), (name, "written", self._ended))
 
     def peek(self, name: str) -> Any:
         """The field's value without an access event (for renderers and checkers)."""
@@ -166,20 +196,21 @@ class Struct:
         ``name`` is how the trace shows it (a scenario's variable name); the default is
         ``TYPE#id``.
         """
-        if self._k is None:
-            object.__setattr__(self, "_k", k)
-            object.__setattr__(self, "_oid", k.new_oid())
-            object.__setattr__(self, "_name", name or f"{type(self).__name__}#{self._oid}")
-            actor = k.actor_id()
-            k.emit(actor, OBJ_CREATE, (self._oid,), (type(self).__name__, self.trace_name))
-            initial = tuple((n, payload_value(v)) for n, v in self._values.items())
-            k.emit(actor, MEM_INIT, (self._oid,), (initial,))
-        elif self._k is not k:
+        if self._k is k:  # the common case: bound already, to this simulation
+            return self._oid
+        if self._k is not None:
             raise ProgramError(
                 f"{self.trace_name} was first used by another simulation: a program creates its "
                 "structures inside the program, so that every run starts from fresh memory",
                 time=k.now,
             )
+        object.__setattr__(self, "_k", k)
+        object.__setattr__(self, "_oid", k.new_oid())
+        object.__setattr__(self, "_name", name or f"{type(self).__name__}#{self._oid}")
+        actor = k.actor_id()
+        k.emit(actor, OBJ_CREATE, (self._oid,), (type(self).__name__, self.trace_name))
+        initial = tuple((n, payload_value(v)) for n, v in self._values.items())
+        k.emit(actor, MEM_INIT, (self._oid,), (initial,))
         return self._oid
 
     @property
@@ -202,15 +233,6 @@ class Struct:
         k = self._k
         if k is not None:
             k.emit(k.actor_id(), MEM_END, (self._oid,), (reason,))
-
-    def _access(self, kind: str, name: str, value: Any, by: str) -> None:
-        k = self._k
-        assert k is not None
-        actor = k.actor_id()
-        k.emit(actor, kind, (self._oid,), (name, payload_value(value), by))
-        if self._ended:
-            access = "read" if kind == MEM_READ else "written"
-            k.emit(actor, MEM_STALE, (self._oid,), (name, access, self._ended))
 
     def interlocked(self, name: str, op: str, operand: int, comparand: int = 0) -> int:
         """An atomic 32-bit read-modify-write of ``name``; returns the value before it."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from emu.codes.services import ServiceState
 from emu.errors import ProgramError
 from emu.kernel import Kernel
 from emu.kernel.memory import Struct
@@ -131,3 +132,58 @@ def test_interlocked_on_a_long_holding_a_non_integer_is_a_bad_argument() -> None
     sim = run(main)
     assert log == [0, 0, 0]
     assert sim.violations() == ["win32.bad_argument"] * 3
+
+
+def test_system_accesses_after_the_lifetime_ended_are_recorded_by_the_acting_thread() -> None:
+    # sys_get and sys_set record their access as the program's accessors do, stale ones too.
+    k = Kernel()
+    note = NOTE()
+    oid = note.bind(k)
+    note.end_lifetime("callback returned")
+    note.sys_set("dwVersion", 5)
+    assert note.sys_get("dwVersion") == 5
+    events = [(e[2], e[3], e[5]) for e in k.trace.events if e[4] == (oid,)][-4:]
+    assert events == [
+        (0, "mem.write", ("dwVersion", 5, "system")),
+        (0, "mem.stale", ("dwVersion", "written", "callback returned")),
+        (0, "mem.read", ("dwVersion", 5, "system")),
+        (0, "mem.stale", ("dwVersion", "read", "callback returned")),
+    ]
+
+
+def test_a_field_value_that_is_not_plain_is_traced_as_its_payload_value() -> None:
+    # The trace holds plain values only: an IntEnum as its int, a callable by its name, a
+    # structure by its trace name; the field keeps the object itself.
+    def on_change(buffer: object) -> None:
+        return None
+
+    k = Kernel()
+    note = NOTE()
+    other = NOTE()
+    oid = note.bind(k)
+    other_oid = other.bind(k, "other")
+    note.dwVersion = ServiceState.SERVICE_RUNNING
+    note.pContext = on_change
+    note.sys_set("pContext", other)
+    assert note.sys_get("pContext") is other
+    assert note.pContext is other
+    payloads = [e[5] for e in k.trace.events if e[4] == (oid,)][2:]
+    assert payloads == [
+        ("dwVersion", 4, "program"),
+        ("pContext", "on_change", "program"),
+        ("pContext", "other", "system"),
+        ("pContext", "other", "system"),
+        ("pContext", "other", "program"),
+    ]
+    assert [type(p[1]) for p in payloads] == [int, str, str, str, str]
+    assert other_oid != oid
+
+
+def test_binding_again_to_the_same_simulation_records_nothing_more() -> None:
+    k = Kernel()
+    note = NOTE()
+    oid = note.bind(k, "note")
+    before = len(k.trace.events)
+    assert note.bind(k) == oid and note.bind(k, "another name") == oid
+    assert len(k.trace.events) == before
+    assert note.trace_name == "note"
