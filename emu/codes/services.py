@@ -158,6 +158,10 @@ NOTIFY_BITS: Final = tuple(
 )
 """The ten SERVICE_NOTIFY_* mask bits, in value order."""
 
+_NOTIFY_VALUES: Final = tuple((name, int(globals()[name])) for name in NOTIFY_BITS)
+_NOTIFY_ALL: Final = sum(value for _name, value in _NOTIFY_VALUES)
+_STATE_NAMES: Final = {value: member.name for value, member in SERVICE_STATE_MEMBERS.items()}
+
 
 def notify_bit(state: int) -> int:
     """The SERVICE_NOTIFY_* bit of a dwCurrentState: ``1 << (state - SERVICE_STOPPED)`` (F1.3)."""
@@ -165,14 +169,14 @@ def notify_bit(state: int) -> int:
 
 
 def state_name(state: int) -> str:
-    member = SERVICE_STATE_MEMBERS.get(state)
-    return member.name if member is not None else str(state)
+    name = _STATE_NAMES.get(state)
+    return name if name is not None else str(state)
 
 
 def notify_mask_names(mask: int) -> str:
     """``SERVICE_NOTIFY_RUNNING|SERVICE_NOTIFY_STOPPED`` for a mask (bits in value order)."""
-    names = [name for name in NOTIFY_BITS if mask & globals()[name]]
-    rest = mask & ~sum(globals()[name] for name in NOTIFY_BITS)
+    names = [name for name, bit in _NOTIFY_VALUES if mask & bit]
+    rest = mask & ~_NOTIFY_ALL
     if rest:
         names.append(f"0x{rest:X}")
     return "|".join(names) or "0"
