@@ -67,12 +67,36 @@ class Condition:
     def evaluate(self, frame: Frame) -> tuple[bool, str]:
         left = self.left(frame)
         right = self.right(frame)
-        try:
-            holds = bool(self.op(*as_c_compares(left, right)))
-        except TypeError:
-            holds = False
+        return compares(self.op, left, right), self.account(left, right)
+
+    def holds(self, frame: Frame) -> bool:
+        """Whether it holds (``if:``, ``until:``): no account is built."""
+        return compares(self.op, self.left(frame), self.right(frame))
+
+    def failure(self, frame: Frame) -> str | None:
+        """None if it holds, else the account of why not (``assert:``): both sides are read
+        once, as by ``evaluate``, and the text is built only for a failure."""
+        left = self.left(frame)
+        right = self.right(frame)
+        if compares(self.op, left, right):
+            return None
+        return self.account(left, right)
+
+    def account(self, left: Any, right: Any) -> str:
+        """The comparison as a message shows it, with the values read."""
         shown = f"{value_text(left)} {WORDS[self.op_name]} {_values_text(right)}"
-        return holds, f"{self.text}: {shown}"
+        return f"{self.text}: {shown}"
+
+
+def compares(op: Callable[[Any, Any], bool], left: Any, right: Any) -> bool:
+    """``op`` applied as C compares (``as_c_compares``); operands that do not compare (text
+    against a number) make it False."""
+    if type(left) is int and type(right) is int:  # the common case: two plain numbers
+        return bool(op(left, right))
+    try:
+        return bool(op(*as_c_compares(left, right)))
+    except TypeError:
+        return False
 
 
 def as_c_compares(left: Any, right: Any) -> tuple[Any, Any]:

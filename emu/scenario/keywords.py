@@ -171,7 +171,7 @@ class KeywordSteps(ABC):
     def _until_test(self, value: Node, specs: list[ApiSpec], body: Node) -> Callable[[Frame], bool]:
         if isinstance(value, Map):
             condition = compile_condition(value, self.scope)
-            return lambda frame: condition.evaluate(frame)[0]
+            return condition.holds
         specs = [s for s in specs if s.returns != VOID]
         if not specs:
             body.fail("until CODE needs a call that returns a code among its steps")
@@ -191,9 +191,10 @@ class KeywordSteps(ABC):
         then = self.block(_required(step, "then", "if"))
         else_node = step.get("else")
         otherwise = self.block(else_node) if else_node is not None else ()
+        holds = condition.holds
 
         def branch(frame: Frame) -> Generator[Park, None, None]:
-            chosen = then if condition.evaluate(frame)[0] else otherwise
+            chosen = then if holds(frame) else otherwise
             for inner in chosen:
                 yield from inner(frame)
 
@@ -287,11 +288,12 @@ class KeywordSteps(ABC):
         message_node = step.get("message")
         message = str(message_node.value) if isinstance(message_node, Scalar) else ""
         where = f"{value.file}:{value.line}:{value.column}"
+        failure = condition.failure
 
         def check(frame: Frame) -> Generator[Park, None, None]:
             record_check(frame.api.k, "scenario.assert")
-            holds, account = condition.evaluate(frame)
-            if not holds:
+            account = failure(frame)
+            if account is not None:
                 prefix = f"{message}: " if message else ""
                 record_violation(
                     frame.api.k,

@@ -186,15 +186,45 @@ def compile_reference(node: Node, text: str, scope: Scope) -> Value:
     where = f"{node.file}:{node.line}:{node.column}"
     shared = binding.shared
 
+    def unbound(frame: Frame) -> ProgramError:
+        return ProgramError(
+            f"{where}: ${name} is used before a step bound it (with as: or set:)",
+            thread=frame.owner,
+        )
+
+    # The common shapes get their own function (a name; a name and one field), so that a run
+    # does no per-reference dispatch: what a reference is, is known here.
+    if not steps:
+
+        def lookup_name(frame: Frame) -> Any:
+            try:
+                return (frame.shared if shared else frame.locals)[name]
+            except KeyError:
+                raise unbound(frame) from None
+
+        return lookup_name
+
+    if len(steps) == 1 and isinstance(steps[0], str):
+        attribute = steps[0]
+
+        def lookup_field(frame: Frame) -> Any:
+            try:
+                value = (frame.shared if shared else frame.locals)[name]
+            except KeyError:
+                raise unbound(frame) from None
+            try:
+                return getattr(value, attribute)
+            except (AttributeError, IndexError, TypeError) as exc:
+                raise ProgramError(f"{where}: {text}: {exc}", thread=frame.owner) from None
+
+        return lookup_field
+
     def lookup(frame: Frame) -> Any:
         table = frame.shared if shared else frame.locals
         try:
             value = table[name]
         except KeyError:
-            raise ProgramError(
-                f"{where}: ${name} is used before a step bound it (with as: or set:)",
-                thread=frame.owner,
-            ) from None
+            raise unbound(frame) from None
         for step in steps:
             try:
                 value = value[step] if isinstance(step, int) else getattr(value, step)
