@@ -2,7 +2,7 @@
 
 A replay file is JSON (docs/exploring.md)::
 
-    {"format": "emu.replay", "version": 1,
+    {"format": "emu.replay", "version": 2,
      "scenario": {"file": "../scenarios/kernel/x.yaml", "sha256": "..."},
      "found_by": {...the exploration that found it...},
      "properties": ["kernel.lost_update"],
@@ -14,11 +14,27 @@ another drive). Nothing in a trace depends on where the scenario is or where emu
 name the scenario file by its name alone), so a replay reproduces byte for byte from any working
 directory, and after the replay and its scenario folder move together. The schedule is compact:
 each distinct option key once in ``keys``, then the steps as a flat list of (index, key number)
-pairs, so a million choices load in about a second. ``checkpoints`` are running digests of the
-trace's JSON lines after every 1,024 events and at the end: a replay reports the first
-checkpoint where the trace differs. The scenario's sha256 says whether the file changed since; a
-changed scenario is still replayed (strictly), and the first step where it no longer fits is
-reported.
+pairs, so a million choices load in well under a second. The scenario's sha256 says whether the
+file changed since; a changed scenario is still replayed (strictly), and the first step where it
+no longer fits is reported.
+
+``checkpoints`` are running SHA-256 digests of the trace after every 1,024 events and at the
+end (the first 16 hex digits): a replay reports the first checkpoint where its trace differs.
+The digested bytes are the trace header line of the JSON-lines export and a newline, then each
+event tuple ``(seq, time, actor, kind, objects, payload, cause)`` as a compact JSON array
+followed by a comma: tuples as arrays, ASCII only, no spaces
+(``[35,10000,4,"api",[],["SleepEx",[4294967295,1],192,null],-1],``). The array holds exactly
+what the event's JSON line holds (the line only adds the field names, which follow from
+``kind``), so the digests agree exactly when the exports would; and the C encoder writes 1,024
+events at a time, so a digest costs under a microsecond per event, where digesting the JSON
+lines cost six (they build a dict per event). The bytes depend on nothing of the process: not
+on ``hash()`` or PYTHONHASHSEED; not on object identity (``pickle`` and ``marshal`` write a
+value met twice as a back-reference, so a compacted trace, whose equal tuples are one object,
+would encode differently, and ``marshal``'s format changes between Python versions); not on
+the Unicode tables ``repr`` consults (escapes are ASCII ``\\uXXXX``). JSON text for ints,
+strings, null and booleans is the same on every platform and Python version. A change of the
+event tuple's layout changes the digests, and then ``REPLAY_VERSION`` must move (a test pins
+the digest of a fixed trace to its bytes).
 
 Reading one never raises anything but a one-line ``ScenarioError`` naming the file and where:
 the file cannot be read (``file: cannot read the file: ...``), is not UTF-8 JSON within the
@@ -34,12 +50,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from emu.errors import EmulatorFault, ScenarioError
-from emu.explore.jsontext import parse_json
+from emu.explore.jsontext import locate, parse_json
 from emu.explore.replay_check import (
     DIGEST_CHARS,
     REPLAY_FORMAT,
@@ -49,7 +66,7 @@ from emu.explore.replay_check import (
     is_option_key,
 )
 from emu.kernel.chooser import OptionKey, Schedule
-from emu.kernel.trace import TraceTuple, jsonl_lines
+from emu.kernel.trace import TRACE_SCHEMA, TRACE_SCHEMA_VERSION, TraceTuple
 
 CHECKPOINT_EVERY: Final = 1024
 MAX_FILE_BYTES: Final = 256 << 20
@@ -67,42 +84,70 @@ class Replay:
     checkpoints: tuple[tuple[int, str], ...]
     properties: tuple[str, ...]
     found_by: dict[str, Any]
-    scenario_position: tuple[int, int] = (0, 0)  # of scenario.file in the replay file
+    text: str = field(default="", repr=False, compare=False)  # the file's JSON, to locate
+
+    @property
+    def scenario_position(self) -> tuple[int, int]:
+        """The line and column of ``scenario.file`` in the replay file (0, 0 without its
+        text): found only when asked, for an error, as it walks the whole document."""
+        return locate(self.text, ("scenario", "file")) if self.text else (0, 0)
+
+
+_HEADER: Final = (
+    json.dumps({"schema": TRACE_SCHEMA, "version": TRACE_SCHEMA_VERSION}, separators=(",", ":"))
+    + "\n"
+).encode("ascii")
+_ENCODE: Final = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+"""Compact JSON of plain data (trace tuples hold ints, strings, None, booleans and tuples of
+them, never a cycle, so the encoder's cycle check is skipped)."""
+
+
+def running_digests(events: list[TraceTuple], counts: Iterable[int]) -> Iterator[str]:
+    """The trace's running digest after each of ``counts`` events (going up, each at most
+    ``len(events)``), encoded ``CHECKPOINT_EVERY`` events at a time."""
+    digest = hashlib.sha256(_HEADER)
+    done = 0
+    for count in counts:
+        while done < count:
+            upto = min(count, done + CHECKPOINT_EVERY)
+            # "[e1,...,en]" -> "e1,...,en," : each event's array followed by a comma
+            digest.update(_ENCODE(events[done:upto])[1:-1].encode("ascii") + b",")
+            done = upto
+        yield digest.hexdigest()[:DIGEST_CHARS]
+
+
+def checkpoint_counts(events: int) -> list[int]:
+    """Where checkpoints are taken: after every CHECKPOINT_EVERY events and at the end."""
+    counts = list(range(CHECKPOINT_EVERY, events + 1, CHECKPOINT_EVERY))
+    if not counts or counts[-1] != events:
+        counts.append(events)
+    return counts
 
 
 def checkpoints(events: list[TraceTuple]) -> list[tuple[int, str]]:
-    """Running digests of the trace's JSON lines: after every CHECKPOINT_EVERY events and at
-    the end."""
-    digest = hashlib.sha256()
-    marks: list[tuple[int, str]] = []
-    lines = jsonl_lines(events)
-    digest.update(next(lines).encode())  # the header
-    count = 0
-    for line in lines:
-        digest.update(line.encode())
-        count += 1
-        if count % CHECKPOINT_EVERY == 0:
-            marks.append((count, digest.hexdigest()[:DIGEST_CHARS]))
-    if not marks or marks[-1][0] != count:
-        marks.append((count, digest.hexdigest()[:DIGEST_CHARS]))
-    return marks
+    """The running digests of the trace: after every CHECKPOINT_EVERY events and at the end."""
+    counts = checkpoint_counts(len(events))
+    return list(zip(counts, running_digests(events, counts), strict=True))
 
 
 def first_difference(recorded: tuple[tuple[int, str], ...], events: list[TraceTuple]) -> str | None:
-    """Where a replayed trace differs from the recorded checkpoints, or None."""
-    got = checkpoints(events)
-    for (count, digest), mine in zip(recorded, got, strict=False):
-        if mine != (count, digest):
+    """Where a replayed trace differs from the recorded checkpoints, or None.
+
+    Each recorded checkpoint within the replayed trace is checked in order, and the first that
+    differs is reported (the events after the one before it are where the traces part); then
+    the lengths are compared."""
+    within = [mark for mark in recorded if mark[0] <= len(events)]
+    counts = [count for count, _ in within]
+    before = 0
+    for (count, digest), mine in zip(within, running_digests(events, counts), strict=True):
+        if mine != digest:
             return (
-                f"the trace differs from the recorded one by event {count} (recorded digest "
-                f"{digest}, got {mine[1]} after {mine[0]} events)"
+                f"the trace differs from the recorded one by event {count} (in events "
+                f"{before} to {count - 1}: recorded digest {digest}, got {mine})"
             )
-    if len(recorded) != len(got):
-        return (
-            f"the trace has {got[-1][0]} events; the recorded one had {recorded[-1][0]}"
-            if recorded and got
-            else "the trace is empty"
-        )
+        before = count
+    if recorded and recorded[-1][0] != len(events):
+        return f"the trace has {len(events):,} events; the recorded one had {recorded[-1][0]:,}"
     return None
 
 
@@ -284,7 +329,7 @@ def load_replay(path: str | Path) -> Replay:
         checkpoints=marks,
         properties=properties,
         found_by=found_by,
-        scenario_position=fields.position(("scenario", "file")),
+        text=text,
     )
 
 

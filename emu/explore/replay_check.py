@@ -5,9 +5,12 @@ any file, so every field is checked the way a scenario's are: a problem is one
 ``ScenarioError``, ``file:line:column: message [in json.path]``, at the value that is wrong (or
 the object a required key is missing from). The rules, which docs/exploring.md lists:
 
-- the document is an object with exactly ``format`` (``"emu.replay"``), ``version`` (1),
+- the document is an object with exactly ``format`` (``"emu.replay"``), ``version`` (2),
   ``scenario``, ``schedule`` and ``trace``, and optionally ``found_by`` and ``properties``;
-  any other key is an error (with a "did you mean");
+  any other key is an error (with a "did you mean"). A version-1 file (its checkpoints digest
+  the JSON-lines export, which this emu no longer computes for them) is refused with the
+  command that records it again: the digests cannot be recomputed without the recorded
+  trace, so it is not migrated;
 - ``scenario``: ``file``, a non-empty path of at most 4,096 characters with no NUL (relative to
   the replay's folder, or absolute), and optionally ``sha256``, 64 lowercase hex digits or null;
 - ``found_by``: an object (how the run was found: shown, never interpreted), nesting no deeper
@@ -15,7 +18,8 @@ the object a required key is missing from). The rules, which docs/exploring.md l
 - ``properties``: a list of property ids (non-empty strings of at most 200 characters);
 - ``schedule``: ``keys``, a list of option keys (a string, an integer within 64 bits, or a list
   of option keys, nested at most ``MAX_KEY_NESTING`` deep), and ``steps``, a flat list of
-  integer pairs: an option index from 0 to ``MAX_OPTION_INDEX`` and a key number into ``keys``;
+  integer pairs: an option index from 0 to ``MAX_OPTION_INDEX`` and a key number into ``keys``
+  (checked a whole list at a time; the step-by-step walk runs only to locate a problem);
 - ``trace``: ``events``, a count, and ``checkpoints``, a non-empty list of
   ``[events, digest]`` pairs whose counts go up and end at ``events``, each digest 16 lowercase
   hex digits.
@@ -25,15 +29,19 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from typing import Any, Final, NoReturn
 
-from emu.errors import ScenarioError
+from emu.errors import ScenarioError, printable
 from emu.explore.jsontext import MAX_NESTING, JsonPath, check_nesting, crumb, locate
 from emu.kernel.chooser import OptionKey, Schedule
 from emu.scenario.shape import did_you_mean
 
 REPLAY_FORMAT: Final = "emu.replay"
-REPLAY_VERSION: Final = 1
+REPLAY_VERSION: Final = 2
+RETIRED_VERSIONS: Final = (1,)
+"""Versions this emu refuses with the way to a new file (version 1's checkpoints digest the
+trace's JSON lines; version 2's digest the trace events themselves, emu.explore.replay)."""
 DIGEST_CHARS: Final = 16
 MAX_OPTION_INDEX: Final = 999_999
 """The largest option index a step may name: no choice point offers a million options."""
@@ -147,6 +155,8 @@ class Fields:
                 f"expected the replay format version {REPLAY_VERSION}, found {describe(version)}",
                 ("version",),
             )
+        if version in RETIRED_VERSIONS:
+            self.fail(self._retired(version, document.get("scenario")), ("version",))
         if version != REPLAY_VERSION:
             self.fail(
                 f"replay format version {describe(version).removeprefix('the number ')}: this "
@@ -154,6 +164,20 @@ class Fields:
                 ("version",),
             )
         return self.object(document, (), "a replay file", TOP_KEYS, REQUIRED)
+
+    def _retired(self, version: int, scenario: Any) -> str:
+        """Why a file of an earlier version is refused, and the command that records it again
+        (its scenario named as from the working directory, when the file names one)."""
+        file = scenario.get("file") if isinstance(scenario, dict) else None
+        target = "its scenario"
+        if isinstance(file, str) and file and len(file) <= MAX_PATH_CHARS and "\0" not in file:
+            where = os.path.normpath(os.path.join(os.path.dirname(self.file), file))
+            target = shlex.quote(printable(where))
+        return (
+            f"replay format version {version} is no longer read (its trace checkpoints are "
+            f"digests of the JSON lines; version {REPLAY_VERSION} digests the trace events): "
+            f"re-run emu explore {target} to record it again"
+        )
 
     def scenario(self, value: Any) -> tuple[str, str | None]:
         """``scenario``: the file (as written) and its sha256."""
@@ -247,8 +271,17 @@ class Fields:
                 "count)",
                 ("schedule", "steps"),
             )
+        indices, numbers = steps[0::2], steps[1::2]
+        if not steps or (
+            set(map(type, steps)) == {int}  # no bool, float or string among them
+            and min(indices) >= 0
+            and max(indices) <= MAX_OPTION_INDEX
+            and min(numbers) >= 0
+            and max(numbers) < len(frozen)
+        ):  # all well: built in C, a million steps in a fraction of a second
+            return list(zip(indices, map(frozen.__getitem__, numbers), strict=True))
         out: Schedule = []
-        for i in range(0, len(steps), 2):
+        for i in range(0, len(steps), 2):  # a problem: find the first, at its place
             index, number = steps[i], steps[i + 1]
             if type(index) is not int or not 0 <= index <= MAX_OPTION_INDEX:
                 self.fail(

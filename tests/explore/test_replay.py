@@ -1,4 +1,5 @@
-"""Replay files reproduce their run from anywhere (emu/explore/replay.py).
+"""Replay files reproduce their run from anywhere, and check it against digests of its trace
+(emu/explore/replay.py).
 
 Nothing in a trace may depend on the working directory, the path a scenario was given by, the
 user or the machine: positions compiled into a run name the scenario file by its name alone.
@@ -8,13 +9,23 @@ the replay and the scenario folder move elsewhere together.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
+import subprocess
+import sys
+from enum import IntEnum
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
 from emu.cli import main
-from emu.explore.replay import load_replay
+from emu.explore.replay import checkpoints, first_difference, load_replay
+from emu.explore.replay_check import REPLAY_VERSION
+from emu.kernel.chooser import RandomChooser
+from emu.kernel.trace import TraceTuple
 from emu.scenario.loader import load_scenario
 from emu.sim.simulation import Simulation
 
@@ -92,3 +103,161 @@ def test_load_errors_still_name_the_file_by_the_path_given(tmp_path: Path) -> No
     with pytest.raises(Exception) as info:
         load_scenario(bad)
     assert str(info.value).startswith(f"{bad}:")
+
+
+# -- trace checkpoints ---------------------------------------------------------------------------
+# docs/exploring.md, "Trace checkpoints": the SHA-256 of the export's header line and a newline,
+# then each event tuple as a compact ASCII JSON array followed by a comma; the first 16 hex
+# digits, after every 1,024 events and at the end.
+
+HEADER = b'{"schema":"emu.trace","version":1}\n'
+
+
+def synthetic(count: int) -> list[TraceTuple]:
+    """Events of every value type a trace holds (ints, strings, booleans, None, tuples)."""
+    kinds = ("api", "choice", "mem.rmw")
+    return [
+        (
+            i,
+            i // 7 * 10_000,
+            1 + i % 3,
+            kinds[i % 3],
+            (i % 5,) if i % 2 else (),
+            ("SetEvent", (4, i), i % 2 == 0, None, "caf\u00e9"),
+            i - 1,
+        )
+        for i in range(count)
+    ]
+
+
+def test_a_checkpoint_digests_the_events_as_the_format_says() -> None:
+    events: list[TraceTuple] = [
+        (0, 0, 0, "obj.create", (1,), ("Event", 'd\u00e9j\u00e0 "vu"\n'), -1),
+        (1, 5, 1, "api", (), ("SetEvent", (4, (1, "x")), True, None), 0),
+    ]
+    encoded = (
+        HEADER + b'[0,0,0,"obj.create",[1],["Event","d\\u00e9j\\u00e0 \\"vu\\"\\n"],-1],'
+        b'[1,5,1,"api",[],["SetEvent",[4,[1,"x"]],true,null],0],'
+    )
+    assert checkpoints(events) == [(2, hashlib.sha256(encoded).hexdigest()[:16])]
+    assert checkpoints([]) == [(0, hashlib.sha256(HEADER).hexdigest()[:16])]
+
+
+def test_the_digests_of_a_fixed_trace_are_pinned() -> None:
+    # If this fails, the digest's bytes changed (the encoder, or the event tuple's layout):
+    # replay files written before no longer verify, so REPLAY_VERSION must move with it.
+    assert REPLAY_VERSION == 2
+    assert checkpoints(synthetic(2500)) == [
+        (1024, "7c1326729a964850"),
+        (2048, "8274ade58763db70"),
+        (2500, "e104e403a3206106"),
+    ]
+    assert [count for count, _ in checkpoints(synthetic(2048))] == [1024, 2048]
+
+
+SEEDED_RUN = """
+import json, sys
+from emu.explore.replay import checkpoints
+from emu.kernel.chooser import RandomChooser
+from emu.scenario.loader import load_scenario
+from emu.sim.simulation import Simulation
+result = Simulation(load_scenario(sys.argv[1]), chooser=RandomChooser(5)).run()
+sys.stdout.write(json.dumps(checkpoints(result.k.trace.events)))
+"""
+
+
+def test_the_digests_are_the_same_in_fresh_processes_under_any_hash_seed() -> None:
+    scenario = load_scenario(KERNEL / RACE)
+    here = checkpoints(Simulation(scenario, chooser=RandomChooser(5)).run().k.trace.events)
+    for seed in ("0", "4242"):
+        out = subprocess.run(
+            [sys.executable, "-c", SEEDED_RUN, str(KERNEL / RACE)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        ).stdout
+        assert [tuple(mark) for mark in json.loads(out)] == here
+
+
+@pytest.mark.parametrize(
+    ("changed", "checkpoint", "part"),
+    [
+        (0, 1024, "0 to 1023"),
+        (1023, 1024, "0 to 1023"),
+        (1024, 2048, "1024 to 2047"),
+        (2499, 2500, "2048 to 2499"),
+    ],
+)
+def test_a_changed_event_is_reported_at_the_first_checkpoint_after_it(
+    changed: int, checkpoint: int, part: str
+) -> None:
+    events = synthetic(2500)
+    recorded = tuple(checkpoints(events))
+    assert first_difference(recorded, events) is None
+    seq, time, actor, kind, objects, payload, cause = events[changed]
+    events[changed] = (seq, time, actor, kind, objects, (*payload[:2], 1, *payload[3:]), cause)
+    problem = first_difference(recorded, events)
+    mine = dict(checkpoints(events))[checkpoint]
+    assert problem == (
+        f"the trace differs from the recorded one by event {checkpoint} (in events {part}: "
+        f"recorded digest {dict(recorded)[checkpoint]}, got {mine})"
+    )
+
+
+class Actor(IntEnum):
+    THIRD = 3
+
+
+def replaced(event: TraceTuple, field: int, value: Any) -> TraceTuple:
+    return cast(TraceTuple, (*event[:field], value, *event[field + 1 :]))
+
+
+def test_every_field_of_an_event_is_digested_as_the_export_holds_it() -> None:
+    events = synthetic(10)
+    recorded = checkpoints(events)
+    for field, value in enumerate([99, 99, 99, "other", (9,), (9, 9), 99]):
+        changed = [*events[:5], replaced(events[5], field, value), *events[6:]]
+        assert checkpoints(changed) != recorded, field
+    # what the JSON-lines export cannot tell apart, the digest does not either: a list for a
+    # tuple, an int subclass for its value
+    same = replaced(replaced(events[5], 4, list(events[5][4])), 2, Actor.THIRD)
+    assert same[2] == events[5][2] and type(same[2]) is not int
+    assert checkpoints([*events[:5], same, *events[6:]]) == recorded
+
+
+def test_a_trace_longer_or_shorter_than_the_recorded_one_is_reported() -> None:
+    events = synthetic(2500)
+    recorded = tuple(checkpoints(events))
+    assert first_difference(recorded, events[:2499]) == (
+        "the trace has 2,499 events; the recorded one had 2,500"
+    )
+    longer = [*events, (2500, 0, 0, "run.end", (), ("done",), -1)]
+    assert first_difference(recorded, longer) == (
+        "the trace has 2,501 events; the recorded one had 2,500"
+    )
+    # a shorter trace that differs before its end: the difference is reported first
+    events[3] = (*events[3][:6], 77)
+    assert first_difference(recorded, events[:2000]) is not None
+    assert str(first_difference(recorded, events[:2000])).startswith(
+        "the trace differs from the recorded one by event 1024 (in events 0 to 1023"
+    )
+
+
+PLAIN = (int, str, bool, type(None))
+
+
+def _plain(value: object) -> bool:
+    if type(value) is tuple:
+        return all(_plain(v) for v in value)
+    return type(value) in PLAIN
+
+
+def test_shipped_traces_hold_only_plain_values() -> None:
+    # The digest writes what JSON writes; the traces hold only exact ints, strings, booleans,
+    # None and tuples of them, so nothing reaches it that the export would write otherwise.
+    for path in sorted((ROOT / "scenarios").rglob("*.yaml")):
+        for seed in (None, 1):
+            result = Simulation(load_scenario(path), seed=seed).run()
+            odd = [event for event in result.k.trace.events if not _plain(event)]
+            assert odd == [], f"{path.name}: {odd[:3]}"

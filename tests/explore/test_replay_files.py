@@ -19,8 +19,11 @@ import pytest
 from emu.cli import main
 from emu.errors import EmulatorFault, ScenarioError
 from emu.explore import replay as replay_module
-from emu.explore.declared import open_target
-from emu.explore.replay import load_replay, write_replay
+from emu.explore.declared import declared_verdict, open_target
+from emu.explore.replay import decode_schedule, load_replay, write_replay
+from emu.kernel.chooser import RandomChooser
+from emu.scenario import load_scenario
+from emu.sim.simulation import Simulation
 from tests.explore.helpers import record
 
 CORPUS = Path(__file__).parent / "malformed"
@@ -256,10 +259,129 @@ def test_a_replay_naming_a_file_that_is_not_a_scenario_is_one_line(
     (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     for target, expected in [
         ("image.png", f"{tmp_path / 'image.png'}:3:1: binary data (a NUL byte)"),
-        ("racing.replay.json", f"{replay}:1:2: unknown section 'format'"),  # itself: JSON is YAML
+        # itself: JSON is YAML, and a scenario's first key is its version (replays are at 2)
+        ("racing.replay.json", f"{replay}:1:37: unsupported scenario version 2: this emu reads"),
     ]:
         document["scenario"]["file"] = target
         replay.write_text(json.dumps(document), encoding="utf-8")
         assert main(["run", str(replay)]) == 2
         err = capsys.readouterr().err
         assert err.startswith(expected) and err.count("\n") == 1, err
+
+
+# -- version 1, long schedules -------------------------------------------------------------------
+
+RETIRED = (
+    "replay format version 1 is no longer read (its trace checkpoints are digests of the JSON "
+    "lines; version 2 digests the trace events): re-run emu explore {scenario} to record it "
+    "again [in version]"
+)
+
+
+def test_a_version_1_file_is_refused_with_the_command_that_records_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    replay = record(tmp_path)
+    text = replay.read_text(encoding="utf-8")
+    assert '"version": 2,' in text
+    replay.write_text(text.replace('"version": 2,', '"version": 1,', 1), encoding="utf-8")
+    for command in ("run", "validate", "trace"):
+        assert main([command, str(replay)]) == 2
+        captured = capsys.readouterr()
+        assert (captured.out, captured.err) == (
+            "",
+            f"{replay}:3:13: " + RETIRED.format(scenario=tmp_path / "racing.yaml") + "\n",
+        )
+    # named from the working directory, as the command is typed there
+    monkeypatch.chdir(tmp_path / "..")
+    given = f"{tmp_path.name}/racing.replay.json"
+    with pytest.raises(ScenarioError) as info:
+        load_replay(given)
+    scenario = f"{tmp_path.name}/racing.yaml"
+    assert str(info.value) == f"{given}:3:13: " + RETIRED.format(scenario=scenario)
+    # and the command does record it again: a version-2 file that replays and verifies
+    out = tmp_path / "again.replay.json"
+    assert main(["explore", "--quiet", scenario, "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert json.loads(out.read_text(encoding="utf-8"))["version"] == 2
+    assert main(["run", "--quiet", str(out)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("bad", "found"),
+    [
+        (True, "true"),
+        (1.0, "the number 1.0"),
+        (-1, "the number -1"),
+        (1_000_000, "the number 1000000"),
+        ("0", "the string '0'"),
+    ],
+)
+@pytest.mark.parametrize("at", [0, 1, 1_999])
+def test_a_bad_step_in_a_long_schedule_is_found_at_its_place(
+    bad: object, found: str, at: int
+) -> None:
+    # A valid list is taken whole; a bad value anywhere is still reported where it is.
+    steps: list[object] = [0, 1] * 1_000
+    steps[at] = bad
+    schedule = {"keys": [["thread", "a"], ["thread", "b"]], "steps": steps}
+    with pytest.raises(ScenarioError) as info:
+        decode_schedule(schedule, "r.replay.json")
+    message = str(info.value)
+    assert message.endswith(f"found {found} [in schedule.steps[{at}]]"), message
+    what = "an option index" if at % 2 == 0 else "a key number"
+    assert f": expected {what}, " in message
+
+
+LONG = """\
+version: 1
+name: long
+limits: {{events: 1000000, steps_per_instant: 1000000}}
+shared:
+  n: {{type: LONG}}
+threads:
+  a:
+    steps:
+      - repeat: {n}
+        steps:
+          - InterlockedIncrement: {{Addend: $n}}
+  b:
+    steps:
+      - repeat: {n}
+        steps:
+          - InterlockedIncrement: {{Addend: $n}}
+"""
+
+
+def test_a_long_schedule_round_trips_and_verifies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario_file = tmp_path / "long.yaml"
+    scenario_file.write_text(LONG.format(n=5_000), encoding="utf-8")
+    recorded = Simulation(load_scenario(scenario_file), chooser=RandomChooser(2)).run()
+    events = recorded.k.trace.events
+    assert len(recorded.schedule) >= 9_000 and len(events) > 30_000
+    path = write_replay(
+        tmp_path / "long.replay.json",
+        scenario_file=str(scenario_file),
+        scenario_sha256=None,
+        schedule=recorded.schedule,
+        events=events,
+        properties=[],
+        found_by={},
+    )
+    replay = load_replay(path)
+    assert replay.schedule == recorded.schedule
+    counts = [count for count, _ in replay.checkpoints]
+    assert counts == [*range(1024, len(events), 1024), len(events)]
+    outcome = declared_verdict(open_target(path))
+    assert outcome.replay_problem is None and outcome.ok
+    assert outcome.assessment.result.k.trace.to_jsonl() == recorded.k.trace.to_jsonl()
+    # one checkpoint tampered with: the run fails there, naming it
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["trace"]["checkpoints"][10][1] = "0" * 16
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert main(["run", "--quiet", str(path)]) == 1
+    assert "the trace differs from the recorded one by event 11264 (in events 10240 to 11263: " in (
+        capsys.readouterr().out
+    )
