@@ -133,3 +133,19 @@ def test_trace_cost_quick_json_reports_every_workload(capsys: pytest.CaptureFixt
     for row in report["workloads"].values():
         assert row["as_recorded"]["bytes_per_event"] > row["compacted"]["bytes_per_event"] > 0
         assert row["on_over_off"] > 0
+
+
+def test_the_replay_benchmark_writes_replays_and_verifies(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = BENCH.parent / "replay.py"
+    spec = importlib.util.spec_from_file_location("replay_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--quick", "--json", "--choices", "2000", "--cli"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert 1_900 <= report["choices"] <= 2_002 and report["events"] > 2 * 1_900
+    assert set(report["write_s"]) == {"write", "digest", "encode"}
+    assert set(report["replay_s"]) == {"replay", "load", "run", "verdict", "verify"}
+    assert report["emu_run_s"] > 0 and report["file_bytes"] > 0
