@@ -142,6 +142,7 @@ class RandomChooser(Chooser):
         super().__init__()
         self.seed = seed
         self._rng = random.Random(seed)
+        self._bits = self._rng.getrandbits
 
     def pick(self, point: ChoicePoint) -> int:
         n = len(point.options)
@@ -150,7 +151,14 @@ class RandomChooser(Chooser):
         return self._rng.randrange(n)
 
     def pick_index(self, n: int) -> int:
-        return self._rng.randrange(n)  # the draw ``pick`` makes for a point without weights
+        """``randrange(n)``, the draw ``pick`` makes for a point without weights, inlined:
+        ``n.bit_length()`` random bits, drawn again until below ``n`` (the stream, and so
+        every schedule of a seed, is the same; a test compares the two)."""
+        bits = n.bit_length()
+        index: int = self._bits(bits)
+        while index >= n:
+            index = self._bits(bits)
+        return index
 
     def describe(self) -> dict[str, Any]:
         return {"strategy": self.strategy, "seed": self.seed}

@@ -247,6 +247,17 @@ class Kernel(Registry):
 
         Call only when ``self.ready`` is non-empty. Option 0 is the current actor going on.
         """
+        if self.preempted(label, footprint):
+            yield PARK
+
+    def preempted(self, label: str, footprint: Footprint) -> bool:
+        """``preempt`` without a generator, for the hot paths: the decision, and when another
+        actor runs first the switch (the current actor is back in the ready list); the caller
+        then yields ``PARK``. Call only when ``self.ready`` is non-empty::
+
+            if k.ready and k.preempted("SetEvent", footprint):
+                yield PARK
+        """
         cur = self.current
         assert cur is not None
         ready = self.ready
@@ -258,7 +269,7 @@ class Kernel(Registry):
             )
             index = self.choose(ChoicePoint(SCHED, label, options, footprints))
             if index == 0:
-                return
+                return False
             nxt = ready.pop(index - 1)
         else:  # only the count: no options built, the chosen key looked up
             n = len(ready) + 1
@@ -267,7 +278,7 @@ class Kernel(Registry):
                 chooser.schedule.append((0, cur.key))
                 if self.tracing:
                     self.emit(cur.oid, CHOICE, (), (SCHED, label, 0, cur.key, n))
-                return
+                return False
             nxt = ready.pop(index - 1)
             chooser.schedule.append((index, nxt.key))
             if self.tracing:
@@ -281,7 +292,7 @@ class Kernel(Registry):
             if self.tracing:
                 self.emit(cur.oid, ACTOR_STATE, (cur.oid,), (_READY,))
         self._next = nxt
-        yield PARK
+        return True
 
     def yield_processor(self, label: str) -> Generator[Park, None, bool]:
         """Sleep(0)/SwitchToThread: another ready actor runs first unless the chooser says not.

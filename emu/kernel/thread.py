@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from emu.codes.access import THREAD_GENERIC_MAPPING
 from emu.kernel import apc, io
-from emu.kernel.actor import Actor, ActorBody, Park, ThreadExit
+from emu.kernel.actor import PARK, Actor, ActorBody, Park, ThreadExit
 from emu.kernel.irql import irql_name
 from emu.kernel.objects import DispatcherObject
 from emu.kernel.spinlock import orphan_spinlocks
@@ -88,8 +88,8 @@ class Thread(Actor):
         except ThreadExit as request:
             result = request.code
         k = self.k
-        if k.ready:
-            yield from k.preempt("exit", ((self.oid, "w"),))
+        if k.ready and k.preempted("exit", ((self.oid, "w"),)):
+            yield PARK
         return result
 
     def user_apc_pending(self) -> bool:

@@ -141,8 +141,8 @@ def wait(
         actor.on_unblock()
     actor.wait_objects = ()
     for o in seen:  # the wait's references go when the waiter resumes, as at syscall return
-        o.ref_count -= 1  # KernelObject.dereference, whose check needs no call while it lives
-        if o.ref_count <= 0:
+        o.ref_count -= 1  # KernelObject.dereference, without a call while a handle keeps it
+        if o.ref_count <= 0 and o.handle_count == 0:
             o.maybe_destroy()
     if status == STATUS_USER_APC and deliver:
         yield from actor.deliver_user_apcs()

@@ -41,6 +41,17 @@ def test_random_is_deterministic_for_a_seed() -> None:
     assert set(a) == {0, 1, 2}
 
 
+def test_random_picks_by_count_exactly_as_it_picks_from_a_whole_point() -> None:
+    # pick_index(n) is the draw pick() makes for a point without weights (randrange(n)):
+    # the same seed gives the same answers, and the random stream stays in step.
+    by_count = RandomChooser(5)
+    by_point = RandomChooser(5)
+    for n in [2, 3, 7, 8, 9, 16, 17, 100] * 40:
+        point = ChoicePoint("sched", "x", tuple(range(n)))
+        assert by_count.pick_index(n) == by_point.pick(point)
+    assert by_count._rng.random() == by_point._rng.random()
+
+
 def test_random_respects_weights() -> None:
     chooser = RandomChooser(3)
     point = ChoicePoint("fault", "crash", ("none", "crash"), None, (1.0, 0.0))

@@ -29,6 +29,7 @@ from emu.codes.winerror import (
     ERROR_INVALID_PARAMETER,
     ERROR_SUCCESS,
 )
+from emu.kernel.actor import PARK
 from emu.kernel.event import KEvent, create_event
 from emu.kernel.thread import Thread
 from emu.win32.base import BOOL, HANDLE, ApiCall, Win32Base, dword, export
@@ -59,8 +60,8 @@ class EventApi(Win32Base):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("CreateEventW", ())
+        if k.ready and k.preempted("CreateEventW", ()):
+            yield PARK
         name = "CreateEventW"
         args = (lpEventAttributes, bManualReset, bInitialState, lpName)
         manual = dword(bManualReset)
@@ -95,8 +96,8 @@ class EventApi(Win32Base):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("OpenEventW", ())
+        if k.ready and k.preempted("OpenEventW", ()):
+            yield PARK
         name = "OpenEventW"
         args = (dwDesiredAccess, bInheritHandle, lpName)
         access = dword(dwDesiredAccess)
@@ -133,10 +134,12 @@ class EventApi(Win32Base):
         EVENT_MODIFY_STATE access right." An auto-reset event releases a single waiting thread
         and becomes nonsignaled again; a manual-reset event releases every waiting thread.
         """
-        t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("SetEvent", self._footprint(hEvent, "w"))
+        t = k.current
+        if not isinstance(t, Thread):
+            t = self._caller()  # raises: not called from a virtual thread
+        if k.ready and k.preempted("SetEvent", self._footprint(hEvent, "w")):
+            yield PARK
         return self._modify(t, "SetEvent", hEvent, True)
 
     @export("kernel32", BOOL)
@@ -146,8 +149,10 @@ class EventApi(Win32Base):
         "Sets the specified event object to the nonsignaled state." "The handle must have the
         EVENT_MODIFY_STATE access right."
         """
-        t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("ResetEvent", self._footprint(hEvent, "w"))
+        t = k.current
+        if not isinstance(t, Thread):
+            t = self._caller()  # raises: not called from a virtual thread
+        if k.ready and k.preempted("ResetEvent", self._footprint(hEvent, "w")):
+            yield PARK
         return self._modify(t, "ResetEvent", hEvent, False)

@@ -25,6 +25,7 @@ from emu.codes.access import FILE_READ_DATA, FILE_WRITE_DATA
 from emu.codes.ntmap import win32_from_ntstatus
 from emu.codes.ntstatus import STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER
 from emu.codes.winerror import ERROR_INVALID_PARAMETER
+from emu.kernel.actor import PARK
 from emu.kernel.apc import routine_label
 from emu.kernel.io import FileObject, IoRequest
 from emu.kernel.thread import Thread
@@ -59,8 +60,8 @@ class FileApi(IoBase):
     ) -> ApiCall[int]:
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt(name, self._footprint(hFile, "w"))
+        if k.ready and k.preempted(name, self._footprint(hFile, "w")):
+            yield PARK
         write = name.startswith("Write")
         size = dword(nBytes)
         if size is None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from emu.codes.winerror import ERROR_INVALID_HANDLE, WIN32_ERROR_MEMBERS
+from emu.kernel.actor import PARK
 from emu.kernel.handles import NT_CURRENT_PROCESS, NT_CURRENT_THREAD
 from emu.win32.base import BOOL, VOID, WIN32_ERROR, ApiCall, Win32Base, dword, export, handle_value
 
@@ -34,8 +35,8 @@ class HandleApi(Win32Base):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("CloseHandle", self._footprint(hObject, "w"))
+        if k.ready and k.preempted("CloseHandle", self._footprint(hObject, "w")):
+            yield PARK
         args = (hObject,)
         value = handle_value(hObject)
         if value in (NT_CURRENT_PROCESS, NT_CURRENT_THREAD):

@@ -46,6 +46,7 @@ from emu.codes.winerror import (
     ERROR_NOT_FOUND,
 )
 from emu.kernel import waits
+from emu.kernel.actor import PARK
 from emu.kernel.event import KEvent
 from emu.kernel.io import FileObject, cancel
 from emu.kernel.iocp import IoCompletionPort, Packet
@@ -80,8 +81,8 @@ class IoApiSet(Win32Base):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("CreateIoCompletionPort", self._footprint(FileHandle, "w"))
+        if k.ready and k.preempted("CreateIoCompletionPort", self._footprint(FileHandle, "w")):
+            yield PARK
         name = "CreateIoCompletionPort"
         args = (FileHandle, ExistingCompletionPort, CompletionKey, NumberOfConcurrentThreads)
         concurrency = dword(NumberOfConcurrentThreads)
@@ -130,7 +131,9 @@ class IoApiSet(Win32Base):
         t = self._caller()
         k = self.k
         if k.ready:
-            yield from k.preempt("PostQueuedCompletionStatus", self._footprint(CompletionPort, "w"))
+            fp = self._footprint(CompletionPort, "w")
+            if k.preempted("PostQueuedCompletionStatus", fp):
+                yield PARK
         name = "PostQueuedCompletionStatus"
         args = (CompletionPort, dwNumberOfBytesTransferred, dwCompletionKey, lpOverlapped)
         count = dword(dwNumberOfBytesTransferred)
@@ -177,7 +180,9 @@ class IoApiSet(Win32Base):
         t = self._caller()
         k = self.k
         if k.ready:
-            yield from k.preempt("GetQueuedCompletionStatus", self._footprint(CompletionPort, "w"))
+            fp = self._footprint(CompletionPort, "w")
+            if k.preempted("GetQueuedCompletionStatus", fp):
+                yield PARK
         name = "GetQueuedCompletionStatus"
         args = (
             CompletionPort,
@@ -237,9 +242,8 @@ class IoApiSet(Win32Base):
         alertable = dword(fAlertable)
         if k.ready:
             fp = self._footprint(CompletionPort, "w")
-            yield from k.preempt(
-                "GetQueuedCompletionStatusEx", (*fp, (t.oid, "r")) if alertable else fp
-            )
+            if k.preempted("GetQueuedCompletionStatusEx", (*fp, (t.oid, "r")) if alertable else fp):
+                yield PARK
         name = "GetQueuedCompletionStatusEx"
         args = (
             CompletionPort,
@@ -310,8 +314,8 @@ class IoApiSet(Win32Base):
             return self._fail_nt(t, name, args, 0, STATUS_ACCESS_VIOLATION)
         lpOverlapped.bind(k)
         lpNumberOfBytesTransferred.bind(k)
-        if k.ready:
-            yield from k.preempt(name, ((lpOverlapped.oid, "r"),))
+        if k.ready and k.preempted(name, ((lpOverlapped.oid, "r"),)):
+            yield PARK
         status = lpOverlapped.sys_get("Internal")
         if type(status) is not int:  # not a status the system wrote: garbage in the OVERLAPPED
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
@@ -340,8 +344,8 @@ class IoApiSet(Win32Base):
     def _cancel(self, name: str, hFile: Any, lpOverlapped: Any, mine_only: bool) -> ApiCall[int]:
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt(name, self._footprint(hFile, "w"))
+        if k.ready and k.preempted(name, self._footprint(hFile, "w")):
+            yield PARK
         args = (hFile,) if mine_only else (hFile, lpOverlapped)
         file, status = self._resolve(t, hFile, FileObject, 0, pseudo=False)
         if status:

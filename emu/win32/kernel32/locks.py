@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emu.kernel.actor import PARK
 from emu.kernel.locks import EXCLUSIVE, SHARED, CriticalSection, SrwLock
 from emu.kernel.thread import Thread
 from emu.win32.base import BOOL, LONG_VALUE, VOID, ApiCall, Win32Base, export
@@ -96,8 +97,8 @@ class LockApi(Win32Base):
         t = self._caller()
         k = self.k
         name = "EnterCriticalSection"
-        if k.ready:
-            yield from k.preempt(name, _footprint(lpCriticalSection))
+        if k.ready and k.preempted(name, _footprint(lpCriticalSection)):
+            yield PARK
         lock = self._cs(t, name, lpCriticalSection)
         if lock is None:
             return self._done(t, name, (lpCriticalSection,), None)
@@ -115,8 +116,8 @@ class LockApi(Win32Base):
         t = self._caller()
         k = self.k
         name = "TryEnterCriticalSection"
-        if k.ready:
-            yield from k.preempt(name, _footprint(lpCriticalSection))
+        if k.ready and k.preempted(name, _footprint(lpCriticalSection)):
+            yield PARK
         lock = self._cs(t, name, lpCriticalSection)
         if lock is None:
             return self._done(t, name, (lpCriticalSection,), 0)
@@ -134,8 +135,8 @@ class LockApi(Win32Base):
         t = self._caller()
         k = self.k
         name = "LeaveCriticalSection"
-        if k.ready:
-            yield from k.preempt(name, _footprint(lpCriticalSection))
+        if k.ready and k.preempted(name, _footprint(lpCriticalSection)):
+            yield PARK
         lock = self._cs(t, name, lpCriticalSection)
         if lock is None:
             return self._done(t, name, (lpCriticalSection,), None)
@@ -152,8 +153,8 @@ class LockApi(Win32Base):
         t = self._caller()
         k = self.k
         name = "DeleteCriticalSection"
-        if k.ready:
-            yield from k.preempt(name, _footprint(lpCriticalSection))
+        if k.ready and k.preempted(name, _footprint(lpCriticalSection)):
+            yield PARK
         lock = self._cs(t, name, lpCriticalSection)
         if lock is not None:
             if lock.owner is not None:
@@ -192,8 +193,8 @@ class LockApi(Win32Base):
     def _acquire(self, name: str, srw: Any, mode: str) -> ApiCall[None]:
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt(name, _footprint(srw))
+        if k.ready and k.preempted(name, _footprint(srw)):
+            yield PARK
         lock = self._srw(t, name, srw)
         if lock is None:
             return self._done(t, name, (srw,), None)
@@ -203,8 +204,8 @@ class LockApi(Win32Base):
     def _try_acquire(self, name: str, srw: Any, mode: str) -> ApiCall[int]:
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt(name, _footprint(srw))
+        if k.ready and k.preempted(name, _footprint(srw)):
+            yield PARK
         lock = self._srw(t, name, srw)
         if lock is None:
             return self._done(t, name, (srw,), 0)
@@ -213,8 +214,8 @@ class LockApi(Win32Base):
     def _release(self, name: str, srw: Any, mode: str) -> ApiCall[None]:
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt(name, _footprint(srw))
+        if k.ready and k.preempted(name, _footprint(srw)):
+            yield PARK
         lock = self._srw(t, name, srw)
         if lock is None:
             return self._done(t, name, (srw,), None)
@@ -280,8 +281,8 @@ class LockApi(Win32Base):
             )
             return self._done(t, name, args, 0)
         oid = target.bind(k)
-        if k.ready:
-            yield from k.preempt(name, ((oid, "w"),))
+        if k.ready and k.preempted(name, ((oid, "w"),)):
+            yield PARK
         old = target.interlocked("value", op, int(operand), int(comparand))
         value = old if result == "old" else int(target.peek("value"))
         return self._done(t, name, args, value)

@@ -51,6 +51,7 @@ from emu.codes.ntstatus import (
 from emu.codes.winerror import ERROR_INVALID_PARAMETER
 from emu.devices.npfs import NamedPipeFileSystem, PipeEnd
 from emu.errors import UnsupportedApi
+from emu.kernel.actor import PARK
 from emu.kernel.io import IoRequest
 from emu.kernel.thread import Thread
 from emu.win32.base import BOOL, HANDLE, ApiCall, dword, export
@@ -93,8 +94,8 @@ class NamedPipeApi(IoBase):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("CreateNamedPipeW", ())
+        if k.ready and k.preempted("CreateNamedPipeW", ()):
+            yield PARK
         name = "CreateNamedPipeW"
         args = (lpName, dwOpenMode, dwPipeMode, nMaxInstances, nOutBufferSize, nInBufferSize)
         bad = INVALID_HANDLE_VALUE
@@ -162,8 +163,8 @@ class NamedPipeApi(IoBase):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("CreateFileW", ())
+        if k.ready and k.preempted("CreateFileW", ()):
+            yield PARK
         name = "CreateFileW"
         args = (
             lpFileName,
@@ -210,8 +211,8 @@ class NamedPipeApi(IoBase):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("ConnectNamedPipe", self._footprint(hNamedPipe, "w"))
+        if k.ready and k.preempted("ConnectNamedPipe", self._footprint(hNamedPipe, "w")):
+            yield PARK
         name = "ConnectNamedPipe"
         args = (hNamedPipe, lpOverlapped)
         end, status = self._end(t, hNamedPipe)
@@ -248,8 +249,8 @@ class NamedPipeApi(IoBase):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("DisconnectNamedPipe", self._footprint(hNamedPipe, "w"))
+        if k.ready and k.preempted("DisconnectNamedPipe", self._footprint(hNamedPipe, "w")):
+            yield PARK
         name = "DisconnectNamedPipe"
         args = (hNamedPipe,)
         end, status = self._end(t, hNamedPipe)

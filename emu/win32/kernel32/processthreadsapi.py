@@ -44,7 +44,7 @@ from emu.codes.access import (
 from emu.codes.ntstatus import STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_UNSUCCESSFUL
 from emu.codes.wait import STILL_ACTIVE
 from emu.codes.winerror import ERROR_GEN_FAILURE, ERROR_INVALID_PARAMETER
-from emu.kernel.actor import ActorState, Park, ThreadExit
+from emu.kernel.actor import PARK, ActorState, Park, ThreadExit
 from emu.kernel.apc import queue_user_apc, routine_label
 from emu.kernel.handles import NT_CURRENT_PROCESS, NT_CURRENT_THREAD
 from emu.kernel.thread import Thread
@@ -99,8 +99,8 @@ class ProcessThreadsApi(Win32Base):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("CreateThread", ())
+        if k.ready and k.preempted("CreateThread", ()):
+            yield PARK
         name = "CreateThread"
         args = (
             lpThreadAttributes,
@@ -157,8 +157,8 @@ class ProcessThreadsApi(Win32Base):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("GetExitCodeThread", self._footprint(hThread, "r"))
+        if k.ready and k.preempted("GetExitCodeThread", self._footprint(hThread, "r")):
+            yield PARK
         name = "GetExitCodeThread"
         args = (hThread, lpExitCode)
         thread, status = self._resolve(t, hThread, Thread, _QUERY, any_of=True)
@@ -182,8 +182,8 @@ class ProcessThreadsApi(Win32Base):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("ResumeThread", self._footprint(hThread, "w"))
+        if k.ready and k.preempted("ResumeThread", self._footprint(hThread, "w")):
+            yield PARK
         name = "ResumeThread"
         args = (hThread,)
         thread, status = self._resolve(t, hThread, Thread, THREAD_SUSPEND_RESUME)
@@ -228,8 +228,8 @@ class ProcessThreadsApi(Win32Base):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("QueueUserAPC", self._footprint(hThread, "w"))
+        if k.ready and k.preempted("QueueUserAPC", self._footprint(hThread, "w")):
+            yield PARK
         name = "QueueUserAPC"
         args = (pfnAPC, hThread, dwData)
         if not callable(pfnAPC):
@@ -257,8 +257,8 @@ class ProcessThreadsApi(Win32Base):
         """
         t = self._caller()
         k = self.k
-        if k.ready:
-            yield from k.preempt("OpenThread", ())
+        if k.ready and k.preempted("OpenThread", ()):
+            yield PARK
         name = "OpenThread"
         args = (dwDesiredAccess, bInheritHandle, dwThreadId)
         access = dword(dwDesiredAccess)

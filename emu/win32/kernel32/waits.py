@@ -47,8 +47,10 @@ from emu.codes.winerror import (
     ERROR_INVALID_PARAMETER,
 )
 from emu.kernel import waits
+from emu.kernel.actor import PARK
 from emu.kernel.objects import DispatcherObject
-from emu.kernel.time import ms_to_ticks
+from emu.kernel.thread import Thread
+from emu.kernel.time import INFINITE_MS, TICKS_PER_MS, ms_to_ticks
 from emu.win32.base import (
     DWORD_WAIT,
     SLEEP_RESULT,
@@ -88,20 +90,25 @@ class WaitApi(Win32Base):
         dwMilliseconds: Any,
         bAlertable: Any,
     ) -> ApiCall[int]:
-        t = self._caller()
         k = self.k
-        alertable = dword(bAlertable)
+        t = k.current
+        if not isinstance(t, Thread):
+            t = self._caller()  # raises: not called from a virtual thread
+        # dword() of each DWORD/BOOL argument, without a call for a plain int
+        alertable = bAlertable & 0xFFFFFFFF if type(bAlertable) is int else dword(bAlertable)
         if k.ready:
             fp = self._footprint(hHandle, "w")
-            yield from k.preempt(name, (*fp, (t.oid, "r")) if alertable else fp)
-        ms = dword(dwMilliseconds)
+            if k.preempted(name, (*fp, (t.oid, "r")) if alertable else fp):
+                yield PARK
+        ms = dwMilliseconds & 0xFFFFFFFF if type(dwMilliseconds) is int else dword(dwMilliseconds)
         if ms is None or alertable is None:
             return self._fail(t, name, args, WAIT_FAILED_RESULT, ERROR_INVALID_PARAMETER)
         obj, status = self._resolve(t, hHandle, DispatcherObject, SYNCHRONIZE)
         if status:
             return self._fail_nt(t, name, args, WAIT_FAILED_RESULT, status)
         assert isinstance(obj, DispatcherObject)
-        status = yield from waits.wait(k, t, (obj,), False, ms_to_ticks(ms), bool(alertable))
+        ticks = None if ms == INFINITE_MS else ms * TICKS_PER_MS  # ms_to_ticks
+        status = yield from waits.wait(k, t, (obj,), False, ticks, bool(alertable))
         return self._done(t, name, args, wait_result(status))
 
     @export("kernel32", DWORD_WAIT)
@@ -157,7 +164,8 @@ class WaitApi(Win32Base):
         handles = sequence_of(lpHandles)
         if k.ready:
             fp = tuple(f for h in (handles or ()) for f in self._footprint(h, "w"))
-            yield from k.preempt(name, (*fp, (t.oid, "r")))
+            if k.preempted(name, (*fp, (t.oid, "r"))):
+                yield PARK
         listed = tuple(handles) if handles is not None else lpHandles
         args: tuple[Any, ...] = (nCount, listed, bWaitAll, dwMilliseconds)
         if name.endswith("Ex"):
@@ -249,8 +257,8 @@ class WaitApi(Win32Base):
             if k.ready:
                 yield from k.yield_processor(f"{name}(0)")
             return self._done(t, name, args, 0)
-        if k.ready:
-            yield from k.preempt(name, ((t.oid, "r"),) if alertable else ())
+        if k.ready and k.preempted(name, ((t.oid, "r"),) if alertable else ()):
+            yield PARK
         status = yield from waits.wait(k, t, (), False, ms_to_ticks(ms), bool(alertable))
         return self._done(t, name, args, _IO_COMPLETION if status == STATUS_USER_APC else 0)
 
