@@ -61,15 +61,26 @@ class PctChooser(Chooser):
         for key in options:
             if key not in priority:
                 priority[key] = self.depth + self._rng.random()
-        best = max(range(len(options)), key=lambda i: (priority[options[i]], -i))
+        best = _highest(priority, options)
         if self._lowered < len(self._changes) and self._sched == self._changes[self._lowered]:
             self._lowered += 1
             priority[options[best]] = self.depth - self._lowered  # below every initial priority
-            best = max(range(len(options)), key=lambda i: (priority[options[i]], -i))
+            best = _highest(priority, options)
         return best
 
     def describe(self) -> dict[str, Any]:
         return {"strategy": self.strategy, "seed": self.seed, "depth": self.depth}
+
+
+def _highest(priority: dict[OptionKey, float], options: tuple[OptionKey, ...]) -> int:
+    """The index of the option with the highest priority (the first of equals)."""
+    best = 0
+    top = priority[options[0]]
+    for index in range(1, len(options)):
+        value = priority[options[index]]
+        if value > top:
+            best, top = index, value
+    return best
 
 
 def make_chooser(strategy: str, seed: int, *, depth: int = 3, steps: int = 100) -> Chooser:

@@ -47,3 +47,16 @@ def test_make_chooser_knows_the_strategies() -> None:
     assert make_chooser("pct", 1, depth=4).describe() == {"strategy": "pct", "seed": 1, "depth": 4}
     with pytest.raises(ValueError, match="unknown strategy"):
         make_chooser("dfs", 1)
+
+
+def test_pct_runs_the_highest_priority_and_the_first_of_equals() -> None:
+    # The highest priority thread runs; between equal priorities, the option offered first
+    # (the current thread, else the one ready longest).
+    for options, priorities, expected in [
+        (("a", "b", "c"), {"a": 3.2, "b": 3.9, "c": 3.5}, 1),
+        (("a", "b", "c"), {"a": 2.0, "b": 2.0, "c": 1.0}, 0),
+        (("a", "b", "c"), {"a": 1.0, "b": 2.0, "c": 2.0}, 1),
+    ]:
+        chooser = PctChooser(seed=1, depth=1, steps=10)
+        chooser._priority.update(priorities)
+        assert chooser.choose(ChoicePoint(SCHED, "t", options)) == expected

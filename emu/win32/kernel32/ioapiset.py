@@ -128,8 +128,10 @@ class IoApiSet(Win32Base):
         "Posts an I/O completion packet to an I/O completion port." The three values come back
         verbatim from GetQueuedCompletionStatus (F5.9).
         """
-        t = self._caller()
         k = self.k
+        t = k.current
+        if not isinstance(t, Thread):
+            t = self._caller()  # raises: not called from a virtual thread
         if k.ready:
             fp = self._footprint(CompletionPort, "w")
             if k.preempted("PostQueuedCompletionStatus", fp):
@@ -148,14 +150,14 @@ class IoApiSet(Win32Base):
         port.post(dwCompletionKey, lpOverlapped, STATUS_SUCCESS, count)
         return self._done(t, name, args, 1)
 
-    def _dequeue(
-        self, t: Thread, name: str, hPort: Any, count: int, ms: int, alertable: bool
-    ) -> ApiCall[tuple[int, list[Packet]]]:
+    def _port(self, t: Thread, hPort: Any) -> IoCompletionPort | int:
+        """The port a dequeue waits on (the handle needs SYNCHRONIZE), or the NTSTATUS that
+        refuses the handle."""
         port, status = self._resolve(t, hPort, IoCompletionPort, SYNCHRONIZE, pseudo=False)
         if status:
-            return status, []
+            return status
         assert isinstance(port, IoCompletionPort)
-        return (yield from port.remove(t, count, ms_to_ticks(ms), alertable))
+        return port
 
     @export("kernel32", BOOL)
     def GetQueuedCompletionStatus(
@@ -177,8 +179,10 @@ class IoApiSet(Win32Base):
         Emulation notes: the out-parameters are ``DWORD``, ``ULONG_PTR`` and ``PVOID`` boxes;
         a missing one (C NULL) fails with ERROR_NOACCESS.
         """
-        t = self._caller()
         k = self.k
+        t = k.current
+        if not isinstance(t, Thread):
+            t = self._caller()  # raises: not called from a virtual thread
         if k.ready:
             fp = self._footprint(CompletionPort, "w")
             if k.preempted("GetQueuedCompletionStatus", fp):
@@ -203,7 +207,12 @@ class IoApiSet(Win32Base):
             return self._fail_nt(t, name, args, 0, STATUS_ACCESS_VIOLATION)
         for box in boxes:
             box.bind(k)
-        status, packets = yield from self._dequeue(t, name, CompletionPort, 1, ms, False)
+        port = self._port(t, CompletionPort)
+        packets: list[Packet] = []
+        if isinstance(port, int):
+            status = port
+        else:
+            status, packets = yield from port.remove(t, 1, ms_to_ticks(ms), False)
         if status != STATUS_SUCCESS:
             _store(lpOverlapped, None)
             error = WAIT_LAST_ERROR.get(status)
@@ -266,9 +275,12 @@ class IoApiSet(Win32Base):
         ):
             return self._fail_nt(t, name, args, 0, STATUS_ACCESS_VIOLATION)
         ulNumEntriesRemoved.bind(k)
-        status, packets = yield from self._dequeue(
-            t, name, CompletionPort, count, ms, bool(alertable)
-        )
+        port = self._port(t, CompletionPort)
+        packets: list[Packet] = []
+        if isinstance(port, int):
+            status = port
+        else:
+            status, packets = yield from port.remove(t, count, ms_to_ticks(ms), bool(alertable))
         _store(ulNumEntriesRemoved, len(packets))
         if status != STATUS_SUCCESS:
             error = WAIT_LAST_ERROR.get(status)
