@@ -58,6 +58,7 @@ from emu.codes.winerror import (
     ERROR_SUCCESS,
     win32_error_name,
 )
+from emu.devices.scm_handles import ScmHandle, ServiceHandle
 from emu.kernel import apc as kernel_apc
 from emu.kernel.actor import Park
 from emu.kernel.memory import Struct
@@ -66,7 +67,7 @@ from emu.kernel.trace import trace_kind
 
 if TYPE_CHECKING:
     from emu.devices.scm import Service, ServiceControlManager
-    from emu.devices.scm_handles import ScHandle, ScmHandle
+    from emu.devices.scm_handles import ScHandle
     from emu.kernel.thread import Thread
 
 SCM_REGISTER = trace_kind(
@@ -202,8 +203,6 @@ class Notifier:
 
         ``make_names`` allocates the pszServiceNames block (the API layer's MULTI_SZ).
         """
-        from emu.devices.scm_handles import ScmHandle, ServiceHandle  # noqa: PLC0415
-
         k = self.k
         profile = k.profile
         service = handle.service if isinstance(handle, ServiceHandle) else None

@@ -68,7 +68,7 @@ from emu.codes.winerror import (
     ERROR_SERVICE_NOT_ACTIVE,
     ERROR_SERVICE_REQUEST_TIMEOUT,
 )
-from emu.devices.scm import Service
+from emu.devices.scm import Service, ServiceControlManager
 from emu.devices.scm_handles import ServiceHandle
 from emu.errors import UnsupportedApi
 from emu.kernel.memory import Struct
@@ -98,9 +98,16 @@ def _status_pointer_error(pointer: object) -> int:
 class ServiceControlApi(ScBase):
     __slots__ = ()
 
-    def _service(self, hService: Any) -> Service | None:
-        handle = self._sc_handle(hService, ServiceHandle)
-        return handle.service if isinstance(handle, ServiceHandle) else None
+    def _service_entry(
+        self, scm: ServiceControlManager, hService: Any
+    ) -> tuple[Service, int] | tuple[None, int]:
+        """The service a handle names and the access granted (None, 0 if it names none)."""
+        entry = self._sc_entry(scm, hService, ServiceHandle)
+        if entry is None:
+            return None, 0
+        handle = entry.obj
+        assert isinstance(handle, ServiceHandle)
+        return handle.service, entry.access
 
     def _timeout(self, t: Thread, name: str, alertable: bool | None) -> ApiCall[None]:
         """The SCM waits for a service that never reports (its 30-second timeout), inside the
@@ -120,15 +127,15 @@ class ServiceControlApi(ScBase):
         t = self._caller()
         name = "StartServiceW"
         args = (hService, dwNumServiceArgs)
-        service = self._service(hService)
+        scm = self._scm()
+        service, granted = self._service_entry(scm, hService)
         if service is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         if dword(dwNumServiceArgs) is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
-        if not self._granted(hService) & SERVICE_START:
+        if not granted & SERVICE_START:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
-        alertable = yield from self._rpc(t, name)
-        scm = self._scm()
+        alertable = yield from self._rpc(t, name, scm)
         if service.marked:
             return self._fail(t, name, args, 0, ERROR_SERVICE_MARKED_FOR_DELETE)
         if scm.is_disabled(service):
@@ -177,17 +184,18 @@ class ServiceControlApi(ScBase):
             )
         if control not in _CONTROL_ACCESS:
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
-        service = self._service(hService)
+        scm = self._scm()
+        service, granted = self._service_entry(scm, hService)
         if service is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         bad_status = _status_pointer_error(lpServiceStatus)
         if bad_status:
             return self._fail(t, name, args, 0, bad_status)
         needed = _CONTROL_ACCESS[control]
-        if needed and not self._granted(hService) & needed:
+        if needed and not granted & needed:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
-        alertable = yield from self._rpc(t, name)
-        code = self._control(service, control)
+        alertable = yield from self._rpc(t, name, scm)
+        code = self._control(scm, service, control)
         if code == ERROR_SERVICE_REQUEST_TIMEOUT:
             yield from self._timeout(t, name, alertable)
         if code in (
@@ -201,9 +209,8 @@ class ServiceControlApi(ScBase):
             return self._fail(t, name, args, 0, code)
         return self._done(t, name, args, 1)
 
-    def _control(self, service: Service, control: int) -> int:
+    def _control(self, scm: ServiceControlManager, service: Service, control: int) -> int:
         """Deliver ``control``; 0 or the error ControlService fails with."""
-        scm = self._scm()
         state = service.state
         if state == SERVICE_STOPPED:
             return ERROR_SERVICE_NOT_ACTIVE
@@ -240,15 +247,16 @@ class ServiceControlApi(ScBase):
         t = self._caller()
         name = "QueryServiceStatus"
         args = (hService, lpServiceStatus)
-        service = self._service(hService)
+        scm = self._scm()
+        service, granted = self._service_entry(scm, hService)
         if service is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         bad_status = _status_pointer_error(lpServiceStatus)
         if bad_status:
             return self._fail(t, name, args, 0, bad_status)
-        if not self._granted(hService) & SERVICE_QUERY_STATUS:
+        if not granted & SERVICE_QUERY_STATUS:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
-        yield from self._rpc(t, name)
+        yield from self._rpc(t, name, scm)
         self._fill(lpServiceStatus, service.status())
         return self._done(t, name, args, 1)
 
@@ -283,16 +291,17 @@ class ServiceControlApi(ScBase):
                 return self._fail(t, name, args, 0, ERROR_INVALID_ADDRESS)
             self._put(needed_box, SERVICE_STATUS_PROCESS.SIZEOF)
             return self._fail(t, name, args, 0, ERROR_INSUFFICIENT_BUFFER)
-        service = self._service(hService)
+        scm = self._scm()
+        service, granted = self._service_entry(scm, hService)
         if service is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         if lpBuffer is None or needed_box is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_ADDRESS)
         if not isinstance(lpBuffer, SERVICE_STATUS_PROCESS):
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
-        if not self._granted(hService) & SERVICE_QUERY_STATUS:
+        if not granted & SERVICE_QUERY_STATUS:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
-        yield from self._rpc(t, name)
+        yield from self._rpc(t, name, scm)
         self._fill(lpBuffer, service.status())
         self._put(needed_box, SERVICE_STATUS_PROCESS.SIZEOF)
         return self._done(t, name, args, 1)

@@ -73,9 +73,11 @@ class NotifyApi(ScBase):
         k = self.k
         name = "NotifyServiceStatusChangeW"
         args = (hService, dwNotifyMask, pNotifyBuffer)
-        handle = self._sc_handle(hService, ScHandle)
-        if handle is None:
+        scm = self._scm()
+        entry = self._sc_entry(scm, hService, ScHandle)
+        if entry is None:
             return self._done(t, name, args, ERROR_INVALID_HANDLE)
+        handle = entry.obj
         mask = dword(dwNotifyMask)
         if (
             mask is None
@@ -89,7 +91,7 @@ class NotifyApi(ScBase):
         if not mask or mask & ~valid:
             return self._done(t, name, args, ERROR_INVALID_PARAMETER)
         needed = SC_MANAGER_ENUMERATE_SERVICE if is_scm else SERVICE_QUERY_STATUS
-        if not self._granted(hService) & needed:
+        if not entry.access & needed:
             return self._done(t, name, args, ERROR_ACCESS_DENIED)
         if isinstance(handle, ServiceHandle) and handle.service.is_driver:
             return self._done(t, name, args, ERROR_NOT_SUPPORTED)
@@ -98,12 +100,14 @@ class NotifyApi(ScBase):
         pNotifyBuffer.bind(k)
         pNotifyBuffer.sys_get("dwVersion")
         callback = pNotifyBuffer.sys_get("pfnNotifyCallback")
-        yield from self._rpc(t, name)
-        if self._sc_handle(hService, ScHandle) is not handle:  # closed during the call
+        yield from self._rpc(t, name, scm)
+        after = self._sc_entry(scm, hService, ScHandle)
+        if after is None or after.obj is not handle:  # closed during the call
             return self._done(t, name, args, ERROR_INVALID_HANDLE)
         if isinstance(handle, ServiceHandle) and handle.service.marked:
             return self._done(t, name, args, ERROR_SERVICE_MARKED_FOR_DELETE)
-        code = self._scm().notifier.register(handle, t, pNotifyBuffer, mask, callback, _names_block)
+        assert isinstance(handle, ScHandle)
+        code = scm.notifier.register(handle, t, pNotifyBuffer, mask, callback, _names_block)
         return self._done(t, name, args, code)
 
     NotifyServiceStatusChangeA = NotifyServiceStatusChangeW

@@ -31,6 +31,7 @@ from emu.devices.scm import ServiceControlManager, scm_of
 from emu.devices.scm_handles import ScHandle
 from emu.kernel.apc_sites import register_apc_site
 from emu.kernel.chooser import SCHED, ChoicePoint
+from emu.kernel.handles import HandleEntry
 from emu.kernel.memory import Struct
 from emu.kernel.thread import Thread
 from emu.kernel.trace import trace_kind
@@ -78,13 +79,16 @@ class ScBase(Win32Base):
     def _scm(self) -> ServiceControlManager:
         return scm_of(self.k)
 
-    def _rpc(self, t: Thread, name: str) -> ApiCall[bool | None]:
+    def _rpc(
+        self, t: Thread, name: str, scm: ServiceControlManager | None = None
+    ) -> ApiCall[bool | None]:
         """The call's trip to services.exe: its latency, in a wait that may be alertable.
 
         Returns the decision made on the wait's alertability (None: it never mattered), for a
-        later wait of the same call (``_rpc_wait``)."""
+        later wait of the same call (``_rpc_wait``). ``scm``: the SCM, if the caller has it."""
         k = self.k
-        scm = self._scm()
+        if scm is None:
+            scm = self._scm()
         if scm.notifier.in_scm_callback(t):
             k.violation(
                 "scm.call_in_callback",
@@ -108,8 +112,8 @@ class ScBase(Win32Base):
         made for this call (None: not yet); returns it, made if an APC made it matter."""
         k = self.k
         deadline = k.now + ticks
+        left = max(0, ticks)
         while True:
-            left = max(0, deadline - k.now)
             if alertable is False:
                 if left:
                     yield from wait(k, t, (), False, left, False)
@@ -120,23 +124,38 @@ class ScBase(Win32Base):
             if alertable is None:
                 point = ChoicePoint(SCHED, f"rpc-alertable@{name}", RPC_OPTIONS, ((), ()))
                 alertable = k.choose(point) == 1
-                if not alertable:
-                    continue
-            k.emit(t.oid, SCM_RPC_APC, (t.oid,), (name, len(t.apcs)))
-            yield from t.deliver_user_apcs(at=AT_RPC)
+            if alertable:
+                k.emit(t.oid, SCM_RPC_APC, (t.oid,), (name, len(t.apcs)))
+                yield from t.deliver_user_apcs(at=AT_RPC)
+            left = max(0, deadline - k.now)
 
     def _sc_handle(
         self, handle: Any, kind: type[ScHandle] | tuple[type[ScHandle], ...]
     ) -> ScHandle | None:
         """The SC_HANDLE context a value names, of the kind the function takes, or None."""
-        if isinstance(handle, bool) or not isinstance(handle, int):
-            return None
-        entry = self._scm().handles.get(int(handle))
-        if entry is None or not isinstance(entry.obj, kind):
+        entry = self._sc_entry(self._scm(), handle, kind)
+        if entry is None:
             return None
         obj = entry.obj
         assert isinstance(obj, ScHandle)
         return obj
+
+    @staticmethod
+    def _sc_entry(
+        scm: ServiceControlManager,
+        handle: Any,
+        kind: type[ScHandle] | tuple[type[ScHandle], ...],
+    ) -> HandleEntry | None:
+        """The handle entry (an ``ScHandle`` of the kind the function takes, and the access
+        granted) a value names, or None."""
+        if type(handle) is not int:
+            if isinstance(handle, bool) or not isinstance(handle, int):
+                return None
+            handle = int(handle)
+        entry = scm.handles.get(handle)
+        if entry is None or not isinstance(entry.obj, kind):
+            return None
+        return entry
 
     def _granted(self, handle: Any) -> int:
         entry = self._scm().handles.get(handle)

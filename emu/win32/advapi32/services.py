@@ -124,7 +124,8 @@ class ServiceHandleApi(ScBase):
         t = self._caller()
         name = "OpenServiceW"
         args = (hSCManager, lpServiceName, dwDesiredAccess)
-        if self._sc_handle(hSCManager, ScmHandle) is None:
+        scm = self._scm()
+        if self._sc_entry(scm, hSCManager, ScmHandle) is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         access = dword(dwDesiredAccess)
         if access is None:
@@ -133,10 +134,9 @@ class ServiceHandleApi(ScBase):
             return self._fail(t, name, args, 0, ERROR_INVALID_ADDRESS)
         if not isinstance(lpServiceName, str) or not self._valid_name(lpServiceName):
             return self._fail(t, name, args, 0, ERROR_INVALID_NAME)
-        yield from self._rpc(t, name)
-        if self._sc_handle(hSCManager, ScmHandle) is None:  # closed during the call
+        yield from self._rpc(t, name, scm)
+        if self._sc_entry(scm, hSCManager, ScmHandle) is None:  # closed during the call
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
-        scm = self._scm()
         service = scm.find(lpServiceName)
         if service is None:
             return self._fail(t, name, args, 0, ERROR_SERVICE_DOES_NOT_EXIST)
@@ -248,18 +248,21 @@ class ServiceHandleApi(ScBase):
         t = self._caller()
         name = "DeleteService"
         args = (hService,)
-        handle = self._sc_handle(hService, ServiceHandle)
-        if handle is None:
+        scm = self._scm()
+        entry = self._sc_entry(scm, hService, ServiceHandle)
+        if entry is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
-        if not self._granted(hService) & DELETE:
+        handle = entry.obj
+        if not entry.access & DELETE:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
-        yield from self._rpc(t, name)
-        if self._sc_handle(hService, ServiceHandle) is not handle:
+        yield from self._rpc(t, name, scm)
+        after = self._sc_entry(scm, hService, ServiceHandle)
+        if after is None or after.obj is not handle:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         assert isinstance(handle, ServiceHandle)
         if handle.service.marked:
             return self._fail(t, name, args, 0, ERROR_SERVICE_MARKED_FOR_DELETE)
-        self._scm().mark_for_delete(handle.service)
+        scm.mark_for_delete(handle.service)
         return self._done(t, name, args, 1)
 
     @export("advapi32", BOOL)
@@ -273,10 +276,11 @@ class ServiceHandleApi(ScBase):
         t = self._caller()
         name = "CloseServiceHandle"
         args = (hSCObject,)
-        if self._sc_handle(hSCObject, ScHandle) is None:
+        scm = self._scm()
+        if self._sc_entry(scm, hSCObject, ScHandle) is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
-        yield from self._rpc(t, name)
-        if self._scm().handles.remove(hSCObject) is None:  # closed by another thread meanwhile
+        yield from self._rpc(t, name, scm)
+        if scm.handles.remove(hSCObject) is None:  # closed by another thread meanwhile
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         return self._done(t, name, args, 1)
 

@@ -23,6 +23,7 @@ from emu.codes.services import (
     SERVICE_WIN32_OWN_PROCESS,
     SERVICE_WIN32_SHARE_PROCESS,
 )
+from emu.codes.winerror import ERROR_INVALID_HANDLE
 from emu.devices.scm import (
     DEFAULT_TIMEOUT,
     ScmConfig,
@@ -528,3 +529,67 @@ def test_an_unresponsive_services_timeout_is_part_of_the_same_rpc_wait() -> None
     log, _sim = apc_during_the_call("StartServiceW", services, Last("rpc-alertable"))
     assert [entry.split(" at ")[0] for entry in log][:2] == ["call", "apc 7"]
     assert log[2] == f"returned after {3 * MS + DEFAULT_TIMEOUT}"
+
+
+class SlowCalls(Chooser):
+    """Every SCM call's RPC takes the longest latency, but CloseServiceHandle's the shortest."""
+
+    def pick(self, point: ChoicePoint) -> int:
+        if point.label.startswith("rpc@") and point.label != "rpc@CloseServiceHandle":
+            return len(point.options) - 1
+        return 0
+
+
+def test_a_handle_closed_by_another_thread_during_the_rpc_fails_the_call() -> None:
+    # Each call looks its SC_HANDLE up again when its RPC returns: a handle another thread
+    # closed meanwhile names nothing any more (ERROR_INVALID_HANDLE, returned by
+    # NotifyServiceStatusChange, the last error of the others), and nothing is registered,
+    # deleted or opened. (StartService and ControlService go on with the service they found.)
+    log: list[Any] = []
+    shared: dict[str, int] = {}
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        scm = yield from api.OpenSCManagerW(None, None, SC_MANAGER_ALL_ACCESS)
+        for index in range(4):
+            handle = scm if index == 3 else (yield from api.OpenServiceW(scm, "S", 0xF01FF))
+            shared["handle"] = handle
+            while "started" not in shared:  # other's call on the handle has begun
+                yield from api.Sleep(1)
+            del shared["started"]
+            closed = yield from api.CloseServiceHandle(handle)  # 1 ms, inside other's 10 ms
+            log.append(("main", closed, (yield from api.GetLastError())))
+
+    def callback(note: Any) -> None:
+        log.append("callback")
+
+    def other(api: Api) -> Generator[Any, None, None]:
+        note = SERVICE_NOTIFY(dwVersion=2, pfnNotifyCallback=callback)
+        calls: list[Callable[[int], Any]] = [
+            lambda h: api.NotifyServiceStatusChangeW(h, 0x1, note),
+            api.DeleteService,
+            api.CloseServiceHandle,
+            lambda h: api.OpenServiceW(h, "S", SERVICE_ALL_ACCESS),
+        ]
+        for make in calls:
+            while "handle" not in shared:
+                yield from api.Sleep(1)
+            handle = shared.pop("handle")
+            shared["started"] = 1
+            result = yield from make(handle)
+            log.append((result, (yield from api.GetLastError())))
+
+    sim = two_threads(main, other, {"S": ServiceConfig()}, chooser=SlowCalls(), rpc=(MS, 10 * MS))
+    assert log == [
+        ("main", 1, 0),
+        (ERROR_INVALID_HANDLE, 0),  # NotifyServiceStatusChange returns the code
+        ("main", 1, 0),
+        (0, ERROR_INVALID_HANDLE),  # DeleteService sets it as the last error
+        # Two closes of one handle, other's first (both RPCs take 1 ms): main's fails.
+        (1, ERROR_INVALID_HANDLE),  # (the last error DeleteService left)
+        ("main", 0, ERROR_INVALID_HANDLE),
+        ("main", 1, ERROR_INVALID_HANDLE),
+        (0, ERROR_INVALID_HANDLE),  # OpenService on an SCM handle closed meanwhile
+    ]
+    assert sim.events("scm.register") == []
+    assert sim.events("scm.service") == []
+    assert len(sim.events("handle.open")) == 4  # the SCM handle and three service handles
