@@ -300,11 +300,18 @@ class Kernel(Registry):
         Option 0 is the actor ready longest; the current actor going on is the last option.
         Returns whether another actor ran first.
         """
+        if self.ready and self.yielded(label):
+            yield PARK
+            return True
+        return False
+
+    def yielded(self, label: str) -> bool:
+        """``yield_processor`` without a generator: the decision, and when another actor runs
+        first the switch; the caller then yields ``PARK``. Call only when ``self.ready`` is
+        non-empty."""
         cur = self.current
         assert cur is not None
         ready = self.ready
-        if not ready:
-            return False
         index = self.choose_actor(label, [*ready, cur], lambda: (*[a.footprint for a in ready], ()))
         if index == len(ready):
             return False
@@ -315,7 +322,6 @@ class Kernel(Registry):
         ready.append(cur)
         self.set_state(cur, ActorState.READY)
         self._next = nxt
-        yield PARK
         return True
 
     def note_call(self) -> None:

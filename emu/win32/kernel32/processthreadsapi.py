@@ -208,8 +208,9 @@ class ProcessThreadsApi(Win32Base):
         t = self._caller()
         k = self.k
         switched = False
-        if k.ready:
-            switched = yield from k.yield_processor("SwitchToThread")
+        if k.ready and k.yielded("SwitchToThread"):
+            yield PARK
+            switched = True
         return self._done(t, "SwitchToThread", (), int(switched))
 
     @export("kernel32", BOOL)

@@ -245,8 +245,10 @@ class WaitApi(Win32Base):
     # -- sleeps -------------------------------------------------------------------------------
 
     def _sleep(self, name: str, dwMilliseconds: Any, bAlertable: Any) -> ApiCall[int]:
-        t = self._caller()
         k = self.k
+        t = k.current
+        if not isinstance(t, Thread):
+            t = self._caller()  # raises: not called from a virtual thread
         args = (dwMilliseconds, bAlertable) if name == "SleepEx" else (dwMilliseconds,)
         ms = dword(dwMilliseconds)
         alertable = dword(bAlertable)
@@ -254,12 +256,13 @@ class WaitApi(Win32Base):
             self._bad_argument(t, name, args, "dwMilliseconds and bAlertable are DWORD/BOOL")
             return self._done(t, name, args, 0)
         if ms == 0 and not (alertable and t.apcs):
-            if k.ready:
-                yield from k.yield_processor(f"{name}(0)")
+            if k.ready and k.yielded(f"{name}(0)"):
+                yield PARK
             return self._done(t, name, args, 0)
         if k.ready and k.preempted(name, ((t.oid, "r"),) if alertable else ()):
             yield PARK
-        status = yield from waits.wait(k, t, (), False, ms_to_ticks(ms), bool(alertable))
+        ticks = None if ms == INFINITE_MS else ms * TICKS_PER_MS  # ms_to_ticks
+        status = yield from waits.wait(k, t, (), False, ticks, bool(alertable))
         return self._done(t, name, args, _IO_COMPLETION if status == STATUS_USER_APC else 0)
 
     @export("kernel32", SLEEP_RESULT)
