@@ -241,7 +241,7 @@ class StepCompiler(KeywordSteps):
                 f"unknown function {name!r}{hint}: not one emu models here (`emu schema` lists "
                 "them)"
             )
-        values = self._arguments(spec, args, at)
+        arguments = _reader(self._arguments(spec, args, at))
         target = bind_target(step)
         store = self.setter(target) if target is not None else None
         matcher = None
@@ -251,26 +251,33 @@ class StepCompiler(KeywordSteps):
             expect_node = step.get("expect")
             assert expect_node is not None
             matcher, expectation = expect.compile_expectation(expect_node, spec)
-        if self._calls:
+        in_until = bool(self._calls)  # only an until: loop's test reads frame.last
+        if in_until:
             self._calls[-1].append(spec)
+        reads_outcome = in_until or matcher is not None
 
         def call(frame: Frame) -> Generator[Park, None, None]:
             api = frame.api
-            result = yield from getattr(api, name)(*[value(frame) for value in values])
-            actor = api.k.current
-            error = actor.call_error if actor is not None else None
-            frame.last = LastCall(spec, result, error)
+            result = yield from getattr(api, name)(*arguments(frame))
             if store is not None:
                 store(frame, result)
+            if not reads_outcome:
+                return
+            k = api.k
+            actor = k.current
+            error = actor.call_error if actor is not None else None
+            if in_until:
+                frame.last = LastCall(spec, result, error)
             if matcher is not None:
-                record_check(api.k, "scenario.expect")
-            if matcher is not None and not matcher(result, error):
-                observed = expect.describe_outcome(spec, result, error)
-                record_violation(
-                    api.k,
-                    "scenario.expect",
-                    f"{frame.owner}: {name} returned {observed}; expected {expectation} ({where})",
-                )
+                record_check(k, "scenario.expect")
+                if not matcher(result, error):
+                    observed = expect.describe_outcome(spec, result, error)
+                    record_violation(
+                        k,
+                        "scenario.expect",
+                        f"{frame.owner}: {name} returned {observed}; expected {expectation} "
+                        f"({where})",
+                    )
 
         return call
 
@@ -302,3 +309,27 @@ class StepCompiler(KeywordSteps):
 
 def _null(frame: Frame) -> None:
     return None
+
+
+Reader = Callable[[Frame], tuple[Any, ...]]
+
+
+def _reader(values: list[Callable[[Frame], Any]]) -> Reader:
+    """One function that reads a call's arguments, in order: the common arities spelled out
+    (a comprehension per call costs more than the reads themselves)."""
+    count = len(values)
+    if count == 0:
+        return lambda frame: ()
+    if count == 1:
+        (a,) = values
+        return lambda frame: (a(frame),)
+    if count == 2:
+        a, b = values
+        return lambda frame: (a(frame), b(frame))
+    if count == 3:
+        a, b, c = values
+        return lambda frame: (a(frame), b(frame), c(frame))
+    if count == 4:
+        a, b, c, d = values
+        return lambda frame: (a(frame), b(frame), c(frame), d(frame))
+    return lambda frame: tuple([value(frame) for value in values])
