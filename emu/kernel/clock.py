@@ -16,13 +16,18 @@ from itertools import count
 from typing import Any
 
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL
 
 
 class Timer:
-    """A pending timeout that calls ``fn(arg)`` unless cancelled first."""
+    """A pending timeout that calls ``fn(arg)`` unless cancelled first.
 
-    __slots__ = ("arg", "clock", "due", "fn", "tid")
+    The timer is itself the event simpy schedules: ``Environment.step`` reads only an event's
+    ``callbacks`` (called with the event, then set to None) and ``_ok``, so one object and one
+    heap push make a timer (a simpy ``Timeout`` and its own event would cost twice as much).
+    """
+
+    __slots__ = ("_ok", "arg", "callbacks", "clock", "due", "fn", "tid")
 
     def __init__(
         self, clock: Clock, tid: int, due: int, fn: Callable[[Any], None], arg: Any
@@ -32,13 +37,18 @@ class Timer:
         self.due = due
         self.fn = fn
         self.arg = arg
-
-    def fire(self, _event: object) -> None:
-        if self.clock.timers.pop(self.tid, None) is not None:
-            self.fn(self.arg)
+        self.callbacks: list[Callable[[Timer], None]] | None = [_fire]
+        self._ok = True  # simpy: the event succeeded (a timer never fails)
 
     def cancel(self) -> None:
         self.clock.timers.pop(self.tid, None)
+
+
+def _fire(timer: Timer) -> None:
+    """simpy's callback of a due timer (a function, so the timer holds no bound method of
+    itself: no reference cycle for the garbage collector)."""
+    if timer.clock.timers.pop(timer.tid, None) is not None:
+        timer.fn(timer.arg)
 
 
 class Clock:
@@ -57,9 +67,12 @@ class Clock:
 
     def call_later(self, delay: int, fn: Callable[[Any], None], arg: Any) -> Timer:
         """Call ``fn(arg)`` after ``delay`` ticks."""
-        timer = Timer(self, next(self._ids), int(self.env._now) + delay, fn, arg)
+        if delay < 0:
+            raise ValueError(f"a timer cannot be due in the past (delay {delay})")
+        env = self.env
+        timer = Timer(self, next(self._ids), int(env._now) + delay, fn, arg)
         self.timers[timer.tid] = timer
-        Timeout(self.env, delay).callbacks.append(timer.fire)
+        env.schedule(timer, NORMAL, delay)  # type: ignore[arg-type]  # duck-typed event
         return timer
 
     def pending_times(self) -> list[int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from emu.kernel.clock import Clock
 
 
@@ -40,3 +42,20 @@ def test_advance_to_moves_the_clock() -> None:
     clock = Clock()
     clock.advance_to(1234)
     assert clock.now == 1234 and isinstance(clock.now, int)
+
+
+def test_a_timer_cannot_be_due_in_the_past() -> None:
+    clock = Clock()
+    with pytest.raises(ValueError, match=r"a timer cannot be due in the past \(delay -1\)"):
+        clock.call_later(-1, print, None)
+    assert clock.timers == {}
+
+
+def test_a_timer_is_the_event_simpy_schedules_once() -> None:
+    # One heap entry per timer, and simpy hands it back to the clock when it is due.
+    clock = Clock()
+    fired: list[int] = []
+    timer = clock.call_later(7, fired.append, 1)
+    assert [entry[3] for entry in clock.env._queue] == [timer]
+    clock.fire_due()
+    assert fired == [1] and timer.callbacks is None and clock.timers == {}
