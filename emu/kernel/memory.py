@@ -96,6 +96,9 @@ class Struct:
     _ended: str
     _fields_: ClassVar[tuple[str, ...]] = ()
     _defaults_: ClassVar[dict[str, Any]] = {}
+    _initial_: ClassVar[dict[str, Any]] = {}
+    """Every field with its starting value (``_defaults_``, else 0): built with the class."""
+    _unbound_name_: ClassVar[str] = "Struct#0"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -107,21 +110,25 @@ class Struct:
                 continue
             fields.append(name)
         cls._fields_ = tuple(fields)
+        cls._initial_ = {name: cls._defaults_.get(name, 0) for name in cls._fields_}
+        cls._unbound_name_ = f"{cls.__name__}#0"
 
     def __init__(self, **values: Any) -> None:
-        unknown = [name for name in values if name not in self._fields_]
-        if unknown:
-            raise TypeError(
-                f"{type(self).__name__} has no field {unknown[0]!r}; fields: "
-                f"{', '.join(self._fields_)}"
-            )
-        initial = {name: self._defaults_.get(name, 0) for name in self._fields_}
-        initial.update(values)
-        object.__setattr__(self, "_values", initial)
-        object.__setattr__(self, "_k", None)
-        object.__setattr__(self, "_oid", 0)
-        object.__setattr__(self, "_name", f"{type(self).__name__}#0")
-        object.__setattr__(self, "_ended", "")
+        initial = self._initial_.copy()
+        if values:
+            unknown = [name for name in values if name not in initial]
+            if unknown:
+                raise TypeError(
+                    f"{type(self).__name__} has no field {unknown[0]!r}; fields: "
+                    f"{', '.join(self._fields_)}"
+                )
+            initial.update(values)
+        setter = object.__setattr__
+        setter(self, "_values", initial)
+        setter(self, "_k", None)
+        setter(self, "_oid", 0)
+        setter(self, "_name", self._unbound_name_)
+        setter(self, "_ended", "")
 
     # -- program access (traced once bound) --------------------------------------------------
     # The four accessors below record their event inline (no helper call, the payload value
@@ -208,10 +215,13 @@ class Struct:
         object.__setattr__(self, "_oid", k.new_oid())
         object.__setattr__(self, "_name", name or f"{type(self).__name__}#{self._oid}")
         actor = k.actor_id()
-        k.emit(actor, OBJ_CREATE, (self._oid,), (type(self).__name__, self.trace_name))
-        initial = tuple((n, payload_value(v)) for n, v in self._values.items())
-        k.emit(actor, MEM_INIT, (self._oid,), (initial,))
-        return self._oid
+        oid = self._oid
+        k.emit(actor, OBJ_CREATE, (oid,), (type(self).__name__, self._name))
+        initial = tuple(
+            [(n, v if type(v) in _PLAIN else payload_value(v)) for n, v in self._values.items()]
+        )
+        k.emit(actor, MEM_INIT, (oid,), (initial,))
+        return oid
 
     @property
     def oid(self) -> int:

@@ -21,6 +21,7 @@ Python line it is at (``emu.kernel.limits``, ``emu.sim.locate``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -97,11 +98,9 @@ class Simulation:
         for index, fault in enumerate(scenario.faults):
             self.k.spawn(WorldActor(self.k, f"fault{index + 1}", self, (fault,)))
         if scenario.run_until == RUN_UNTIL_DONE:
-            watched = [t for n, t in self.threads.items() if not self._forever(n)] + entries
-            self.k.stop_when = lambda: all(t.terminated for t in watched)
-
-    def _forever(self, name: str) -> bool:
-        return any(s.name == name and s.blocks_forever for s in self.scenario.threads)
+            threads = self.threads
+            watched = [threads[s.name] for s in scenario.threads if not s.blocks_forever]
+            self.k.stop_when = _all_terminated(watched + entries)
 
     def run(self) -> Result:
         until = self.scenario.run_until
@@ -140,6 +139,18 @@ def with_limits(
         apc_depth=_or(apc_depth, old.apc_depth),
     )
     return replace(scenario, limits=limits)
+
+
+def _all_terminated(watched: list[Thread]) -> Callable[[], bool]:
+    """Whether every thread of ``watched`` has terminated (asked at every instant)."""
+
+    def all_terminated() -> bool:
+        for thread in watched:  # noqa: SIM110 - a loop, not all(genexpr): no generator per call
+            if not thread.terminated:
+                return False
+        return True
+
+    return all_terminated
 
 
 def _or(value: int | None, default: int | None) -> int | None:
