@@ -159,7 +159,7 @@ def _unlink(actor: Actor) -> None:
     objects = actor.wait_objects
     if len(objects) == 1:
         objects[0].waiters.remove(actor)
-    else:
+    elif objects:
         seen: list[DispatcherObject] = []
         for o in objects:
             if o not in seen:

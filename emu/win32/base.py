@@ -156,7 +156,13 @@ class Win32Base:
         if k.instant_calls > k.step_limit:
             k.step_limit_reached()
         if k.tracing:
-            shown = result if type(result) is int else payload_value(result)
+            kind = type(result)
+            if kind is int or kind is bool or result is None:
+                shown: Any = result
+            elif isinstance(result, int):  # an IntEnum (a WaitResult): its plain int
+                shown = int(result)
+            else:
+                shown = payload_value(result)
             k.emit(t.oid, API_CALL, (), (name, _args(args), shown, error))
         return result
 

@@ -161,3 +161,32 @@ def test_recorded_arguments_line_up_with_the_prototype() -> None:
             if recorded in params:
                 assert params.index(recorded) == index, f"{file}: {function} records {names}"
     assert checked > 30
+
+
+def test_the_api_event_holds_plain_values_whatever_the_arguments_and_result() -> None:
+    # "Every call is traced as one api event at its return (name, arguments, result, and the
+    # last error when the call failed)": plain values only (docs/trace.md), so a result that
+    # is a WaitResult member is its int, a structure is its trace name, a callback its name;
+    # arguments already plain are recorded as they are.
+    box: dict[str, Any] = {}
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        ev = yield from api.CreateEventW(None, True, True, None)
+        box["wait"] = yield from api.WaitForSingleObject(ev, 0)
+        yield from api.SetEvent(True)  # a bool is no handle: recorded as the bool it is
+        n, key, ov = DWORD(), ULONG_PTR(), PVOID()
+        port = yield from api.CreateIoCompletionPort(-1, None, 0, 0)
+        yield from api.GetQueuedCompletionStatus(port, n, key, ov, 0)
+        yield from api.QueueUserAPC(main, -2, 1 << 70)
+
+    sim = run(main)
+    calls = {e[5][0]: e[5] for e in sim.k.trace.events if e[3] == "api"}
+    assert type(box["wait"]) is not int and box["wait"] == 0  # the program gets the member
+    assert calls["WaitForSingleObject"][1:3] == ((4, 0), 0)
+    assert type(calls["WaitForSingleObject"][2]) is int
+    assert calls["SetEvent"][1] == (True,) and type(calls["SetEvent"][1][0]) is bool
+    gqcs = calls["GetQueuedCompletionStatus"][1]
+    assert gqcs[0] == 8 and all(isinstance(v, str) for v in gqcs[1:4]) and gqcs[4] == 0
+    assert calls["QueueUserAPC"][1] == ("main", -2, 1 << 70)
+    for _name, args, result, error in calls.values():
+        assert all(type(v) in (int, str, bool, type(None), tuple) for v in (*args, result, error))
