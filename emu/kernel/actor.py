@@ -85,6 +85,7 @@ class Actor(DispatcherObject):
     """A schedulable generator with a stable key and the state of its current wait."""
 
     __slots__ = (
+        "as_objects",
         "body",
         "call_error",
         "exit_code",
@@ -116,6 +117,8 @@ class Actor(DispatcherObject):
     def __init__(self, k: Kernel, name: str, body: ActorBody) -> None:
         super().__init__(k, k.unique_actor_name(self.KIND, name))
         self.key: tuple[str, str] = (self.KIND, self.name)
+        self.as_objects: tuple[int] = (self.oid,)
+        """The actor as the ``objects`` of its own events (one tuple, shared by all of them)."""
         self.body = body
         self.stack: list[ActorBody] = []
         """The generators suspended under ``body`` while it runs a nested routine

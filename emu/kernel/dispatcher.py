@@ -93,8 +93,8 @@ ACTOR_BLOCKED = trace_kind(
 
 READY: Final = ActorState.READY
 RUNNING: Final = ActorState.RUNNING
-_READY: Final = READY._value_  # the plain str the trace holds
-_RUNNING: Final = RUNNING._value_
+_READY: Final = (READY._value_,)  # actor.state payloads: plain str, one shared tuple each
+_RUNNING: Final = (RUNNING._value_,)
 
 ENDED_DONE: Final = "all threads done"
 ENDED_QUIESCENT: Final = "quiescent"
@@ -290,7 +290,7 @@ class Kernel(Registry):
         if cur.state is not READY:
             cur.state = READY
             if self.tracing:
-                self.emit(cur.oid, ACTOR_STATE, (cur.oid,), (_READY,))
+                self.emit(cur.oid, ACTOR_STATE, cur.as_objects, _READY)
         self._next = nxt
         return True
 
@@ -444,7 +444,7 @@ class Kernel(Registry):
         if actor.state is not RUNNING:
             actor.state = RUNNING
             if self.tracing:
-                self.emit(actor.oid, ACTOR_STATE, (actor.oid,), (_RUNNING,))
+                self.emit(actor.oid, ACTOR_STATE, actor.as_objects, _RUNNING)
         try:
             try:
                 yielded = actor.body.send(None)

@@ -42,7 +42,7 @@ EVENT_STATE = trace_kind(
 class KEvent(DispatcherObject):
     """An event; ``NotificationEvent`` and ``SynchronizationEvent`` are its two types."""
 
-    __slots__ = ("signaled",)
+    __slots__ = ("as_objects", "signaled")
 
     TYPE = "Event"
     GENERIC_MAPPING = EVENT_GENERIC_MAPPING
@@ -50,6 +50,7 @@ class KEvent(DispatcherObject):
 
     def __init__(self, k: Kernel, initial: bool, name: str | None = None) -> None:
         super().__init__(k, name)
+        self.as_objects: tuple[int] = (self.oid,)  # the objects of its events, shared
         self.signaled = bool(initial)
         k.emit(k.actor_id(), EVENT_STATE, (self.oid,), ("init", int(self.signaled)))
 
@@ -61,7 +62,11 @@ class KEvent(DispatcherObject):
         previous = int(self.signaled)
         self.signaled = True
         k = self.k
-        seq = k.emit(k.actor_id(), EVENT_STATE, (self.oid,), ("set", 1)) if k.tracing else NO_CAUSE
+        seq = (
+            k.emit(k.actor_id(), EVENT_STATE, self.as_objects, ("set", 1))
+            if k.tracing
+            else NO_CAUSE
+        )
         if self.waiters:
             waits.signal(k, self, seq)
         return previous
@@ -72,7 +77,7 @@ class KEvent(DispatcherObject):
         self.signaled = False
         k = self.k
         if k.tracing:
-            k.emit(k.actor_id(), EVENT_STATE, (self.oid,), ("reset", 0))
+            k.emit(k.actor_id(), EVENT_STATE, self.as_objects, ("reset", 0))
         return previous
 
 
@@ -94,7 +99,7 @@ class SynchronizationEvent(KEvent):
         self.signaled = False
         k = self.k
         if k.tracing:
-            k.emit(k.actor_id(), EVENT_STATE, (self.oid,), ("consume", 0))
+            k.emit(k.actor_id(), EVENT_STATE, self.as_objects, ("consume", 0))
 
 
 def create_event(k: Kernel, manual_reset: bool, initial: bool, name: str | None = None) -> KEvent:

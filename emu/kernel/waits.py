@@ -137,7 +137,7 @@ def wait(
         status = STATUS_TIMEOUT
         actor.wait_status = status
         if k.tracing:
-            k.emit(actor.oid, THREAD_WAKE, (actor.oid,), ("RUNNING", status, False, ()))
+            k.emit(actor.oid, THREAD_WAKE, actor.as_objects, ("RUNNING", status, False, ()))
         actor.on_unblock()
     actor.wait_objects = ()
     for o in seen:  # the wait's references go when the waiter resumes, as at syscall return
@@ -181,13 +181,17 @@ def is_waiting(actor: Actor) -> bool:
 
 def end_wait(k: Kernel, actor: Actor, status: int, cause: int) -> None:
     """End ``actor``'s pending wait with ``status`` and enable it (satisfied or aborted)."""
-    _unlink(actor)
+    objects = actor.wait_objects
+    if len(objects) == 1 and actor.wait_timer is None:  # the common case of _unlink
+        objects[0].waiters.remove(actor)
+    else:
+        _unlink(actor)
     actor.wait_status = status
     actor.wait_cause = cause
     actor.footprint = ()
     actor.state = ActorState.READY
     if k.tracing:
-        k.emit(k.actor_id(), THREAD_WAKE, (actor.oid,), ("READY", status, False, ()), cause)
+        k.emit(k.actor_id(), THREAD_WAKE, actor.as_objects, ("READY", status, False, ()), cause)
     actor.on_unblock()
     if not actor.queued:  # Kernel.make_ready
         actor.queued = True
