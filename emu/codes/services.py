@@ -173,10 +173,18 @@ def state_name(state: int) -> str:
     return name if name is not None else str(state)
 
 
-def notify_mask_names(mask: int) -> str:
-    """``SERVICE_NOTIFY_RUNNING|SERVICE_NOTIFY_STOPPED`` for a mask (bits in value order)."""
+def _mask_names(mask: int) -> str:
     names = [name for name, bit in _NOTIFY_VALUES if mask & bit]
     rest = mask & ~_NOTIFY_ALL
     if rest:
         names.append(f"0x{rest:X}")
     return "|".join(names) or "0"
+
+
+_MASK_NAMES: Final = tuple(_mask_names(mask) for mask in range(_NOTIFY_ALL + 1))
+"""The names of every mask of SERVICE_NOTIFY_* bits only (the ten bits are 0x1 to 0x200)."""
+
+
+def notify_mask_names(mask: int) -> str:
+    """``SERVICE_NOTIFY_RUNNING|SERVICE_NOTIFY_STOPPED`` for a mask (bits in value order)."""
+    return _MASK_NAMES[mask] if 0 <= mask <= _NOTIFY_ALL else _mask_names(mask)

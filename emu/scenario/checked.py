@@ -16,6 +16,7 @@ from emu.kernel.trace import trace_kind
 
 if TYPE_CHECKING:
     from emu.kernel.dispatcher import Kernel
+    from emu.scenario.frame import Frame
 
 SCENARIO_CHECK: Final = trace_kind(
     "scenario.check",
@@ -33,8 +34,20 @@ _SEEN: Final = "scenario checks run"
 def record_check(k: Kernel, rule: str) -> None:
     """Record, once per run, that a check of ``rule`` ran."""
     seen: dict[str, None] = k.device(_SEEN, dict)
-    if rule in seen:
-        return
+    if rule not in seen:
+        _first(k, seen, rule)
+
+
+def record_frame_check(frame: Frame, k: Kernel, rule: str) -> None:
+    """``record_check`` for a step of ``frame``, which keeps the run's record once found."""
+    seen = frame.checks
+    if seen is None:
+        seen = frame.checks = k.device(_SEEN, dict)
+    if rule not in seen:
+        _first(k, seen, rule)
+
+
+def _first(k: Kernel, seen: dict[str, None], rule: str) -> None:
     seen[rule] = None
     actor = k.current
     k.emit(k.actor_id(), SCENARIO_CHECK, (actor.oid,) if actor is not None else (), (rule,))

@@ -26,7 +26,7 @@ class LastCall:
 class Frame:
     """Variables and API of a running program."""
 
-    __slots__ = ("api", "last", "locals", "owner", "shared")
+    __slots__ = ("api", "checks", "last", "locals", "owner", "shared")
 
     def __init__(self, api: Any, shared: dict[str, Any], owner: str) -> None:
         self.api = api
@@ -34,6 +34,9 @@ class Frame:
         self.owner = owner
         self.locals: dict[str, Any] = {}
         self.last: LastCall | None = None
+        self.checks: dict[str, None] | None = None
+        """The run's record of the scenario checks already written, once a step needed it
+        (``emu.scenario.checked``)."""
 
 
 class Return(Exception):

@@ -21,7 +21,7 @@ from emu.kernel.cpu import work as cpu_work
 from emu.kernel.memory import Struct
 from emu.kernel.trace import trace_kind, value_text
 from emu.scenario import expect
-from emu.scenario.checked import record_check
+from emu.scenario.checked import record_frame_check
 from emu.scenario.conditions import compile_condition
 from emu.scenario.durations import DurationError, parse_duration
 from emu.scenario.frame import Frame, Return
@@ -150,7 +150,7 @@ class KeywordSteps(ABC):
         where = f"{step.file}:{step.line}:{step.column}"
 
         def until(frame: Frame) -> Generator[Park, None, None]:
-            record_check(frame.api.k, "scenario.loop_bound")
+            record_frame_check(frame, frame.api.k, "scenario.loop_bound")
             note_step = frame.api.k.note_step
             for _ in range(limit):
                 note_step()
@@ -291,7 +291,7 @@ class KeywordSteps(ABC):
         failure = condition.failure
 
         def check(frame: Frame) -> Generator[Park, None, None]:
-            record_check(frame.api.k, "scenario.assert")
+            record_frame_check(frame, frame.api.k, "scenario.assert")
             account = failure(frame)
             if account is not None:
                 prefix = f"{message}: " if message else ""

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from emu.kernel.actor import Park
 from emu.scenario import expect
-from emu.scenario.checked import record_check
+from emu.scenario.checked import record_frame_check
 from emu.scenario.frame import Frame, LastCall, Return
 from emu.scenario.keywords import Block, KeywordSteps, Step, bind_target, record_violation
 from emu.scenario.nodes import Map, Node, Scalar, Seq
@@ -269,7 +269,7 @@ class StepCompiler(KeywordSteps):
             if in_until:
                 frame.last = LastCall(spec, result, error)
             if matcher is not None:
-                record_check(k, "scenario.expect")
+                record_frame_check(frame, k, "scenario.expect")
                 if not matcher(result, error):
                     observed = expect.describe_outcome(spec, result, error)
                     record_violation(

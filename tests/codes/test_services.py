@@ -38,3 +38,21 @@ def test_F1_3_a_states_bit_is_one_shifted_by_the_state_less_one() -> None:
     assert [s.notify_bit(state) for state in states] == [1, 2, 4, 8, 16, 32, 64]
     assert s.notify_bit(s.SERVICE_RUNNING) == s.SERVICE_NOTIFY_RUNNING
     assert s.notify_mask_names(0x9) == "SERVICE_NOTIFY_STOPPED|SERVICE_NOTIFY_RUNNING"
+
+
+def test_a_mask_is_named_bit_by_bit_in_value_order_and_unknown_bits_in_hex() -> None:
+    # The names of every mask, whether from the table built at import or computed.
+    bits = [(name, getattr(s, name)) for name in s.NOTIFY_BITS]
+    for mask in [*range(0x400), 0x400, 0x409, 0x1_0000_0001]:
+        names = [name for name, bit in bits if mask & bit]
+        rest = mask & ~0x3FF
+        expected = "|".join([*names, *([f"0x{rest:X}"] if rest else [])]) or "0"
+        assert s.notify_mask_names(mask) == expected, hex(mask)
+    assert s.notify_mask_names(0) == "0"
+    assert s.notify_mask_names(0x409) == "SERVICE_NOTIFY_STOPPED|SERVICE_NOTIFY_RUNNING|0x400"
+
+
+def test_state_names_and_an_unknown_state_as_its_number() -> None:
+    assert s.state_name(s.SERVICE_RUNNING) == "SERVICE_RUNNING"
+    assert s.state_name(s.SERVICE_PAUSE_PENDING) == "SERVICE_PAUSE_PENDING"
+    assert s.state_name(99) == "99"
