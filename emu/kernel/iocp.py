@@ -297,7 +297,8 @@ class IoCompletionPort(DispatcherObject):
             # F5.14: not associated with this port: the APC wins, and no association.
             yield from thread.deliver_user_apcs()
             return STATUS_USER_APC, []
-        self.associate(thread)
+        if thread.port is not self:
+            self.associate(thread)
         # The caller finished its previous packet: its own slot is free for this check.
         if self.packets and self.active - 1 < self.concurrency:
             taken = [self.packets.popleft() for _ in range(min(count, len(self.packets)))]

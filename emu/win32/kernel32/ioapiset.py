@@ -195,18 +195,18 @@ class IoApiSet(Win32Base):
             lpOverlapped,
             dwMilliseconds,
         )
-        ms = dword(dwMilliseconds)
+        ms = dwMilliseconds & 0xFFFFFFFF if type(dwMilliseconds) is int else dword(dwMilliseconds)
         if ms is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
-        boxes = (lpNumberOfBytesTransferred, lpCompletionKey, lpOverlapped)
         if not (
-            isinstance(boxes[0], DWORD)
-            and isinstance(boxes[1], ULONG_PTR)
-            and isinstance(boxes[2], PVOID)
+            isinstance(lpNumberOfBytesTransferred, DWORD)
+            and isinstance(lpCompletionKey, ULONG_PTR)
+            and isinstance(lpOverlapped, PVOID)
         ):
             return self._fail_nt(t, name, args, 0, STATUS_ACCESS_VIOLATION)
-        for box in boxes:
-            box.bind(k)
+        lpNumberOfBytesTransferred.bind(k)
+        lpCompletionKey.bind(k)
+        lpOverlapped.bind(k)
         port = self._port(t, CompletionPort)
         packets: list[Packet] = []
         if isinstance(port, int):
@@ -220,12 +220,13 @@ class IoApiSet(Win32Base):
                 return self._fail(t, name, args, 0, error)
             return self._fail_nt(t, name, args, 0, status)
         packet = packets[0]
-        _store(lpNumberOfBytesTransferred, packet.information)
-        _store(lpCompletionKey, packet.key)
-        _store(lpOverlapped, packet.value)
-        if nt_success(packet.status):
+        lpNumberOfBytesTransferred.sys_set("value", packet.information)  # as _store does
+        lpCompletionKey.sys_set("value", packet.key)
+        lpOverlapped.sys_set("value", packet.value)
+        status = packet.status
+        if status == STATUS_SUCCESS or nt_success(status):
             return self._done(t, name, args, 1)
-        return self._fail_nt(t, name, args, 0, packet.status)
+        return self._fail_nt(t, name, args, 0, status)
 
     @export("kernel32", BOOL)
     def GetQueuedCompletionStatusEx(
