@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from emu.codes import ERROR_INVALID_HANDLE
 from emu.errors import ScenarioError
 from emu.scenario import load_text
+from emu.scenario.frame import Frame
+from emu.scenario.steps import _reader
 from tests.scenario.helpers import exit_code, messages, rules, run_yaml, scenario_text
 
 
@@ -567,3 +571,23 @@ def test_a_field_of_a_value_that_may_be_a_structure_is_not_refused() -> None:
               - set: {u: $s.Offset, v: $t.Offset}
         """
     )
+
+
+@pytest.mark.parametrize("count", range(9))
+def test_a_calls_arguments_are_read_in_parameter_order_once_each(count: int) -> None:
+    # Every arity (those spelled out and the general case) reads each argument once, in order.
+    frame = Frame(None, {}, "thread main")
+    read: list[int] = []
+
+    def argument(index: int) -> Callable[[Frame], int]:
+        def value(f: Frame) -> int:
+            assert f is frame
+            read.append(index)
+            return index * 10
+
+        return value
+
+    assert _reader([argument(i) for i in range(count)])(frame) == tuple(
+        i * 10 for i in range(count)
+    )
+    assert read == list(range(count))
