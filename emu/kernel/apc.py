@@ -142,14 +142,13 @@ def deliver(k: Kernel, thread: Thread, at: str = AT_WAIT) -> Generator[Park, Non
     try:
         while queue:
             apc = queue.popleft()
-            if tracing:
-                k.emit(
-                    thread.oid,
-                    APC_DELIVER,
-                    (thread.oid,),
-                    (apc.aid, apc.label, apc.data, len(queue), depth, at),
-                    apc.seq,
-                )
+            k.emit(
+                thread.oid,
+                APC_DELIVER,
+                (thread.oid,),
+                (apc.aid, apc.label, apc.data, len(queue), depth, at),
+                apc.seq,
+            )
             result = apc.routine(*apc.args)
             if isinstance(result, GeneratorType) and depth <= INLINE_DEPTH:
                 yield from result  # the common case: a shallow nesting, at full speed

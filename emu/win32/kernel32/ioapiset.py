@@ -220,9 +220,9 @@ class IoApiSet(Win32Base):
                 return self._fail(t, name, args, 0, error)
             return self._fail_nt(t, name, args, 0, status)
         packet = packets[0]
-        lpNumberOfBytesTransferred.sys_set("value", packet.information)  # as _store does
-        lpCompletionKey.sys_set("value", packet.key)
-        lpOverlapped.sys_set("value", packet.value)
+        _store(lpNumberOfBytesTransferred, packet.information)
+        _store(lpCompletionKey, packet.key)
+        _store(lpOverlapped, packet.value)
         status = packet.status
         if status == STATUS_SUCCESS or nt_success(status):
             return self._done(t, name, args, 1)
