@@ -149,3 +149,17 @@ def test_the_replay_benchmark_writes_replays_and_verifies(
     assert set(report["write_s"]) == {"write", "digest", "encode"}
     assert set(report["replay_s"]) == {"replay", "load", "run", "verdict", "verify"}
     assert report["emu_run_s"] > 0 and report["file_bytes"] > 0
+
+
+def test_schedule_cost_quick_json_splits_a_schedule(capsys: pytest.CaptureFixture[str]) -> None:
+    path = BENCH.parent / "schedule_cost.py"
+    spec = importlib.util.spec_from_file_location("schedule_cost", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    args = ["--json", "--schedules", "5", "--repeat", "1", "--match", "kernel/fault-window"]
+    assert module.main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    row = report["scenarios"]["kernel/fault-window.yaml"]
+    assert row["run_us"] > 0 and row["assess_us"] > 0 and row["verdict_alone_us"] > 0
+    assert 0 < row["checkers_built"] <= row["feeds"]
