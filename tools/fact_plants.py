@@ -345,7 +345,7 @@ PLANTS: Final[tuple[Plant, ...]] = (
     Plant(
         "F1.16",
         "emu/win32/advapi32/notify.py",
-        "        if not self._granted(hService) & needed:",
+        "        if not entry.access & needed:",
         "        if False:",
         "a request needs no access right",
     ),
