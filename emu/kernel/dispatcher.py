@@ -8,8 +8,12 @@ simpy keeps the clock (integer 100-ns ticks) and the timers; emu owns the set of
   instant are processed first (each merely *enables* its actor), then the enabled actors run in
   the order the chooser picks.
 - A non-blocking API call creates no simpy event. It is a scheduling point only when another
-  actor is enabled (``k.ready`` is non-empty): then ``preempt`` asks the chooser whether the
-  current thread goes on (option 0) or one of the ready actors runs first.
+  actor is enabled (``k.ready`` is non-empty): then ``preempted`` asks the chooser whether the
+  current thread goes on (option 0) or one of the ready actors runs first (``preempt`` is the
+  same as a generator). A strategy that reads only the number of options is asked for an
+  index (``Chooser.pick_index``) and only the chosen option's key is looked up, for the
+  schedule and the ``choice`` event; a strategy that reads keys or footprints gets the whole
+  ``ChoicePoint`` (``emu.kernel.chooser``).
 - A blocking call parks the thread on the object it waits for; the object wakes it directly
   (``make_ready``), no simpy event involved. Only a timeout, a CPU burst or a device delay uses
   a simpy timer.
@@ -33,25 +37,14 @@ traverse again (measured: collections cost 40% of a traced run; bench/README.md)
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import Any, Final
 
 from emu.errors import EmuError, ProgramError, RunLimit, StepLimit
 from emu.kernel import limits, position, waits
-from emu.kernel.actor import ACTOR_EXIT, ACTOR_STATE, PARK, Actor, ActorState, Park
-from emu.kernel.chooser import (
-    DATA,
-    FAULT,
-    LATENCY,
-    NO_FAULT,
-    SCHED,
-    CanonicalChooser,
-    ChoicePoint,
-    Chooser,
-    Footprint,
-    OptionKey,
-    latency_options,
-)
+from emu.kernel.actor import ACTOR_EXIT, ACTOR_STATE, PARK, Actor, ActorState
+from emu.kernel.choices import Choices
+from emu.kernel.chooser import CanonicalChooser, Chooser
 from emu.kernel.clock import Clock, Timer
 from emu.kernel.limits import (
     DEFAULT_APC_DEPTH_LIMIT,
@@ -63,7 +56,6 @@ from emu.kernel.nest import Raised, Returned, run_nested
 from emu.kernel.objects import KernelObject
 from emu.kernel.registry import Registry
 from emu.kernel.trace import (
-    CHOICE,
     COMPACT_FROM,
     KERNEL_ACTOR,
     NO_CAUSE,
@@ -91,19 +83,17 @@ ACTOR_BLOCKED = trace_kind(
     "not reported; an idle DPC processor or worker thread is not blocked.",
 )
 
-READY: Final = ActorState.READY
 RUNNING: Final = ActorState.RUNNING
-_READY: Final = (READY._value_,)  # actor.state payloads: plain str, one shared tuple each
-_RUNNING: Final = (RUNNING._value_,)
+_RUNNING: Final = (RUNNING._value_,)  # the actor.state payload: a plain str, one shared tuple
 
 ENDED_DONE: Final = "all threads done"
 ENDED_QUIESCENT: Final = "quiescent"
 ENDED_TIME: Final = "time limit"
 
 
-class Kernel(Registry):
+class Kernel(Registry, Choices):
     """The simulated executive: clock, dispatcher, chooser, trace; ids and handle tables come
-    from ``Registry``."""
+    from ``Registry``, the decisions and scheduling points from ``Choices``."""
 
     def __init__(
         self,
@@ -170,54 +160,6 @@ class Kernel(Registry):
         """Call ``fn(arg)`` after ``delay`` ticks (from the clock, not from any actor)."""
         return self.clock.call_later(delay, fn, arg)
 
-    # -- choices ------------------------------------------------------------------------------
-
-    def choose(self, point: ChoicePoint) -> int:
-        index = self.chooser.choose(point)
-        options = point.options
-        if len(options) > 1 and self.tracing:
-            self.emit(
-                self.actor_id(),
-                CHOICE,
-                (),
-                (point.kind, point.label, index, options[index], len(options)),
-            )
-        return index
-
-    def choose_actor(
-        self, label: str, actors: list[Actor], footprints: Callable[[], tuple[Footprint, ...]]
-    ) -> int:
-        """A scheduling point among ``actors`` (two or more; option i is ``actors[i]``):
-        the index chosen. ``footprints`` gives each option's footprint, called only for a
-        strategy that reads them; a strategy that reads only the count gets no options built."""
-        chooser = self.chooser
-        if chooser.reads_keys:
-            fps = footprints() if chooser.reads_footprints else None
-            return self.choose(ChoicePoint(SCHED, label, tuple([a.key for a in actors]), fps))
-        n = len(actors)
-        index = chooser.pick_index(n)
-        key = actors[index].key
-        chooser.schedule.append((index, key))
-        if self.tracing:
-            self.emit(self.actor_id(), CHOICE, (), (SCHED, label, index, key, n))
-        return index
-
-    def choose_latency(self, label: str, lo: int, hi: int) -> int:
-        """A latency in ``[lo, hi]`` ticks: the bounds or an instant that crosses a timer."""
-        options = latency_options(lo, hi, self.clock.pending_times())
-        return int(options[self.choose(ChoicePoint(LATENCY, label, options))])
-
-    def choose_fault(self, label: str, faults: tuple[str, ...], probability: float) -> str:
-        """``"none"`` or one of ``faults``; random strategies fire one with ``probability``."""
-        options = (NO_FAULT, *faults)
-        share = probability / len(faults) if faults else 0.0
-        weights = (1.0 - probability, *[share] * len(faults))
-        return str(options[self.choose(ChoicePoint(FAULT, label, options, None, weights))])
-
-    def choose_data(self, label: str, options: tuple[OptionKey, ...]) -> int:
-        """A value a program draws (``api.rand``): the index into ``options``."""
-        return self.choose(ChoicePoint(DATA, label, options))
-
     # -- scheduling ---------------------------------------------------------------------------
 
     def spawn(self, actor: Actor, *, suspended: bool = False) -> None:
@@ -241,88 +183,6 @@ class Kernel(Registry):
             actor.state = state
             if self.tracing:
                 self.emit(self.actor_id(), ACTOR_STATE, (actor.oid,), (state._value_,), cause)
-
-    def preempt(self, label: str, footprint: Footprint) -> Generator[Park, None, None]:
-        """A scheduling point before the current actor's next visible step.
-
-        Call only when ``self.ready`` is non-empty. Option 0 is the current actor going on.
-        """
-        if self.preempted(label, footprint):
-            yield PARK
-
-    def preempted(self, label: str, footprint: Footprint) -> bool:
-        """``preempt`` without a generator, for the hot paths: the decision, and when another
-        actor runs first the switch (the current actor is back in the ready list); the caller
-        then yields ``PARK``. Call only when ``self.ready`` is non-empty::
-
-            if k.ready and k.preempted("SetEvent", footprint):
-                yield PARK
-        """
-        cur = self.current
-        assert cur is not None
-        ready = self.ready
-        chooser = self.chooser
-        if chooser.reads_keys:
-            options: tuple[OptionKey, ...] = (cur.key, *[a.key for a in ready])
-            footprints = (
-                (footprint, *[a.footprint for a in ready]) if chooser.reads_footprints else None
-            )
-            index = self.choose(ChoicePoint(SCHED, label, options, footprints))
-            if index == 0:
-                return False
-            nxt = ready.pop(index - 1)
-        else:  # only the count: no options built, the chosen key looked up
-            n = len(ready) + 1
-            index = chooser.pick_index(n)
-            if index == 0:
-                chooser.schedule.append((0, cur.key))
-                if self.tracing:
-                    self.emit(cur.oid, CHOICE, (), (SCHED, label, 0, cur.key, n))
-                return False
-            nxt = ready.pop(index - 1)
-            chooser.schedule.append((index, nxt.key))
-            if self.tracing:
-                self.emit(cur.oid, CHOICE, (), (SCHED, label, index, nxt.key, n))
-        nxt.queued = False
-        cur.footprint = footprint
-        cur.queued = True
-        ready.append(cur)
-        if cur.state is not READY:
-            cur.state = READY
-            if self.tracing:
-                self.emit(cur.oid, ACTOR_STATE, cur.as_objects, _READY)
-        self._next = nxt
-        return True
-
-    def yield_processor(self, label: str) -> Generator[Park, None, bool]:
-        """Sleep(0)/SwitchToThread: another ready actor runs first unless the chooser says not.
-
-        Option 0 is the actor ready longest; the current actor going on is the last option.
-        Returns whether another actor ran first.
-        """
-        if self.ready and self.yielded(label):
-            yield PARK
-            return True
-        return False
-
-    def yielded(self, label: str) -> bool:
-        """``yield_processor`` without a generator: the decision, and when another actor runs
-        first the switch; the caller then yields ``PARK``. Call only when ``self.ready`` is
-        non-empty."""
-        cur = self.current
-        assert cur is not None
-        ready = self.ready
-        index = self.choose_actor(label, [*ready, cur], lambda: (*[a.footprint for a in ready], ()))
-        if index == len(ready):
-            return False
-        nxt = ready.pop(index)
-        nxt.queued = False
-        cur.footprint = ()
-        cur.queued = True
-        ready.append(cur)
-        self.set_state(cur, ActorState.READY)
-        self._next = nxt
-        return True
 
     def note_call(self) -> None:
         """Count an API call; too many at one instant means virtual time stopped advancing.
@@ -394,9 +254,6 @@ class Kernel(Registry):
                 if collecting:
                     gc.enable()
         return reason
-
-    def _ready_footprints(self) -> tuple[Footprint, ...]:
-        return tuple([a.footprint for a in self.ready])
 
     def finish(self, reason: str) -> None:
         """Report what is left undone, record ``run.end``, let the chooser check its schedule."""
