@@ -18,7 +18,14 @@ from emu.codes.winerror import ERROR_ALREADY_REGISTERED, ERROR_SUCCESS
 from emu.kernel.trace import TraceTuple
 from emu.properties.catalogue import GUARANTEE, LIVENESS, Property, register
 from emu.properties.checker import Context
-from emu.properties.scm_requests import KINDS, NOTIFY_API, STATE_BIT, Requests, ScmChecker
+from emu.properties.scm_requests import (
+    KINDS,
+    NOTIFY_API,
+    STATE_BIT,
+    Request,
+    Requests,
+    ScmChecker,
+)
 
 SEED: Final = "NotifyServiceStatusChange (MS doc)"
 _NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
@@ -120,18 +127,20 @@ class TriggeredStateBit(ScmChecker):
 class OneNotificationPerRequest(ScmChecker):
     """One notification per call; a cancelled or replaced request is never delivered."""
 
-    KINDS = KINDS
+    KINDS = ("scm.fire", "scm.deliver")
+    TRIGGERS = tuple(kind for kind in Requests.KINDS if kind.startswith("scm."))
+    FOLD = Requests
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.requests = Requests()
+        self.requests = context.fold(Requests)
         self.fires: dict[int, int] = {}
         self.delivers: dict[int, int] = {}
 
     def feed(self, event: TraceTuple) -> None:
         kind = event[3]
-        req = self.requests.feed(event)
-        if req is None or kind not in ("scm.fire", "scm.deliver"):
+        req = self.requests.feed_once(event)
+        if not isinstance(req, Request):
             return
         self.exercised = True
         table = self.fires if kind == "scm.fire" else self.delivers
@@ -238,32 +247,26 @@ class RequestsAccounted(ScmChecker):
     callback ran, it was cancelled, replaced, dropped, its APC was discarded or undelivered,
     or it is reported outstanding — and nothing happens to it after its end."""
 
-    KINDS = KINDS
+    KINDS = tuple(kind for kind in KINDS if not kind.startswith("handle."))
     ENDINGS: Final = frozenset(
         (
             *("scm.cancel", "scm.replace", "scm.drop", "scm.outstanding"),
             *("apc.return", "apc.discard", "apc.undelivered"),
         )
     )
+    FOLD = Requests
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.requests = Requests()
+        self.requests = context.fold(Requests)
 
     def feed(self, event: TraceTuple) -> None:
-        seq, kind, key = event[0], event[3], event[5][0] if event[5] else None
-        requests = self.requests
-        if kind.startswith("apc."):
-            before = requests.by_apc.get(key) if isinstance(key, int) else None
-        elif kind.startswith("scm."):
-            before = requests.by_number.get(key) if isinstance(key, int) else None
-        else:
-            before = None
-        ended = (before.ended, before.ended_seq) if before is not None else ("", -1)
-        req = requests.feed(event)
-        if req is None:
+        seq, kind = event[0], event[3]
+        req = self.requests.feed_once(event)
+        if not isinstance(req, Request):
             return
         self.exercised = True
+        ended = self.requests.prior  # how the request had ended before this event
         if not ended[0]:
             return
         if kind in self.ENDINGS:
@@ -329,12 +332,14 @@ class SecondRequest(ScmChecker):
     request dropped without an APC (win8plus, default), or refused with
     ERROR_ALREADY_REGISTERED (win7) — F1.9. Never two outstanding requests on one handle."""
 
-    KINDS = (*KINDS, "api")
+    KINDS = ("scm.register", "scm.replace", "api")
+    TRIGGERS = tuple(kind for kind in Requests.KINDS if kind.startswith("scm."))
+    FOLD = Requests
     REFUSED = False
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.requests = Requests()
+        self.requests = context.fold(Requests)
 
     def feed(self, event: TraceTuple) -> None:
         seq, _t, _actor, kind, objects, payload, _c = event
@@ -354,14 +359,14 @@ class SecondRequest(ScmChecker):
             if self.REFUSED:
                 self.found(seq, f"request #{payload[0]} replaced under a profile that refuses")
         if kind == "scm.register":
+            self.requests.feed_once(event)  # the new request is recorded after any older one
             other = self.requests.live_on(objects[0])
-            if other is not None:
+            if other is not None and other.number != payload[0]:
                 self.found(
                     seq,
                     f"request #{payload[0]} registered while #{other.number} is "
                     "still outstanding on the same handle",
                 )
-        self.requests.feed(event)
 
 
 class SecondRequestRefused(SecondRequest):

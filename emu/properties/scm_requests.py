@@ -42,10 +42,13 @@ class ScmChecker(Checker):
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        if "TRIGGERS" not in cls.__dict__:
+        if not any(
+            "TRIGGERS" in vars(base) for base in cls.__mro__[: cls.__mro__.index(ScmChecker)]
+        ):
             cls.TRIGGERS = tuple(kind for kind in cls.KINDS if kind.startswith("scm."))
 
 
+_NO_END: Final = ("", -1)
 STATE_BIT: Final = {member.name: notify_bit(int(member)) for member in ServiceState}
 """dwCurrentState by name (as ``scm.*`` events carry it) -> its SERVICE_NOTIFY_* bit."""
 
@@ -86,10 +89,13 @@ class Requests(Fold):
         self.by_apc: dict[int, Request] = {}
         self.sc_values: dict[int, int] = {}  # open SC_HANDLE value -> object id
         self.closed: dict[int, int] = {}  # SC_HANDLE object id -> seq of its handle.close
+        # how the request the last event concerns had ended before it ('' and -1: not ended)
+        self.prior: tuple[str, int] = _NO_END
 
     def feed(self, event: TraceTuple) -> Request | None:
         """Update the records; returns the request the event concerns, if any."""
         seq, _t, _actor, kind, objects, payload, _c = event
+        self.prior = _NO_END
         if kind == "scm.register":
             new = Request(
                 payload[0],
@@ -114,13 +120,16 @@ class Requests(Fold):
             return None
         if kind.startswith("apc."):
             req = self.by_apc.get(payload[0])
+            self.prior = (req.ended, req.ended_seq) if req is not None else _NO_END
             if req is not None and not req.ended:
                 reason = {"apc.return": "done", "apc.discard": "discarded"}.get(kind, "undelivered")
                 req.ended, req.ended_seq = reason, seq
             return req
         req = self.by_number.get(payload[0])
         if req is None:
+            self.prior = _NO_END
             return None
+        self.prior = (req.ended, req.ended_seq)
         if kind == "scm.fire":
             req.fired, req.status, req.triggered = seq, payload[1], payload[3]
         elif kind == "scm.deliver":
