@@ -379,7 +379,9 @@ def test_run_bounds_on_the_command_line_end_a_runaway_with_a_report(
 ) -> None:
     path = tmp_path / "runaway.yaml"
     path.write_text(RUNAWAY, encoding="utf-8")
-    for command in (["run", "--quiet"], ["explore", "--quiet", "--schedules", "2"]):
+    out_dir = str(tmp_path / "replays")  # never the project's own replays/ folder
+    explore = ["explore", "--quiet", "--schedules", "2", "--out", out_dir]
+    for command in (["run", "--quiet"], explore):
         assert main([*command, *option, str(path)]) == 1
         out = capsys.readouterr().out
         assert f"VIOLATED {rule} (liveness)" in out or f"{rule} violated" in out
