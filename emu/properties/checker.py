@@ -37,8 +37,10 @@ class Fold(ABC):
     """What several checkers of one family read (every request of a run, later every socket):
     one instance per run (``Context.fold``), fed each event of its ``KINDS`` before any
     checker that declares it as its ``FOLD`` sees that event. ``feed_once`` is what the
-    verdict calls: a checker that calls it too for the same event (as it must when it is fed
-    by hand) gets the same answer without updating the records twice."""
+    verdict calls; a checker calls it too for an event of the fold's kinds it is fed, and gets
+    the same answer without the records being updated twice. A checker fed by hand (outside
+    ``verdict``) needs its fold fed every event of the fold's kinds first, as the verdict
+    does: it is fed only the kinds its own rule reads."""
 
     KINDS: ClassVar[tuple[str, ...]] = ()
 
@@ -154,7 +156,8 @@ class Checker(ABC):
     """Base of the post-hoc checkers.
 
     ``KINDS`` are the event kinds the checker is fed. ``TRIGGERS`` (by default ``KINDS``) are
-    the kinds without which it has nothing to judge: a run whose trace holds none of them
+    the kinds without which it has nothing to judge (``"scm.*"`` stands for every kind of the
+    SCM device): a run whose trace holds none of them
     cannot make it exercised or give it a finding, so the verdict does not build it at all
     (a subsystem's checkers declare the subsystem's own kinds, and cost nothing in a run
     without its device). ``tests/properties/test_verdict.py`` checks the claim for every

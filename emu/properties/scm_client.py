@@ -39,8 +39,6 @@ class RequestChecker(ScmChecker):
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         cls.KINDS = cls.SEES
-        # built for a run with request activity (or its own extra kinds), as it always was
-        cls.TRIGGERS = tuple(dict.fromkeys(k for k in (*KINDS, *cls.SEES) if k.startswith("scm.")))
         super().__init_subclass__(**kwargs)
 
     def __init__(self, context: Context) -> None:

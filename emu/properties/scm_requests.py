@@ -34,18 +34,13 @@ NOTIFY_API: Final = ("NotifyServiceStatusChangeW",)
 
 
 class ScmChecker(Checker):
-    """A checker of the SCM: built only for a run whose trace holds an ``scm.*`` event of its
-    ``KINDS`` (its ``TRIGGERS``), so it costs nothing in a scenario without the SCM device.
-    Every SCM rule is about a service, a request or a notification, each recorded as an
-    ``scm.*`` event: without one there is nothing to judge (a checker exercised otherwise
-    declares its own ``TRIGGERS``)."""
+    """A checker of the SCM: built only for a run in which the SCM device recorded something
+    (``TRIGGERS = ("scm.*",)``: a service created, a state changed, a request registered),
+    so it costs nothing in a scenario without the SCM. Every SCM rule is about a service, a
+    request or a notification, each recorded as an ``scm.*`` event: without one there is
+    nothing to judge."""
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        if not any(
-            "TRIGGERS" in vars(base) for base in cls.__mro__[: cls.__mro__.index(ScmChecker)]
-        ):
-            cls.TRIGGERS = tuple(kind for kind in cls.KINDS if kind.startswith("scm."))
+    TRIGGERS = ("scm.*",)
 
 
 _NO_END: Final = ("", -1)

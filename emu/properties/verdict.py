@@ -118,7 +118,7 @@ class Plan:
             cls = entry.checker
             if cls is None:
                 self.inline.append((position, entry, any(k in kinds for k in entry.exercised_by)))
-            elif every_checker or any(kind in kinds for kind in cls.TRIGGERS or cls.KINDS):
+            elif every_checker or triggered(cls.TRIGGERS or cls.KINDS, kinds):
                 self.checkers.append((position, cls))
                 if cls.FOLD is not None and cls.FOLD not in self.folds:
                     self.folds.append(cls.FOLD)
@@ -148,6 +148,19 @@ class Plan:
         checker adds to a run, counted rather than timed)."""
         by_kind = self.by_kind
         return sum(len(by_kind.get(event[3], ())) for event in events)
+
+
+def triggered(triggers: tuple[str, ...], kinds: frozenset[str]) -> bool:
+    """Whether a run whose trace holds ``kinds`` triggers a checker: one of its triggers is
+    present (``"scm.*"``: any kind of the SCM device)."""
+    for trigger in triggers:
+        if trigger.endswith(".*"):
+            prefix = trigger[:-1]
+            if any(kind.startswith(prefix) for kind in kinds):
+                return True
+        elif trigger in kinds:
+            return True
+    return False
 
 
 _PLANS: dict[tuple[int, int, str, frozenset[str]], Plan] = {}

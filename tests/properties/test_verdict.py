@@ -452,12 +452,64 @@ def test_another_subsystems_checkers_do_not_change_a_kernel_scenarios_verdict_co
     assert kernel_run_cost(events) == before
 
 
-def test_a_kernel_scenario_builds_no_scm_checker() -> None:
-    events = run_yaml(RACE).k.trace.events
+@pytest.mark.parametrize("name", ["bug-apc-counter-race", "apc-report", "pipe-echo", "locks"])
+def test_a_kernel_scenario_builds_no_scm_checker(name: str) -> None:
+    # apc-report, pipe-echo and locks open and close kernel handles: handle events alone
+    # never build a checker of the SCM.
+    from emu.scenario import load_scenario
+    from emu.sim.simulation import Simulation
+
+    events = Simulation(load_scenario(ROOT / "scenarios" / "kernel" / f"{name}.yaml")).run()
+    events = events.k.trace.events
     plan = plan_for(events, "default")
     built = {plan.entries[position].id for position, _cls in plan.checkers}
     assert built and not [pid for pid in built if pid.startswith("scm.")]
     assert plan_for(list(events), "default") is plan  # shared by every run with these kinds
+
+
+MARKED_KEPT = """
+devices:
+  scm:
+    services:
+      OldSvc: {}
+handlers:
+  on_change:
+    params: [pNotify]
+    steps:
+      - note: callback
+threads:
+  main:
+    locals:
+      note: {type: SERVICE_NOTIFY, dwVersion: SERVICE_NOTIFY_STATUS_CHANGE}
+    steps:
+      - set: {note.pfnNotifyCallback: $on_change}
+      - OpenSCManagerW:
+          {lpMachineName: null, lpDatabaseName: null, dwDesiredAccess: SC_MANAGER_CONNECT}
+        as: scm
+      - OpenServiceW:
+          {hSCManager: $scm, lpServiceName: OldSvc, dwDesiredAccess: SERVICE_QUERY_STATUS | DELETE}
+        as: old
+      - DeleteService: {hService: $old}
+      - NotifyServiceStatusChangeW:
+          {hService: $old, dwNotifyMask: SERVICE_NOTIFY_DELETE_PENDING, pNotifyBuffer: $note}
+"""
+
+
+def test_an_scm_rule_broken_without_any_request_is_still_judged() -> None:
+    # A request refused with ERROR_SERVICE_MARKED_FOR_DELETE registers nothing, yet the handle
+    # it names must be closed (scm.marked_handle_kept): the SCM's checkers are built for any
+    # run in which the SCM recorded something, not only for runs with requests.
+    result = run_yaml(MARKED_KEPT)
+    events = result.k.trace.events
+    assert not [e for e in events if e[3] == "scm.register"]
+    (notify,) = [e for e in events if e[3] == "api" and e[5][0] == "NotifyServiceStatusChangeW"]
+    assert notify[5][2] == 1072  # ERROR_SERVICE_MARKED_FOR_DELETE
+    lean = verdict(events, blocks_forever=result.blocks_forever)
+    assert (
+        lean.statuses
+        == verdict(events, blocks_forever=result.blocks_forever, every_checker=True).statuses
+    )
+    assert status(lean, "scm.marked_handle_kept").state == VIOLATED
 
 
 SHIPPED = sorted((ROOT / "scenarios").rglob("*.yaml"))
