@@ -20,6 +20,7 @@ documented, versioned schema of docs/trace.md.
 from __future__ import annotations
 
 import json
+import marshal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
@@ -31,7 +32,7 @@ TraceTuple = tuple[int, int, int, str, tuple[int, ...], tuple[Any, ...], int]
 SEQ, TIME, ACTOR, KIND, OBJECTS, PAYLOAD, CAUSE = range(7)
 KERNEL_ACTOR: Final = 0
 NO_CAUSE: Final = -1
-COMPACT_FROM: Final = 100_000
+COMPACT_FROM: Final = 1_000_000
 """A finished run's trace of at least this many events is compacted (``Trace.compact``)."""
 
 
@@ -157,24 +158,28 @@ class Trace:
         return emit
 
     def compact(self, start: int = 0) -> None:
-        """Share equal ``objects`` and ``payload`` tuples among the events from ``start`` on.
+        """Share identical ``objects`` and ``payload`` tuples among the events from ``start`` on.
 
         A run repeats a few values millions of times (the same thread's ``(oid,)``, the same
-        ``("set", 1)``); an event keeps its values, but equal ones become one tuple, which
-        roughly halves what a long trace retains and leaves the collector fewer objects to
-        walk. The events are equal before and after, so every reader, the JSON-lines export
-        and the digests are unchanged. ``Kernel.run`` compacts a trace that reached
-        ``COMPACT_FROM`` events when the run finishes (docs/trace.md, "Memory").
+        ``("set", 1)``); an event keeps its values, but identical ones become one tuple, which
+        roughly halves what a long trace retains. Payloads are matched by their ``marshal``
+        bytes, not by ``==``: ``(0, True) == (0, 1)`` in Python, yet the export writes ``true``
+        for one and ``1`` for the other, so only payloads of the same values *and types* are
+        shared. The export and the digests are unchanged. ``Kernel.run`` compacts a trace that
+        reached ``COMPACT_FROM`` events when the run finishes (docs/trace.md, "Memory").
         """
         events = self.events
-        shared: dict[tuple[Any, ...], tuple[Any, ...]] = {(): ()}
-        share = shared.setdefault
+        objects_seen: dict[tuple[int, ...], tuple[int, ...]] = {(): ()}
+        same_objects_as = objects_seen.setdefault  # object ids are plain ints
+        payloads_seen: dict[bytes, tuple[Any, ...]] = {}
+        same_payload_as = payloads_seen.setdefault
+        dumps = marshal.dumps
         for index in range(start, len(events)):
             seq, time, actor, kind, objects, payload, cause = event = events[index]
-            same_objects = share(objects, objects)
+            same_objects = same_objects_as(objects, objects)
             try:
-                same_payload = share(payload, payload)
-            except TypeError:  # a payload holding an unhashable value is kept as it is
+                same_payload = same_payload_as(dumps(payload, 2), payload)
+            except ValueError:  # a value marshal cannot write is kept as it is
                 same_payload = payload
             if same_objects is not objects or same_payload is not payload:
                 events[index] = (seq, time, actor, kind, same_objects, same_payload, cause)

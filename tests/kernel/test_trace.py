@@ -209,6 +209,26 @@ def test_compacting_keeps_every_event_equal_and_shares_equal_values() -> None:
     assert odd.events[1][5] == ([1, 2],)
 
 
+def test_compacting_never_makes_true_and_1_one_value() -> None:
+    # (0, True) == (0, 1) in Python, but the export writes true for one and 1 for the other:
+    # payloads are shared only when their values and types are the same (review finding).
+    def main(api: Api) -> Generator[Any, None, None]:
+        yield from api.SleepEx(0, 1)
+        yield from api.SleepEx(0, True)
+        yield from api.SleepEx(0, 1)
+
+    trace = run(main).k.trace
+    jsonl = trace.to_jsonl()
+    assert '"args":[0,1]' in jsonl and '"args":[0,true]' in jsonl
+    calls = [e for e in trace.events if e[3] == "api"]
+    trace.compact()
+    assert trace.to_jsonl() == jsonl
+    after = [e for e in trace.events if e[3] == "api"]
+    assert [type(e[5][1][1]) for e in after] == [int, bool, int]
+    assert after[0][5] is after[2][5] and after[1][5] is not after[0][5]
+    assert [e[5] for e in after] == [e[5] for e in calls]
+
+
 def test_a_run_that_reaches_compact_from_events_is_compacted_when_it_finishes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
