@@ -159,21 +159,11 @@ class Choices:
         self._next = nxt
         return True
 
-    def yield_processor(self, label: str) -> Generator[Park, None, bool]:
-        """Sleep(0)/SwitchToThread: another ready actor runs first unless the chooser says not.
-
-        Option 0 is the actor ready longest; the current actor going on is the last option.
-        Returns whether another actor ran first.
-        """
-        if self.ready and self.yielded(label):
-            yield PARK
-            return True
-        return False
-
     def yielded(self, label: str) -> bool:
-        """``yield_processor`` without a generator: the decision, and when another actor runs
-        first the switch; the caller then yields ``PARK``. Call only when ``self.ready`` is
-        non-empty."""
+        """Sleep(0)/SwitchToThread: another ready actor runs first unless the chooser says not
+        (option 0 is the actor ready longest; the current actor going on is the last option).
+        Returns whether another actor runs first; then the switch is made and the caller yields
+        ``PARK``. Call only when ``self.ready`` is non-empty."""
         cur = self.current
         assert cur is not None
         ready = self.ready

@@ -121,7 +121,6 @@ def _load() -> None:
     (``emu.kernel.apc_sites``), which the checkers read."""
     if _LOADED[0]:
         return
-    _LOADED[0] = True
     import emu.win32  # noqa: F401, PLC0415
     from emu.properties import (  # noqa: F401, PLC0415
         io_checks,
@@ -132,3 +131,5 @@ def _load() -> None:
         scm_client,
         scm_rules,
     )
+
+    _LOADED[0] = True  # only once every module registered (a failed import is raised again)

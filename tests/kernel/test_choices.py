@@ -77,6 +77,9 @@ def test_a_strategy_that_reads_only_the_count_records_what_whole_points_would(
 
 def test_count_only_strategies_are_never_asked_about_a_whole_sched_point() -> None:
     class CountOnly(RandomChooser):
+        reads_keys = False  # declared: overriding pick alone would make it read keys
+        reads_footprints = False
+
         def pick(self, point: ChoicePoint) -> int:
             raise AssertionError(f"asked about the whole point {point}")
 

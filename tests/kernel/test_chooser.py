@@ -137,3 +137,28 @@ def test_describe_names_the_strategy_and_its_parameters() -> None:
     assert CanonicalChooser().describe() == {"strategy": "canonical"}
     assert RandomChooser(7).describe() == {"strategy": "random", "seed": 7}
     assert ReplayChooser([]).describe() == {"strategy": "replay", "steps": 0, "strict": True}
+
+
+def test_a_subclass_that_overrides_pick_is_asked_pick_at_every_scheduling_point() -> None:
+    # A strategy deriving from the random chooser and overriding pick (say, always the last
+    # option) must not be bypassed by the inherited count-only fast path (review finding).
+    class Last(RandomChooser):
+        def pick(self, point: ChoicePoint) -> int:
+            seen.append(point.label)
+            return len(point.options) - 1
+
+    from emu.scenario.loader import load_text
+    from emu.sim.simulation import Simulation
+    from tests.scenario.helpers import scenario_text
+
+    seen: list[str] = []
+    assert Last.reads_keys and Last.reads_footprints
+    assert not RandomChooser.reads_keys
+    body = """
+threads:
+  a: {steps: [{SetEvent: {hEvent: null}}, {SetEvent: {hEvent: null}}]}
+  b: {steps: [{SetEvent: {hEvent: null}}, {SetEvent: {hEvent: null}}]}
+"""
+    chooser = Last(1)
+    Simulation(load_text(scenario_text(body), "t.yaml"), chooser=chooser).run()
+    assert seen and len(seen) == len(chooser.schedule)
