@@ -92,9 +92,25 @@ class Choices:
         return index
 
     def choose_latency(self, label: str, lo: int, hi: int) -> int:
-        """A latency in ``[lo, hi]`` ticks: the bounds or an instant that crosses a timer."""
-        options = latency_options(lo, hi, self.clock.pending_times())
-        return int(options[self.choose(ChoicePoint(LATENCY, label, options))])
+        """A latency in ``[lo, hi]`` ticks: the bounds or an instant that crosses a timer
+        (``latency_options``). A strategy that reads only the number of options is asked
+        ``pick_index`` (the same answer ``pick`` gives a point without weights), and only the
+        chosen latency is recorded, as ``choose`` records it."""
+        clock = self.clock
+        now = int(clock.env._now)  # the timers' due times relative to now, in any order
+        options = latency_options(lo, hi, [timer.due - now for timer in clock.timers.values()])
+        n = len(options)
+        chooser = self.chooser
+        if n < 2:
+            return lo
+        if chooser.reads_keys:
+            return int(options[self.choose(ChoicePoint(LATENCY, label, options))])
+        index = chooser.pick_index(n)
+        latency = options[index]
+        chooser.schedule.append((index, latency))
+        if self.tracing:
+            self.emit(self.actor_id(), CHOICE, (), (LATENCY, label, index, latency, n))
+        return latency
 
     def choose_fault(self, label: str, faults: tuple[str, ...], probability: float) -> str:
         """``"none"`` or one of ``faults``; random strategies fire one with ``probability``."""

@@ -99,3 +99,27 @@ def test_footprints_are_built_only_for_a_strategy_that_reads_them() -> None:
     run_every_kind(whole)
     assert all(p.footprints is not None for p in whole.points)
     assert all(len(p.footprints or ()) == len(p.options) for p in whole.points)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_latency_points_read_by_count_record_what_whole_points_would(seed: int) -> None:
+    # choose_latency: a count-only strategy is asked pick_index and only the chosen latency is
+    # recorded; the schedule and trace are those of the same draws from whole points (in this
+    # scenario some RPC and notify latencies cross a pending timer, so the options vary).
+    from pathlib import Path
+
+    from emu.scenario import load_scenario
+    from emu.sim.simulation import Simulation
+
+    path = (
+        Path(__file__).resolve().parents[2] / "scenarios" / "scm" / "two-services-one-thread.yaml"
+    )
+    scenario = load_scenario(path)
+    whole = WholePointRandom(seed)
+    reference = Simulation(scenario, chooser=whole).run()
+    latencies = [p for p in whole.points if p.kind == "latency"]
+    assert len(latencies) > 5 and max(len(p.options) for p in latencies) > 2
+    fast = RandomChooser(seed)
+    result = Simulation(scenario, chooser=fast).run()
+    assert fast.schedule == whole.schedule
+    assert result.k.trace.events == reference.k.trace.events
