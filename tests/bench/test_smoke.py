@@ -6,19 +6,28 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "kernel_vs_simpy.py"
 
 
-def load_bench() -> object:
-    spec = importlib.util.spec_from_file_location("kernel_vs_simpy", BENCH)
+def load_script(name: str, module_name: str | None = None, *, shared: bool = False) -> Any:
+    """A bench script loaded as a module (``bench/<name>.py``); ``shared`` puts it in
+    ``sys.modules`` too (other scripts import the kernel workloads by name)."""
+    path = BENCH.parent / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(module_name or name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["kernel_vs_simpy"] = module
+    if shared:
+        sys.modules[module_name or name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def load_bench() -> Any:
+    return load_script("kernel_vs_simpy", shared=True)
 
 
 def test_benchmark_quick_json_reports_every_workload(capsys: pytest.CaptureFixture[str]) -> None:
@@ -61,11 +70,7 @@ def test_the_iocp_and_workqueue_workloads_do_the_work_they_claim() -> None:
 def test_the_scenario_rate_benchmark_runs_every_shipped_scenario(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    path = BENCH.parent / "scenario_rate.py"
-    spec = importlib.util.spec_from_file_location("scenario_rate", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("scenario_rate")
     assert module.main(["--json", "--runs", "3"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert "kernel/apc-report.yaml" in report["scenarios"]
@@ -78,11 +83,7 @@ def test_the_scenario_rate_benchmark_runs_every_shipped_scenario(
 def test_the_explore_rate_benchmark_runs_every_shipped_scenario(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    path = BENCH.parent / "explore_rate.py"
-    spec = importlib.util.spec_from_file_location("explore_rate", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("explore_rate")
     assert module.main(["--json", "--schedules", "4"]) == 0
     report = json.loads(capsys.readouterr().out)
     names = {row["scenario"] for row in report["rows"]}
@@ -96,11 +97,7 @@ def test_the_explore_rate_benchmark_runs_every_shipped_scenario(
 def test_the_decisions_benchmark_reports_every_chooser_with_the_trace_on_and_off(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    path = BENCH.parent / "decisions.py"
-    spec = importlib.util.spec_from_file_location("decisions", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("decisions")
     assert module.main(["--quick", "--json", "--threads", "4", "--calls", "5"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["runs"]) == {
@@ -122,11 +119,7 @@ def test_the_decisions_benchmark_reports_every_chooser_with_the_trace_on_and_off
 
 def test_trace_cost_quick_json_reports_every_workload(capsys: pytest.CaptureFixture[str]) -> None:
     load_bench()  # trace_cost imports the workloads from kernel_vs_simpy
-    path = BENCH.parent / "trace_cost.py"
-    spec = importlib.util.spec_from_file_location("trace_cost", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("trace_cost")
     assert module.main(["--json", "--rounds", "20", "--repeat", "1"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["workloads"]) == {"pingpong", "apc", "iocp", "workqueue"}
@@ -138,11 +131,7 @@ def test_trace_cost_quick_json_reports_every_workload(capsys: pytest.CaptureFixt
 def test_the_replay_benchmark_writes_replays_and_verifies(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    path = BENCH.parent / "replay.py"
-    spec = importlib.util.spec_from_file_location("replay_bench", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("replay", "replay_bench")
     assert module.main(["--quick", "--json", "--choices", "2000", "--cli"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert 1_900 <= report["choices"] <= 2_002 and report["events"] > 2 * 1_900
@@ -152,11 +141,7 @@ def test_the_replay_benchmark_writes_replays_and_verifies(
 
 
 def test_schedule_cost_quick_json_splits_a_schedule(capsys: pytest.CaptureFixture[str]) -> None:
-    path = BENCH.parent / "schedule_cost.py"
-    spec = importlib.util.spec_from_file_location("schedule_cost", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("schedule_cost")
     args = ["--json", "--schedules", "5", "--repeat", "1", "--match", "kernel/fault-window"]
     assert module.main(args) == 0
     report = json.loads(capsys.readouterr().out)
