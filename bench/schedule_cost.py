@@ -3,11 +3,12 @@
 For each shipped scenario (or those matching ``--match``) it runs ``--schedules`` random
 schedules of an ``emu explore`` campaign and times each part in CPU time: making the chooser,
 building the ``Simulation``, running it (trace on), and assessing the run (the verdict over
-the catalogue and the comparison with ``expect:``; the garbage collection the run postponed
-falls in this part). It also times the verdict alone, repeated on one canonical trace (no
-collection, warm caches), and counts the checkers built and the events they were fed (the
-plan of ``emu.properties.verdict``). Medians of ``--repeat`` passes. Targets (issue 12): the
-verdict at most 120 us for a kernel scenario of about 100 events.
+the catalogue and the comparison with ``expect:``, then ``Result.release`` as a campaign drops
+a judged run; the garbage collection the run postponed falls in this part). It also times the
+verdict alone, repeated on one canonical trace (no collection, warm caches), and counts the
+checkers built and the events they were fed (the plan of ``emu.properties.verdict``). Medians
+of ``--repeat`` passes. Targets (issue 12): the verdict at most 120 us for a kernel scenario
+of about 100 events.
 
     python bench/schedule_cost.py [--quick] [--json] [--schedules N] [--repeat N] [--match TEXT]
 """
@@ -51,10 +52,11 @@ def one_pass(path: Path, schedules: int) -> dict[str, float]:
         chooser.finish()
         t3 = clock()
         assess(result)
+        events += len(result.k.trace.events)
+        result.release()  # as a campaign drops a judged run (Kernel.release)
         t4 = clock()
         for part, spent in zip(PARTS, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
             totals[part] += spent
-        events += len(result.k.trace.events)
     out = {part: totals[part] / schedules * 1e6 for part in PARTS}
     out["events"] = events / schedules
     return out

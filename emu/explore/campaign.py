@@ -143,6 +143,8 @@ class Campaign:
                 out.shrunk = shrink(self.scenario, list(chooser.schedule), budget=self.shrink_runs)
                 out.found = out.shrunk.assessment
                 break
+            if index:  # schedule 0 is kept (out.first); the others are judged and dropped
+                assessment.result.release()
         if out.schedules_run > 1 and not out.carried and out.first is not None:
             problem = rerun_differs(self.scenario, out.first.result.k.trace.to_jsonl())
             if problem is not None:

@@ -130,7 +130,10 @@ def shrink(scenario: Scenario, schedule: Schedule, *, budget: int = 2000) -> Shr
         nonlocal runs
         runs += 1
         assessment = run_once(scenario, ReplayChooser(candidate, strict=False))
-        return assessment if is_hit(assessment) else None
+        if is_hit(assessment):
+            return assessment
+        assessment.result.release()  # a miss is dropped: free it now (Kernel.release)
+        return None
 
     best = attempt(list(schedule))
     if best is None:
@@ -144,8 +147,12 @@ def shrink(scenario: Scenario, schedule: Schedule, *, budget: int = 2000) -> Shr
         nonlocal best, current
         found = attempt(candidate)
         if found is not None and size(found.result.schedule) < size(current):
+            assert best is not None
+            best.result.release()  # the smaller hit replaces it
             best, current = found, list(found.result.schedule)
             return True
+        if found is not None:
+            found.result.release()
         return False
 
     changed = True

@@ -72,6 +72,11 @@ class Result:
     thread_actors: dict[str, Thread]
     strategy: dict[str, Any] = field(default_factory=dict)
 
+    def release(self) -> None:
+        """Free the run's memory at once (``Kernel.release``); the result cannot be read
+        afterwards. For loops that judge a run and drop it (a campaign, shrinking)."""
+        self.k.release()
+
     def __repr__(self) -> str:
         return (
             f"<Result {self.scenario.name}: {self.end_reason} at {format_ticks(self.end_time)}, "
