@@ -127,9 +127,7 @@ def _load() -> None:
         kernel_checks,
         kernel_rules,
         run_end,
-        scm_checks,
-        scm_client,
-        scm_rules,
     )
+    from emu.properties.scm import checks, client, rules  # noqa: F401, PLC0415
 
     _LOADED[0] = True  # only once every module registered (a failed import is raised again)

@@ -1,5 +1,5 @@
-"""The client rules of NotifyServiceStatusChange (emu/properties/scm_client.py and the inline
-rules of scm_rules.py): for each, a buggy program that breaks it (a shipped bug scenario, a few
+"""The client rules of NotifyServiceStatusChange (emu/properties/scm/client.py and the inline
+rules of scm/rules.py): for each, a buggy program that breaks it (a shipped bug scenario, a few
 lines of YAML, or a correct run with the step that kept the rule taken out) and the correct
 program whose situation is the same but must not fire it.
 """
@@ -15,11 +15,11 @@ from emu.kernel.trace import TraceTuple
 from emu.properties.verdict import HELD, NOT_EXERCISED, VIOLATED, Status, verdict
 from emu.scenario import load_scenario
 from emu.sim import Result
+from tests.properties.scm.test_checks import monitor, notify, sleep
 from tests.properties.test_kernel_checks import renumber, run_status, where
-from tests.properties.test_scm_checks import monitor, notify, sleep
 from tests.scenario.helpers import run_yaml
 
-SCM = Path(__file__).resolve().parents[2] / "scenarios" / "scm"
+SCM = Path(__file__).resolve().parents[3] / "scenarios" / "scm"
 
 
 def shipped(name: str) -> Result:

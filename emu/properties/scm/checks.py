@@ -1,5 +1,5 @@
 """The SCM's guarantees and liveness: what NotifyServiceStatusChange promises, checked on the
-finished trace (a violation means emu is wrong). Client rules: ``scm_client``.
+finished trace (a violation means emu is wrong). Client rules: ``scm.client``.
 
 Each checker re-derives its rule from the events rather than trusting the device's own flags:
 the immediate-queueing rule recomputes F1.12's per-handle "already notified" state from the
@@ -18,7 +18,7 @@ from emu.codes.winerror import ERROR_ALREADY_REGISTERED, ERROR_SUCCESS
 from emu.kernel.trace import TraceTuple
 from emu.properties.catalogue import GUARANTEE, LIVENESS, Property, register
 from emu.properties.checker import Context
-from emu.properties.scm_requests import (
+from emu.properties.scm.requests import (
     KINDS,
     NOTIFY_API,
     STATE_BIT,

@@ -1,6 +1,6 @@
 """The client rules of NotifyServiceStatusChange: what a correct monitor must do, checked on the
 finished trace (a violation is a bug in the program under test). Three rules can only be seen
-as the run happens and are recorded inline by the SCM (``scm_rules``): a SERVICE_NOTIFY lent
+as the run happens and are recorded inline by the SCM (``scm.rules``): a SERVICE_NOTIFY lent
 twice, an SCM call inside the callback, a callback whose module was unloaded.
 """
 
@@ -16,7 +16,7 @@ from emu.codes.winerror import (
 from emu.kernel.trace import TraceTuple
 from emu.properties.catalogue import CLIENT_RULE, Property, register
 from emu.properties.checker import Context
-from emu.properties.scm_requests import (
+from emu.properties.scm.requests import (
     KINDS,
     NOTIFY_API,
     STATE_BIT,

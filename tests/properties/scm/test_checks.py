@@ -1,4 +1,4 @@
-"""The SCM's post-hoc checkers (emu/properties/scm_checks.py and scm_client.py), one by one.
+"""The SCM's post-hoc checkers (emu/properties/scm/checks.py and scm/client.py), one by one.
 
 For each: a real run where its situation arises and it holds (the situation that must not fire
 it); a violation, shown by a buggy program for a client rule and by a tampered trace for a
@@ -28,7 +28,7 @@ from tests.properties.test_kernel_checks import (
 )
 from tests.scenario.helpers import run_yaml
 
-SCM = Path(__file__).resolve().parents[2] / "scenarios" / "scm"
+SCM = Path(__file__).resolve().parents[3] / "scenarios" / "scm"
 
 
 def status(events: list[TraceTuple], pid: str, profile: str = "default") -> Status:
