@@ -90,11 +90,11 @@ class Chooser(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # A strategy that overrides pick but inherits pick_index (a subclass of the random or
-        # canonical chooser) must be asked pick at every point: its inherited "reads only the
-        # count" would otherwise bypass it. It can declare otherwise in its own class body.
+        # A strategy that overrides pick or choose but inherits pick_index (a subclass of the
+        # random or canonical chooser) must be asked at every point: its inherited "reads only
+        # the count" would otherwise bypass it. It can declare otherwise in its own class body.
         own = vars(cls)
-        if "pick" in own and "pick_index" not in own:
+        if ("pick" in own or "choose" in own) and "pick_index" not in own:
             if "reads_keys" not in own:
                 cls.reads_keys = True
             if "reads_footprints" not in own:

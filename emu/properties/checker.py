@@ -157,7 +157,7 @@ class Checker(ABC):
 
     ``KINDS`` are the event kinds the checker is fed. ``TRIGGERS`` (by default ``KINDS``) are
     the kinds without which it has nothing to judge (``"scm.*"`` stands for every kind of the
-    SCM device): a run whose trace holds none of them
+    SCM device, ``"api:Name"`` for a call of Name): a run whose trace holds none of them
     cannot make it exercised or give it a finding, so the verdict does not build it at all
     (a subsystem's checkers declare the subsystem's own kinds, and cost nothing in a run
     without its device). ``tests/properties/test_verdict.py`` checks the claim for every

@@ -152,7 +152,8 @@ class Plan:
 
 def triggered(triggers: tuple[str, ...], kinds: frozenset[str]) -> bool:
     """Whether a run whose trace holds ``kinds`` triggers a checker: one of its triggers is
-    present (``"scm.*"``: any kind of the SCM device)."""
+    present (``"scm.*"``: any kind of the SCM device; ``"api:Name"``: the run called Name,
+    which ``plan_for`` adds to the kinds)."""
     for trigger in triggers:
         if trigger.endswith(".*"):
             prefix = trigger[:-1]
@@ -163,14 +164,38 @@ def triggered(triggers: tuple[str, ...], kinds: frozenset[str]) -> bool:
     return False
 
 
+_TRIGGER_APIS: dict[int, frozenset[str]] = {}
+
+
+def trigger_apis() -> frozenset[str]:
+    """The functions named by an ``"api:Name"`` trigger of some checker (per catalogue
+    generation)."""
+    current = generation() + len(CATALOGUE) * 1_000_003
+    names = _TRIGGER_APIS.get(current)
+    if names is None:
+        _TRIGGER_APIS.clear()
+        names = _TRIGGER_APIS[current] = frozenset(
+            trigger[4:]
+            for entry in properties()
+            if entry.checker is not None
+            for trigger in entry.checker.TRIGGERS or ()
+            if trigger.startswith("api:")
+        )
+    return names
+
+
 _PLANS: dict[tuple[int, int, str, frozenset[str]], Plan] = {}
 _PLANS_KEPT: Final = 256
 
 
 def plan_for(events: list[TraceTuple], profile: str) -> Plan:
     """The plan for a trace: looked up by the catalogue's generation, the profile and the set of
-    event kinds in the trace (a campaign's runs share a handful of them)."""
+    event kinds in the trace, with the calls that trigger a checker (a campaign's runs share a
+    handful of them)."""
     kinds = frozenset(map(itemgetter(3), events))
+    apis = trigger_apis()
+    if apis:  # the calls some checker is triggered by, as pseudo-kinds "api:Name"
+        kinds |= {f"api:{e[5][0]}" for e in events if e[3] == "api" and e[5][0] in apis}
     key = (generation(), len(CATALOGUE), profile, kinds)
     plan = _PLANS.get(key)
     if plan is None:

@@ -162,3 +162,19 @@ threads:
     chooser = Last(1)
     Simulation(load_text(scenario_text(body), "t.yaml"), chooser=chooser).run()
     assert seen and len(seen) == len(chooser.schedule)
+
+
+def test_a_subclass_that_overrides_choose_reads_whole_points_too() -> None:
+    class Logged(CanonicalChooser):
+        def choose(self, point: ChoicePoint) -> int:
+            return super().choose(point)
+
+    class Declared(RandomChooser):
+        reads_keys = False
+
+        def choose(self, point: ChoicePoint) -> int:
+            return super().choose(point)
+
+    assert Logged.reads_keys and Logged.reads_footprints
+    assert not Declared.reads_keys and Declared.reads_footprints
+    assert not CanonicalChooser.reads_keys

@@ -536,3 +536,48 @@ def test_the_checkers_left_unbuilt_could_not_have_said_anything(path: Path) -> N
                 events, blocks_forever=result.blocks_forever, profile=profile, every_checker=True
             )
             assert lean.statuses == full.statuses, (strategy, index)
+
+
+SCM_HANDLE_ONLY = """
+machine:
+  profile: win7
+devices:
+  scm:
+    services: {}
+threads:
+  monitor:
+    locals:
+      note1: {type: SERVICE_NOTIFY, dwVersion: SERVICE_NOTIFY_STATUS_CHANGE}
+    steps:
+      - OpenSCManagerW:
+          {lpMachineName: null, lpDatabaseName: null, dwDesiredAccess: SC_MANAGER_CONNECT}
+        as: scm
+      - NotifyServiceStatusChangeW:
+          {hService: $scm, dwNotifyMask: SERVICE_NOTIFY_STOPPED, pNotifyBuffer: $note1}
+      - CloseServiceHandle: {hSCObject: $scm}
+run_until: all_done
+"""
+
+
+def test_a_checker_triggered_by_a_call_is_built_on_an_scm_without_services() -> None:
+    # scm.second_request_refused reads NotifyServiceStatusChangeW's return alone: an SCM with
+    # no service records no scm.* event, so the checker is triggered by the call ("api:Name",
+    # review finding). Planted: the call returns ERROR_ALREADY_REGISTERED (1242) although no
+    # request is outstanding.
+    result = run_yaml(SCM_HANDLE_ONLY)
+    events = list(result.k.trace.events)
+    assert not [e for e in events if e[3].startswith("scm.")]
+    (at,) = [i for i, e in enumerate(events) if e[3] == "api" and e[5][0].startswith("NotifyS")]
+    seq, time, actor, kind, objects, payload, cause = events[at]
+    events[at] = (
+        seq,
+        time,
+        actor,
+        kind,
+        objects,
+        (payload[0], payload[1], 1242, *payload[3:]),
+        cause,
+    )
+    lean = verdict(events, profile="win7")
+    assert lean.statuses == verdict(events, profile="win7", every_checker=True).statuses
+    assert status(lean, "scm.second_request_refused").state == VIOLATED

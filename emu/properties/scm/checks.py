@@ -335,6 +335,9 @@ class SecondRequest(ScmChecker):
     ERROR_ALREADY_REGISTERED (win7) — F1.9. Never two outstanding requests on one handle."""
 
     KINDS = ("scm.register", "scm.replace", "api")
+    # ERROR_ALREADY_REGISTERED with no request outstanding is a finding even on an SCM with no
+    # service, where no scm.* event is recorded (review finding)
+    TRIGGERS = ("scm.*", *(f"api:{name}" for name in NOTIFY_API))
     FOLD = Requests
     REFUSED = False
 

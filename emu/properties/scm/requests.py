@@ -10,7 +10,7 @@ checker.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import ClassVar, Final
 
 from emu.codes.services import ServiceState, notify_bit
 from emu.kernel.trace import TraceTuple
@@ -36,11 +36,12 @@ NOTIFY_API: Final = ("NotifyServiceStatusChangeW",)
 class ScmChecker(Checker):
     """A checker of the SCM: built only for a run in which the SCM device recorded something
     (``TRIGGERS = ("scm.*",)``: a service created, a state changed, a request registered),
-    so it costs nothing in a scenario without the SCM. Every SCM rule is about a service, a
-    request or a notification, each recorded as an ``scm.*`` event: without one there is
-    nothing to judge."""
+    so it costs nothing in a scenario without the SCM. Nearly every SCM rule is about a
+    service, a request or a notification, each recorded as an ``scm.*`` event; a rule that a
+    call's return alone can break adds that call (``"api:Name"``), since a program may call
+    it on an SCM with no service at all."""
 
-    TRIGGERS = ("scm.*",)
+    TRIGGERS: ClassVar[tuple[str, ...] | None] = ("scm.*",)
 
 
 _NO_END: Final = ("", -1)
