@@ -96,9 +96,7 @@ class Choices:
         (``latency_options``). A strategy that reads only the number of options is asked
         ``pick_index`` (the same answer ``pick`` gives a point without weights), and only the
         chosen latency is recorded, as ``choose`` records it."""
-        clock = self.clock
-        now = int(clock.env._now)  # the timers' due times relative to now, in any order
-        options = latency_options(lo, hi, [timer.due - now for timer in clock.timers.values()])
+        options = latency_options(lo, hi, self.clock.pending_offsets())
         n = len(options)
         chooser = self.chooser
         if n < 2:

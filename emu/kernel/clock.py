@@ -75,6 +75,12 @@ class Clock:
         env.schedule(timer, NORMAL, delay)  # type: ignore[arg-type]  # duck-typed event
         return timer
 
+    def pending_offsets(self) -> list[int]:
+        """Due times of the live timers relative to now, in the order they were set (for a
+        caller that makes a set of them, as ``latency_options`` does)."""
+        now = int(self.env._now)
+        return [timer.due - now for timer in self.timers.values()]
+
     def pending_times(self) -> list[int]:
         """Due times of the live timers, relative to now, ascending and distinct."""
         now = int(self.env._now)

@@ -59,3 +59,13 @@ def test_a_timer_is_the_event_simpy_schedules_once() -> None:
     assert [entry[3] for entry in clock.env._queue] == [timer]
     clock.fire_due()
     assert fired == [1] and timer.callbacks is None and clock.timers == {}
+
+
+def test_pending_offsets_are_the_live_timers_due_times_from_now() -> None:
+    clock = Clock()
+    clock.call_later(30, lambda _a: None, None)
+    cancelled = clock.call_later(10, lambda _a: None, None)
+    clock.call_later(20, lambda _a: None, None)
+    cancelled.cancel()
+    assert clock.pending_offsets() == [30, 20]
+    assert clock.pending_times() == [20, 30]
