@@ -31,10 +31,10 @@ lines cost six (they build a dict per event). The bytes depend on nothing of the
 on ``hash()`` or PYTHONHASHSEED; not on object identity (``pickle`` and ``marshal`` write a
 value met twice as a back-reference, so a compacted trace, whose equal tuples are one object,
 would encode differently, and ``marshal``'s format changes between Python versions); not on
-the Unicode tables ``repr`` consults (escapes are ASCII ``\\uXXXX``). JSON text for ints,
-strings, null and booleans is the same on every platform and Python version. A change of the
-event tuple's layout changes the digests, and then ``REPLAY_VERSION`` must move (a test pins
-the digest of a fixed trace to its bytes).
+the Unicode tables ``repr`` consults (a non-ASCII character is escaped as ``\\u`` and four
+hex digits). JSON text for ints, strings, null and booleans is the same on every platform and
+Python version. A change of the event tuple's layout changes the digests, and then
+``REPLAY_VERSION`` must move (a test pins the digest of a fixed trace to its bytes).
 
 Reading one never raises anything but a one-line ``ScenarioError`` naming the file and where:
 the file cannot be read (``file: cannot read the file: ...``), is not UTF-8 JSON within the

@@ -116,10 +116,12 @@ class Chooser(ABC):
         """The index of the chosen option; ``len(point.options) >= 2``."""
 
     def pick_index(self, n: int) -> int:
-        """The index chosen among ``n >= 2`` options of a point without weights, for a
-        strategy that does not read keys (``reads_keys`` False). The caller records the step:
-        it appends ``(index, key of the chosen option)`` to ``schedule``, as ``choose`` does."""
-        raise NotImplementedError(f"{type(self).__name__} reads the options of every point")
+        """The index chosen among ``n >= 2`` options of a scheduling point without weights,
+        for a strategy that does not read keys (``reads_keys`` False; the kernel asks the
+        others ``choose`` with the whole point). The caller records the step: it appends
+        ``(index, key of the chosen option)`` to ``schedule``, as ``choose`` does. By default
+        ``pick`` decides a point of ``n`` options known only by their positions."""
+        return self.pick(ChoicePoint(SCHED, "by count", tuple(range(n))))
 
     def describe(self) -> dict[str, Any]:
         """The strategy and its parameters, for reports."""

@@ -164,13 +164,13 @@ def triggered(triggers: tuple[str, ...], kinds: frozenset[str]) -> bool:
     return False
 
 
-_TRIGGER_APIS: dict[int, frozenset[str]] = {}
+_TRIGGER_APIS: dict[tuple[int, int], frozenset[str]] = {}
 
 
 def trigger_apis() -> frozenset[str]:
     """The functions named by an ``"api:Name"`` trigger of some checker (per catalogue
     generation)."""
-    current = generation() + len(CATALOGUE) * 1_000_003
+    current = (generation(), len(CATALOGUE))
     names = _TRIGGER_APIS.get(current)
     if names is None:
         _TRIGGER_APIS.clear()

@@ -9,6 +9,7 @@ from emu.kernel import Kernel
 from emu.kernel.chooser import (
     CanonicalChooser,
     ChoicePoint,
+    Chooser,
     RandomChooser,
     ReplayChooser,
     freeze_key,
@@ -178,3 +179,16 @@ def test_a_subclass_that_overrides_choose_reads_whole_points_too() -> None:
     assert Logged.reads_keys and Logged.reads_footprints
     assert not Declared.reads_keys and Declared.reads_footprints
     assert not CanonicalChooser.reads_keys
+
+
+def test_by_default_a_count_only_strategy_is_asked_pick_about_anonymous_options() -> None:
+    class Last(Chooser):
+        reads_keys = False
+
+        def pick(self, point: ChoicePoint) -> int:
+            asked.append(point.options)
+            return len(point.options) - 1
+
+    asked: list[tuple[object, ...]] = []
+    assert Last().pick_index(3) == 2
+    assert asked == [(0, 1, 2)]
