@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from emu.codes import winsock
 from emu.codes._enum import enum_from_constants, member_table, public_names
 
 ERROR_SUCCESS: Final = 0
@@ -88,9 +89,13 @@ RPC_S_SERVER_UNAVAILABLE: Final = 1722
 RPC_X_NULL_REF_POINTER: Final = 1780
 
 Win32Error = enum_from_constants(
-    "Win32Error", globals(), public_names(globals(), ("ERROR_", "NO_ERROR", "WAIT_", "RPC_"))
+    "Win32Error",
+    {**globals(), **vars(winsock)},
+    public_names(globals(), ("ERROR_", "NO_ERROR", "WAIT_", "RPC_")) + winsock.WSA_ERROR_NAMES,
 )
-"""Every value above by name; ERROR_SUCCESS is the canonical name of 0 (NO_ERROR an alias)."""
+"""Every value above by name, and the Windows Sockets codes (``emu.codes.winsock``, which
+ws2_32 reports through the same last error); ERROR_SUCCESS is the canonical name of 0 (NO_ERROR
+an alias)."""
 
 WIN32_ERROR_MEMBERS = member_table(Win32Error)
 
@@ -199,6 +204,7 @@ WIN32_MESSAGES: Final[dict[int, str]] = {
     ERROR_TIMEOUT: "This operation returned because the timeout period expired.",
     RPC_S_SERVER_UNAVAILABLE: "The RPC server is unavailable.",
     RPC_X_NULL_REF_POINTER: "A null reference pointer was passed to the stub.",
+    **winsock.WSA_MESSAGES,
 }
 
 
