@@ -22,6 +22,7 @@ ERROR_ACCESS_DENIED: Final = 5
 ERROR_INVALID_HANDLE: Final = 6
 ERROR_NOT_ENOUGH_MEMORY: Final = 8
 ERROR_GEN_FAILURE: Final = 31
+ERROR_NETNAME_DELETED: Final = 64
 ERROR_NOT_SUPPORTED: Final = 50
 ERROR_INVALID_PARAMETER: Final = 87
 ERROR_BROKEN_PIPE: Final = 109
@@ -111,6 +112,7 @@ WIN32_MESSAGES: Final[dict[int, str]] = {
     ERROR_INVALID_HANDLE: "The handle is invalid.",
     ERROR_NOT_ENOUGH_MEMORY: "Not enough memory resources are available to process this command.",
     ERROR_GEN_FAILURE: "A device attached to the system is not functioning.",
+    ERROR_NETNAME_DELETED: "The specified network name is no longer available.",
     ERROR_NOT_SUPPORTED: "The request is not supported.",
     ERROR_INVALID_PARAMETER: "The parameter is incorrect.",
     ERROR_BROKEN_PIPE: "The pipe has been ended.",

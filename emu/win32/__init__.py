@@ -14,7 +14,7 @@ from emu.win32.types import (
     ULONG,
     ULONG_PTR,
 )
-from emu.win32.ws2_32.types import INT, SOCKADDR_IN, WSADATA
+from emu.win32.ws2_32.types import INT, SOCKADDR_IN, WSABUF, WSADATA
 
 __all__ = [
     "API_SPECS",
@@ -29,6 +29,7 @@ __all__ = [
     "SRWLOCK",
     "ULONG",
     "ULONG_PTR",
+    "WSABUF",
     "WSADATA",
     "Api",
     "ApiSpec",

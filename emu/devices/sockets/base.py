@@ -87,6 +87,8 @@ class NetBase:
         self.config = config if config is not None else NetConfig()
         self.actor = NetActor(k)
         k.spawn(self.actor)
+        self.sockets: list[Socket] = []
+        """Every socket ever created (by a program or by the network), in creation order."""
         self.ports: dict[tuple[bool, int], list[Socket]] = {}
         """Sockets bound to each (stream?, port), in the order they were bound."""
         self._next_port = DYNAMIC_PORTS[0]

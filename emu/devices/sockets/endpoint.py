@@ -31,7 +31,7 @@ from emu.codes.winsock import sock_notify_event_names
 from emu.devices.sockets.readiness import ReadinessWatcher, readiness
 from emu.devices.sockets.states import SockState
 from emu.kernel import waits
-from emu.kernel.io import FileObject
+from emu.kernel.io import FileObject, IoRequest
 from emu.kernel.trace import NO_CAUSE, trace_kind
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ class Socket(FileObject):
         "nonblocking",
         "peer",
         "rcvbuf",
+        "reads",
         "received",
         "remote",
         "shown",
@@ -112,6 +113,7 @@ class Socket(FileObject):
         "stream",
         "unsent",
         "watchers",
+        "writes",
     )
 
     TYPE = "Socket"
@@ -137,6 +139,8 @@ class Socket(FileObject):
         self.incoming: deque[Socket] = deque()
         self.backlog = 0
         self.datagrams: deque[tuple[bytes, tuple[int, int]]] = deque()
+        self.reads: deque[IoRequest] = deque()  # overlapped receives, oldest first
+        self.writes: deque[IoRequest] = deque()  # overlapped sends, oldest first
         self.rcvbuf = net.config.recv_buffer
         self.sndbuf = net.config.send_buffer
         self.error = 0

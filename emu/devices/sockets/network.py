@@ -18,8 +18,9 @@ with the error status WSA_OPERATION_ABORTED", closesocket, MS docs), the port is
 the connection ends by the rules of ``stream`` (graceful, or reset when unread data would be
 lost); a datagram socket's queued datagrams are discarded.
 
-Reads and writes through ReadFile/WriteFile and overlapped WSARecv/WSASend are not modelled
-yet (UnsupportedApi).
+Overlapped WSARecv and WSASend are I/O requests on the socket's file object
+(``emu.devices.sockets.requests``); ReadFile and WriteFile on a socket are not modelled
+(UnsupportedApi).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emu.codes.ntstatus import STATUS_CANCELLED
-from emu.devices.sockets.base import NetConfig
 from emu.devices.sockets.datagram import DatagramOps
 from emu.devices.sockets.endpoint import Socket
 from emu.devices.sockets.stream import StreamOps
@@ -52,11 +52,6 @@ NETWORK_DEVICE = "sockets"
 
 class Network(StreamOps, DatagramOps):
     """The sockets of one simulation and the loopback network between them."""
-
-    def __init__(self, k: Kernel, config: NetConfig | None = None) -> None:
-        super().__init__(k, config)
-        self.sockets: list[Socket] = []
-        """Every socket ever created, in creation order."""
 
     def create(self, stream: bool, overlapped: bool) -> Socket:
         sock = Socket(self.k, self, stream, overlapped)
@@ -84,9 +79,6 @@ class Network(StreamOps, DatagramOps):
     def write(self, file: Any, irp: IoRequest, data: bytes) -> None:
         raise UnsupportedApi("WriteFile on a socket: not modelled (use send)")
 
-    def cancel(self, irp: IoRequest) -> None:
-        complete(self.k, irp, STATUS_CANCELLED, 0)
-
     def close(self, file: Any) -> None:
         """The socket's last handle closed (closesocket or CloseHandle)."""
         sock = file
@@ -96,7 +88,8 @@ class Network(StreamOps, DatagramOps):
         by = "closesocket" if sock.by_closesocket else "CloseHandle"
         seq = k.emit(k.actor_id(), SOCK_CLOSE, (sock.oid,), (by,))
         watchers, sock.watchers = sock.watchers, []
-        for irp in list(sock.pending):
+        self.fail_requests(sock, STATUS_CANCELLED)
+        for irp in list(sock.pending):  # any other request of the file
             complete(k, irp, STATUS_CANCELLED, 0)
         if sock.stream:
             self.close_stream(sock)

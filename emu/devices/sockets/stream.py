@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from emu.codes.ntstatus import STATUS_CONNECTION_RESET
 from emu.codes.winsock import (
     INADDR_ANY,
     INADDR_LOOPBACK,
@@ -57,14 +58,15 @@ from emu.codes.winsock import (
     WSAESHUTDOWN,
     WSAEWOULDBLOCK,
 )
-from emu.devices.sockets.base import NetBase, is_loopback
+from emu.devices.sockets.base import is_loopback
 from emu.devices.sockets.endpoint import Socket
+from emu.devices.sockets.requests import RequestOps
 from emu.devices.sockets.states import SockState
 
 CONNECTED: Final = SockState.CONNECTED
 
 
-class StreamOps(NetBase):
+class StreamOps(RequestOps):
     """The stream half of the network."""
 
     # -- listening ----------------------------------------------------------------------------
@@ -148,6 +150,7 @@ class StreamOps(NetBase):
             return
         listener = listeners[0]
         server = Socket(self.k, client.net, True, listener.overlapped)
+        self.sockets.append(server)
         server.reference()  # the backlog holds it until it is accepted
         server.nonblocking = listener.nonblocking
         server.rcvbuf, server.sndbuf = listener.rcvbuf, listener.sndbuf
@@ -170,7 +173,7 @@ class StreamOps(NetBase):
         if error:
             return error, 0
         room = sock.sndbuf - len(sock.unsent)
-        if data and room <= 0:
+        if data and (room <= 0 or sock.writes):  # overlapped sends waiting go first
             return WSAEWOULDBLOCK, 0
         taken = data[:room]
         if taken:
@@ -245,7 +248,11 @@ class StreamOps(NetBase):
             self.reset(peer, cause)
             return
         peer.received += data
+        if peer.reads:
+            self.satisfy_reads(peer, cause)
         peer.update(cause)
+        if sock.writes:
+            self.feed_writes(sock, cause)
         sock.update(cause)
         self.pump(sock)
         self._finished(sock)
@@ -256,6 +263,8 @@ class StreamOps(NetBase):
         peer = sock.peer
         assert peer is not None
         peer.eof = True
+        if peer.reads:
+            self.satisfy_reads(peer, cause)
         peer.update(cause)
         self._finished(sock)
 
@@ -318,6 +327,7 @@ class StreamOps(NetBase):
         sock.peer = None
         if sock.state is CONNECTED or sock.state is SockState.CONNECTING:
             sock.state = state
+        self.fail_requests(sock, STATUS_CONNECTION_RESET)
         sock.update(cause)
         if lingering:
             sock.dereference()

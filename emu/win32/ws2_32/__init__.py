@@ -2,21 +2,23 @@
 
 One module per concern keeps each small; ``Ws2_32`` composes them: starting and stopping
 Winsock and its last error (``startup``), creating, connecting and closing sockets
-(``sockets``), moving bytes (``transfer``) and a socket's mode and status (``control``). The
+(``sockets``), moving bytes (``transfer``), overlapped I/O (``overlapped``) and a socket's
+mode and status (``control``). The
 sockets and the network between them are ``emu.devices.sockets``.
 """
 
 from emu.win32.ws2_32.control import ControlApi
+from emu.win32.ws2_32.overlapped import OverlappedApi
 from emu.win32.ws2_32.sockets import SocketApi
 from emu.win32.ws2_32.startup import StartupApi
 from emu.win32.ws2_32.transfer import TransferApi
-from emu.win32.ws2_32.types import INT, SOCKADDR_IN, WSADATA
+from emu.win32.ws2_32.types import INT, SOCKADDR_IN, WSABUF, WSADATA
 
 
-class Ws2_32(StartupApi, SocketApi, TransferApi, ControlApi):
+class Ws2_32(StartupApi, SocketApi, TransferApi, ControlApi, OverlappedApi):
     """Every ws2_32 export emu models, as methods of the per-process ``Api``."""
 
     __slots__ = ()
 
 
-__all__ = ["INT", "SOCKADDR_IN", "WSADATA", "Ws2_32"]
+__all__ = ["INT", "SOCKADDR_IN", "WSABUF", "WSADATA", "Ws2_32"]

@@ -6,6 +6,8 @@
   size is still that of the C structure (16 bytes, ``SOCKADDR_IN_SIZE``) for the ``namelen``
   and ``addrlen`` checks.
 - ``WSADATA``: what WSAStartup fills in (the x64 member order).
+- ``WSABUF``: one buffer of WSARecv or WSASend (``len``, ``buf``: a bytearray to receive
+  into, bytes to send); the functions take a list of them and a count.
 - ``INT``: an ``int`` a function reads and writes through a pointer (``int *addrlen``,
   ``int *fromlen``, ``int *optlen``); ``DWORD``, ``LONG`` and ``ULONG`` boxes are accepted
   there too, and a ``u_long *argp`` (ioctlsocket) is a ``ULONG``.
@@ -41,6 +43,15 @@ class WSADATA(Struct):
     lpVendorInfo: Any
     szDescription: str
     szSystemStatus: str
+
+
+class WSABUF(Struct):
+    """WSABUF: ``len`` bytes at ``buf``."""
+
+    __slots__ = ()
+
+    len: int
+    buf: Any
 
 
 class INT(Struct):

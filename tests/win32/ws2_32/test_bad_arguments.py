@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from emu import codes as c
 from emu.errors import UnsupportedApi
-from emu.win32 import API_SPECS, DWORD, INT, SOCKADDR_IN, ULONG, WSADATA, Api
+from emu.win32 import API_SPECS, DWORD, INT, OVERLAPPED, SOCKADDR_IN, ULONG, WSABUF, WSADATA, Api
 from tests.support import run
 from tests.win32.ws2_32.helpers import addr, listener, startup, tcp, tcp_pair, udp
 
@@ -128,6 +128,21 @@ DOCUMENTED: Final[dict[str, set[int]]] = {
     "ioctlsocket": {c.WSAEFAULT, c.WSAEOPNOTSUPP, c.WSAEINVAL},
     "getsockopt": {c.WSAEFAULT, c.WSAEINVAL, c.WSAENOPROTOOPT},
     "WSACleanup": set(),
+    # The overlapped functions add WSA_IO_PENDING and WSA_OPERATION_ABORTED to their tables;
+    # an hEvent that names no event is WSA_INVALID_HANDLE, as ReadFile's is (assumption).
+    "WSARecv": RECV
+    | {c.WSAEDISCON, c.WSA_IO_PENDING, c.WSA_OPERATION_ABORTED, c.WSA_INVALID_HANDLE},
+    "WSASend": SEND | {c.WSA_IO_PENDING, c.WSA_OPERATION_ABORTED, c.WSA_INVALID_HANDLE},
+    "WSAGetOverlappedResult": {
+        c.WSA_INVALID_HANDLE,
+        c.WSA_INVALID_PARAMETER,
+        c.WSA_IO_INCOMPLETE,
+        c.WSAEFAULT,
+        c.WSAEINVAL,
+    }
+    | RECV
+    | SEND
+    | {c.WSA_OPERATION_ABORTED},
 }
 STARTUP_CODES: Final = {
     0,
@@ -141,7 +156,21 @@ STARTUP_CODES: Final = {
 WS2_EXPORTS = sorted(name for name, spec in API_SPECS.items() if spec.dll == "ws2_32")
 
 HANDLES = ("tcp", "listener", "client", "server", "udp", "closed", "event")
-STRUCTS = ("addr", "addr0", "addr6", "short", "int16", "int0", "ulong1", "dword", "buf8", "wsadata")
+STRUCTS = (
+    "addr",
+    "addr0",
+    "addr6",
+    "short",
+    "int16",
+    "int0",
+    "ulong1",
+    "dword",
+    "dword0",
+    "buf8",
+    "wsadata",
+    "wsabufs",
+    "overlapped",
+)
 TOKENS = st.one_of(
     st.sampled_from(HANDLES).map(lambda n: ("handle", n)),
     st.sampled_from(STRUCTS).map(lambda n: ("struct", n)),
@@ -192,6 +221,15 @@ LIKELY: Final[dict[str, Any]] = {
     "optval": st.sampled_from(("int16", "dword", "ulong1")).map(lambda n: ("struct", n)),
     "optlen": st.sampled_from(("int16", "int0", "dword")).map(lambda n: ("struct", n)),
     "argp": st.sampled_from(("ulong1", "dword")).map(lambda n: ("struct", n)),
+    "lpBuffers": st.sampled_from(("wsabufs", "wsabuf_short")).map(lambda n: ("struct", n)),
+    "lpFlags": st.sampled_from(("dword", "dword0")).map(lambda n: ("struct", n)),
+    "lpOverlapped": st.sampled_from(("overlapped", "overlapped_event")).map(
+        lambda n: ("struct", n)
+    ),
+    "lpNumberOfBytesRecvd": st.just(("struct", "dword0")),
+    "lpNumberOfBytesSent": st.just(("struct", "dword0")),
+    "lpcbTransfer": st.just(("struct", "dword0")),
+    "lpdwFlags": st.just(("struct", "dword0")),
     "buf": st.sampled_from(("buf8",)).map(lambda n: ("struct", n)) | st.binary(max_size=8),
     "lpWSAData": st.just(("struct", "wsadata")),
 }
@@ -222,6 +260,11 @@ def build(token: Any, handles: dict[str, int]) -> Any:
             "dword": lambda: DWORD(value=4),
             "buf8": lambda: bytearray(8),
             "wsadata": WSADATA,
+            "dword0": lambda: DWORD(value=0),
+            "wsabufs": lambda: [WSABUF(len=4, buf=bytearray(4)), WSABUF(len=2, buf=b"ab")],
+            "wsabuf_short": lambda: [WSABUF(len=9, buf=bytearray(2))],
+            "overlapped": OVERLAPPED,
+            "overlapped_event": lambda: OVERLAPPED(hEvent=handles["event"]),
         }[token[1]]()
     return token
 
@@ -245,7 +288,10 @@ def context(api: Api) -> Generator[Any, None, dict[str, int]]:
 
 
 def failure_value(name: str) -> int:
-    return c.INVALID_SOCKET if API_SPECS[name].returns == "HANDLE" else c.SOCKET_ERROR
+    returns = API_SPECS[name].returns
+    if returns == "HANDLE":
+        return c.INVALID_SOCKET
+    return 0 if returns == "BOOL" else c.SOCKET_ERROR
 
 
 @pytest.mark.parametrize("name", WS2_EXPORTS)
