@@ -7,22 +7,21 @@ sendto, recvfrom, recv, connect; Wine dlls/ws2_32/tests/sock.c):
   socket never waits for buffer space (assumption: its send buffer is not modelled, so it is
   always writable, as Wine's test_select observes of an unbound UDP socket). A datagram larger
   than 65,507 bytes is WSAEMSGSIZE; an address of 0.0.0.0 or port 0 WSAEADDRNOTAVAIL, off the
-  loopback WSAENETUNREACH; a socket shut down for sending WSAESHUTDOWN.
-- After one latency the datagram reaches the socket bound to its destination, which queues it
-  if its receive buffer has room. Otherwise it is discarded (``sock.discard``): no socket is
-  bound there (the ICMP port-unreachable report Windows turns into a later WSAECONNRESET is
-  not modelled; assumption), the receiving socket's buffer is full, or the receiving socket
-  is connected to another peer ("Messages from other addresses are (silently) discarded",
-  recv, MS docs).
-- ``recvfrom`` takes the first datagram ("data is extracted from the first enqueued
-  datagram"); an unbound socket is WSAEINVAL; a datagram larger than the buffer fills it,
-  fails with WSAEMSGSIZE and the rest is lost ("For unreliable protocols (for example, UDP)
-  the excess data is lost"; traced as a discard). Shut down for receiving: WSAESHUTDOWN, but
-  "incoming datagrams are accepted and queued" (shutdown, MS docs).
+  machine and its peers WSAENETUNREACH; a socket shut down for sending WSAESHUTDOWN.
+- After one latency the datagram reaches the socket bound to its destination, which queues it if
+  its receive buffer has room. Otherwise it is discarded (``sock.discard``): no socket is bound
+  there (the ICMP port-unreachable report Windows turns into a later WSAECONNRESET is not
+  modelled, assumption; a scripted peer binds no datagram socket), the receiving socket's buffer
+  is full, or the receiving socket is connected to another peer ("Messages from other addresses
+  are (silently) discarded", recv, MS docs).
+- ``recvfrom`` takes the first datagram ("data is extracted from the first enqueued datagram");
+  an unbound socket is WSAEINVAL; a datagram larger than the buffer fills it, fails with
+  WSAEMSGSIZE and the rest is lost ("For unreliable protocols (for example, UDP) the excess data
+  is lost"; traced as a discard). Shut down for receiving: WSAESHUTDOWN, but "incoming datagrams
+  are accepted and queued" (shutdown, MS docs).
 - ``connect`` on a datagram socket only sets the default peer ("the operation performed by
-  connect is merely to establish a default destination address"); 0.0.0.0 disconnects it.
-  "Any datagrams queued for receipt are discarded if name is different from the previous
-  connect."
+  connect is merely to establish a default destination address"); 0.0.0.0 disconnects it. "Any
+  datagrams queued for receipt are discarded if name is different from the previous connect."
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ from emu.codes.winsock import (
     WSAESHUTDOWN,
     WSAEWOULDBLOCK,
 )
-from emu.devices.sockets.base import MAX_DATAGRAM, NetBase, is_loopback
+from emu.devices.sockets.base import MAX_DATAGRAM, NetBase
 from emu.devices.sockets.endpoint import Socket, address_text
 
 
@@ -52,9 +51,9 @@ class DatagramOps(NetBase):
             return 0
         if port == 0:
             return WSAEADDRNOTAVAIL
-        if not is_loopback(address):
+        if self.host_of(address) is None:
             return WSAENETUNREACH
-        error = self.implicit_bind(sock)
+        error = self.implicit_bind(sock, address)
         if error:
             return error
         if sock.remote != (address, port) and sock.datagrams:
@@ -76,11 +75,12 @@ class DatagramOps(NetBase):
         address, port = to
         if address == INADDR_ANY or port == 0:
             return WSAEADDRNOTAVAIL
-        if not is_loopback(address):
+        host = self.host_of(address)
+        if host is None:
             return WSAENETUNREACH
         if len(data) > MAX_DATAGRAM:
             return WSAEMSGSIZE
-        error = self.implicit_bind(sock)
+        error = self.implicit_bind(sock, address)
         if error:
             return error
         source = sock.local
@@ -91,19 +91,20 @@ class DatagramOps(NetBase):
             "datagram",
             len(payload),
             to,
-            lambda cause: self._datagram(sock, source, payload, to, cause),
+            lambda cause: self._datagram(sock, host, source, payload, to, cause),
         )
         return 0
 
     def _datagram(
         self,
         sender: Socket,
+        host: str,
         source: tuple[int, int],
         data: bytes,
         to: tuple[int, int],
         cause: int,
     ) -> None:
-        bound = [s for s in self.bound_at(False, *to) if not s.closed]
+        bound = [s for s in self.bound_at(host, False, *to) if not s.closed]
         if not bound:
             sender.discard(len(data), f"no socket is bound to {address_text(to)}", cause)
             return

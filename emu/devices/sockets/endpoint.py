@@ -91,8 +91,10 @@ class Socket(FileObject):
         "eof",
         "epoch",
         "error",
+        "fin_arrived",
         "fin_queued",
         "fin_sent",
+        "host",
         "in_flight",
         "incoming",
         "lingering",
@@ -124,6 +126,7 @@ class Socket(FileObject):
         super().__init__(k, net, overlapped, name)
         self.net = net
         self.stream = stream
+        self.host = ""  # this machine; a scripted peer's sockets carry the peer's name
         self.state = SockState.OPEN
         self.local: tuple[int, int] | None = None
         self.remote: tuple[int, int] | None = None
@@ -133,6 +136,7 @@ class Socket(FileObject):
         self.in_flight = 0  # bytes of ``unsent`` on their way to the peer (one segment)
         self.fin_queued = False  # a FIN follows the unsent bytes (shutdown SD_SEND or close)
         self.fin_sent = False
+        self.fin_arrived = False  # our FIN reached the peer
         self.eof = False
         self.shut_send = False
         self.shut_recv = False

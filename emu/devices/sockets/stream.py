@@ -1,41 +1,41 @@
 """Stream (TCP-like) sockets: listening, connecting, the byte stream, shutdown and reset.
 
 Each operation returns 0 or the Windows Sockets error the Win32 layer reports (WSAE*); what
-would block returns WSAEWOULDBLOCK and the caller decides whether to wait. The rules (MS docs
-of each function; Wine dlls/ws2_32/tests/sock.c, whose assertions hold on Windows):
+would block returns WSAEWOULDBLOCK and the caller decides whether to wait. The rules (MS docs of
+each function; Wine dlls/ws2_32/tests/sock.c, whose assertions hold on Windows):
 
 - **listen** needs a bound stream socket (WSAEINVAL; a datagram socket: WSAEOPNOTSUPP, Wine
-  test_listen), not a connected one (WSAEISCONN); listening again only changes the backlog.
-  The backlog is clamped to 1..``max_backlog`` (SOMAXCONN: the maximum; assumption).
+  test_listen), not a connected one (WSAEISCONN); listening again only changes the backlog. The
+  backlog is clamped to 1..``max_backlog`` (SOMAXCONN: the maximum; assumption).
 - **connect** starts the handshake: a listening socket gives WSAEINVAL, a connected one
   WSAEISCONN, one still connecting WSAEALREADY ("Until the connection attempt completes on a
   nonblocking socket, all subsequent calls to connect on the same socket will fail with the
   error code WSAEALREADY, and WSAEISCONN when the connection completes successfully"), the
-  address 0.0.0.0 or port 0 WSAEADDRNOTAVAIL, an address off the loopback WSAENETUNREACH
-  (the machine has no other network; assumption). After one latency the request reaches the
-  destination: a listening socket with room in its backlog queues a new connected socket and
-  the connect completes; otherwise it is refused (WSAECONNREFUSED, in SO_ERROR: the RST is
-  part of the same latency). A full backlog refuses (assumption: Windows answers RST).
+  address 0.0.0.0 or port 0 WSAEADDRNOTAVAIL, an address of no host WSAENETUNREACH (nothing but
+  this machine and the scenario's peers is reachable; assumption). After one latency the request
+  reaches the destination: a listening socket with room in its backlog queues a new connected
+  socket and the connect completes; otherwise it is refused (WSAECONNREFUSED, in SO_ERROR: the
+  RST is part of the same latency). A full backlog refuses (assumption: Windows answers RST).
 - **The byte stream**: ``send`` copies what fits in the send buffer (WSAEWOULDBLOCK when none
   does); one segment at a time carries the queued bytes, as many as the peer's receive buffer
-  has room for, and the sender's buffer frees when they arrive. ``recv`` takes what is there
-  (up to the size asked), returns 0 bytes at end of stream ("If the connection has been
-  gracefully closed, the return value is zero"), WSAECONNRESET after a reset, WSAEWOULDBLOCK
-  when nothing waits; reading frees room, which lets the peer's sender go on.
+  has room for, and the sender's buffer frees when they arrive. ``recv`` takes what is there (up
+  to the size asked), returns 0 bytes at end of stream ("If the connection has been gracefully
+  closed, the return value is zero"), WSAECONNRESET after a reset, WSAEWOULDBLOCK when nothing
+  waits; reading frees room, which lets the peer's sender go on.
 - **shutdown(SD_SEND)** queues a FIN after the unsent bytes ("For TCP sockets, a FIN will be
   sent after all data is sent"); the peer then reads the rest and 0. **SD_RECEIVE**: "if there
-  is still data queued on the socket waiting to be received, or data arrives subsequently,
-  the connection is reset". Later send or recv in a shut direction: WSAESHUTDOWN.
+  is still data queued on the socket waiting to be received, or data arrives subsequently, the
+  connection is reset". Later send or recv in a shut direction: WSAESHUTDOWN.
 - **Reset**: both ends go to RESET, each discarding what it held (``sock.discard``: unread and
   unsent bytes are lost, assumption), a pending connect or recv fails with WSAECONNRESET.
   SO_ERROR stays 0 after a reset (Wine test_tcp_reset).
-- **Closing** (the last handle): a listening socket resets every connection still waiting in
-  its backlog; a connected socket with unread bytes resets the connection (the bytes are
-  discarded: assumption, as TCP stacks abort a close that loses data); otherwise the close is
-  graceful, "any data queued for transmission will be sent, if possible, before the
-  underlying socket is closed" (closesocket, MS docs): the socket keeps sending its queued
-  bytes and then its FIN. Bytes that reach a closed socket are discarded and reset the
-  connection. A connect still in progress is abandoned (the request is discarded on arrival).
+- **Closing** (the last handle): a listening socket resets every connection still waiting in its
+  backlog; a connected socket with unread bytes resets the connection (the bytes are discarded:
+  assumption, as TCP stacks abort a close that loses data); otherwise the close is graceful,
+  "any data queued for transmission will be sent, if possible, before the underlying socket is
+  closed" (closesocket, MS docs): the socket keeps sending its queued bytes and then its FIN.
+  Bytes that reach a closed socket are discarded and reset the connection. A connect still in
+  progress is abandoned (the request is discarded on arrival).
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ from typing import Final
 from emu.codes.ntstatus import STATUS_CONNECTION_RESET
 from emu.codes.winsock import (
     INADDR_ANY,
-    INADDR_LOOPBACK,
     WSAEADDRNOTAVAIL,
     WSAEALREADY,
     WSAECONNREFUSED,
@@ -58,12 +57,13 @@ from emu.codes.winsock import (
     WSAESHUTDOWN,
     WSAEWOULDBLOCK,
 )
-from emu.devices.sockets.base import is_loopback
 from emu.devices.sockets.endpoint import Socket
 from emu.devices.sockets.requests import RequestOps
 from emu.devices.sockets.states import SockState
 
 CONNECTED: Final = SockState.CONNECTED
+PEER_SEND_BUFFER: Final = 1 << 40
+"""A scripted peer never waits to send: its side of the connection is the remote machine's."""
 
 
 class StreamOps(RequestOps):
@@ -118,29 +118,36 @@ class StreamOps(RequestOps):
             return WSAEALREADY
         if address == INADDR_ANY or port == 0:
             return WSAEADDRNOTAVAIL
-        if not is_loopback(address):
+        host = self.host_of(address)
+        if host is None:
             return WSAENETUNREACH
-        error = self.implicit_bind(sock)
+        error = self.implicit_bind(sock, address)
         if error:
             return error
         assert sock.local is not None
         if sock.local[0] == INADDR_ANY:  # "A specific address needs to be implicitly bound"
-            sock.local = (INADDR_LOOPBACK, sock.local[1])
+            sock.local = (self.source_address(sock, address), sock.local[1])
         sock.state = SockState.CONNECTING
         sock.remote = (address, port)
         sock.update()
         epoch = sock.epoch
         self.transmit(
-            sock, "syn", 0, sock.remote, lambda cause: self._syn(sock, address, port, epoch, cause)
+            sock,
+            "syn",
+            0,
+            sock.remote,
+            lambda cause: self._syn(sock, host, address, port, epoch, cause),
         )
         return 0
 
-    def _syn(self, client: Socket, address: int, port: int, epoch: int, cause: int) -> None:
+    def _syn(
+        self, client: Socket, host: str, address: int, port: int, epoch: int, cause: int
+    ) -> None:
         if client.closed or client.state is not SockState.CONNECTING or client.epoch != epoch:
             client.discard(0, "the connection request was abandoned", cause)
             return
         listeners = [
-            s for s in self.bound_at(True, address, port) if s.state is SockState.LISTENING
+            s for s in self.bound_at(host, True, address, port) if s.state is SockState.LISTENING
         ]
         if not listeners or len(listeners[0].incoming) >= listeners[0].backlog:
             client.state = SockState.FAILED
@@ -150,6 +157,7 @@ class StreamOps(RequestOps):
             return
         listener = listeners[0]
         server = Socket(self.k, client.net, True, listener.overlapped)
+        server.host = listener.host
         self.sockets.append(server)
         server.reference()  # the backlog holds it until it is accepted
         server.nonblocking = listener.nonblocking
@@ -164,6 +172,11 @@ class StreamOps(RequestOps):
         server.update(cause)
         client.update(cause)
         listener.update(cause)
+        if listener.host:  # a scripted peer accepts at once: it is its current connection
+            listener.incoming.remove(server)
+            server.sndbuf = PEER_SEND_BUFFER
+            self.peer_connections[listener.host] = server
+            listener.update(cause)
 
     # -- the byte stream ----------------------------------------------------------------------
 
@@ -262,6 +275,7 @@ class StreamOps(RequestOps):
             return
         peer = sock.peer
         assert peer is not None
+        sock.fin_arrived = True
         peer.eof = True
         if peer.reads:
             self.satisfy_reads(peer, cause)
@@ -271,7 +285,7 @@ class StreamOps(RequestOps):
     def _finished(self, sock: Socket) -> None:
         """A closed socket that delivered its last byte and its FIN lets go of itself (it
         stays linked to its peer: bytes the peer sends later still reset the connection)."""
-        if sock.lingering and sock.fin_sent and not sock.unsent and not sock.in_flight:
+        if sock.lingering and sock.fin_arrived:
             sock.lingering = False
             sock.dereference()  # the graceful close's reference
 

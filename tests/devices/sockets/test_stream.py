@@ -104,7 +104,7 @@ def test_connect_refusals_that_need_no_network() -> None:
     sock = net.create(True, True)
     assert net.connect(sock, INADDR_ANY, PORT) == WSAEADDRNOTAVAIL
     assert net.connect(sock, INADDR_LOOPBACK, 0) == WSAEADDRNOTAVAIL
-    assert net.connect(sock, 0x0A000001, PORT) == WSAENETUNREACH  # 10.0.0.1: no such network
+    assert net.connect(sock, 0x0A090909, PORT) == WSAENETUNREACH  # 10.9.9.9: no such host
     assert net.connect(sock, INADDR_LOOPBACK, PORT) == 0
     assert net.connect(sock, INADDR_LOOPBACK, PORT) == WSAEALREADY
     settle(net)
