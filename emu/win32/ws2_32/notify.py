@@ -102,7 +102,13 @@ class NotifyApi(WsBase):
         completionPortEntries: Any,
         receivedEntryCount: Any,
     ) -> ApiCall[int]:
-        """DWORD ProcessSocketNotifications(...): see the module docstring."""
+        """DWORD ProcessSocketNotifications(HANDLE completionPort, UINT32 registrationCount,
+        SOCK_NOTIFY_REGISTRATION *registrationInfos, UINT32 timeoutMs, ULONG completionCount,
+        OVERLAPPED_ENTRY *completionPortEntries, UINT32 *receivedEntryCount);
+
+        "Associates a set of sockets with a completion port, and retrieves any notifications
+        that are already pending on that port." The rules: the module docstring.
+        """
         t = self._caller()
         k = self.k
         if k.ready:
@@ -209,8 +215,9 @@ class NotifyApi(WsBase):
 
     @export("ws2_32", DWORD_VALUE)
     def SocketNotificationRetrieveEvents(self, notification: Any) -> ApiCall[int]:
-        """UINT32 SocketNotificationRetrieveEvents(OVERLAPPED_ENTRY *notification): "This
-        inline helper function is provided as a convenience to retrieve the events mask from
+        """UINT32 SocketNotificationRetrieveEvents(OVERLAPPED_ENTRY *notification);
+
+        "This inline helper function is provided as a convenience to retrieve the events mask from
         an OVERLAPPED_ENTRY" — its dwNumberOfBytesTransferred (F2.7). A FORCEINLINE in
         winsock2.h, so it cannot fail: anything but an OVERLAPPED_ENTRY is a
         ``win32.bad_argument`` violation and 0."""

@@ -434,7 +434,7 @@ def test_the_wait_is_not_alertable() -> None:
     def body(api: Api) -> Generator[Any, None, None]:
         port = yield from port_of(api)
         ran: list[int] = []
-        yield from api.QueueUserAPC(lambda data: ran.append(data), -2, 1)
+        yield from api.QueueUserAPC(ran.append, -2, 1)
         result, _ = yield from psn(api, port, None, ms=5)
         assert result == WAIT_TIMEOUT and ran == []
         yield from api.SleepEx(0, True)
@@ -464,7 +464,7 @@ def test_a_re_registration_keeps_the_key_of_its_creation() -> None:
         yield from psn(api, port, [reg(server, key=1, trigger=EDGE)], count=0)
         yield from psn(api, port, [reg(server, key=2, trigger=EDGE)], count=0)
         yield from api.send(client, b"a", 1, 0)
-        result, got = yield from psn(api, port, None, ms=100)
+        _, got = yield from psn(api, port, None, ms=100)
         assert got == [(1, SOCK_NOTIFY_EVENT_IN)]
 
     scenario(body)
