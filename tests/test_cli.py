@@ -34,7 +34,7 @@ def test_demo_with_a_seed_runs_another_schedule(capsys: pytest.CaptureFixture[st
 def test_demo_jsonl_is_the_trace(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--jsonl"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert json.loads(lines[0]) == {"schema": "emu.trace", "version": 1}
+    assert json.loads(lines[0]) == {"schema": "emu.trace", "version": 2}
     assert json.loads(lines[-1])["kind"] == "run.end"
 
 

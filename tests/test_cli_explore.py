@@ -163,7 +163,7 @@ def test_trace_prints_the_timeline_or_json_lines(capsys: pytest.CaptureFixture[s
     assert "create Event done" in capsys.readouterr().out
     assert main(["trace", "--format", "jsonl", APC_REPORT]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert json.loads(lines[0]) == {"schema": "emu.trace", "version": 1}
+    assert json.loads(lines[0]) == {"schema": "emu.trace", "version": 2}
     assert json.loads(lines[1])["seq"] == 0
 
 

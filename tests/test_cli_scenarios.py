@@ -147,7 +147,7 @@ def test_run_quiet_prints_the_outcome_without_the_timeline(
 def test_run_jsonl_prints_the_trace(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--jsonl", APC_REPORT]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert json.loads(lines[0]) == {"schema": "emu.trace", "version": 1}
+    assert json.loads(lines[0]) == {"schema": "emu.trace", "version": 2}
     assert json.loads(lines[-1])["kind"] == "run.end"
     assert json.loads(lines[-1])["payload"] == {"reason": "all threads done"}
     assert not any(line.startswith("-- PASS") for line in lines)

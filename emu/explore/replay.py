@@ -2,7 +2,7 @@
 
 A replay file is JSON (docs/exploring.md)::
 
-    {"format": "emu.replay", "version": 2,
+    {"format": "emu.replay", "version": 3,
      "scenario": {"file": "../scenarios/kernel/x.yaml", "sha256": "..."},
      "found_by": {...the exploration that found it...},
      "properties": ["kernel.lost_update"],
@@ -21,11 +21,12 @@ no longer fits is reported.
 ``checkpoints`` are running SHA-256 digests of the trace after every 1,024 events and at the
 end (the first 16 hex digits): a replay reports the first checkpoint where its trace differs.
 The digested bytes are the trace header line of the JSON-lines export and a newline, then each
-event tuple ``(seq, time, actor, kind, objects, payload, cause)`` as a compact JSON array
-followed by a comma: tuples as arrays, ASCII only, no spaces
-(``[35,10000,4,"api",[],["SleepEx",[4294967295,1],192,null],-1],``). The array holds exactly
+event tuple ``(time, actor, kind, objects, payload, cause)`` (trace schema 2) as a compact
+JSON array followed by a comma: tuples as arrays, ASCII only, no spaces
+(``[10000,4,"api",[],["SleepEx",[4294967295,1],192,null],-1],``). The array holds exactly
 what the event's JSON line holds (the line only adds the field names, which follow from
-``kind``), so the digests agree exactly when the exports would; and the C encoder writes 1,024
+``kind``, and ``seq``, the event's position), so the digests agree exactly when the exports
+would; and the C encoder writes 1,024
 events at a time, so a digest costs under a microsecond per event, where digesting the JSON
 lines cost six (they build a dict per event). The bytes depend on nothing of the process: not
 on ``hash()`` or PYTHONHASHSEED; not on object identity (``pickle`` and ``marshal`` write a

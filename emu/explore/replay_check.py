@@ -5,12 +5,12 @@ any file, so every field is checked the way a scenario's are: a problem is one
 ``ScenarioError``, ``file:line:column: message [in json.path]``, at the value that is wrong (or
 the object a required key is missing from). The rules, which docs/exploring.md lists:
 
-- the document is an object with exactly ``format`` (``"emu.replay"``), ``version`` (2),
+- the document is an object with exactly ``format`` (``"emu.replay"``), ``version`` (3),
   ``scenario``, ``schedule`` and ``trace``, and optionally ``found_by`` and ``properties``;
-  any other key is an error (with a "did you mean"). A version-1 file (its checkpoints digest
-  the JSON-lines export, which this emu no longer computes for them) is refused with the
-  command that records it again: the digests cannot be recomputed without the recorded
-  trace, so it is not migrated;
+  any other key is an error (with a "did you mean"). A file of an earlier version (version
+  1's checkpoints digest the JSON-lines export; version 2's the events of trace schema 1,
+  which carried each event's number) is refused with the command that records it again: the
+  digests cannot be recomputed without the recorded trace, so it is not migrated;
 - ``scenario``: ``file``, a non-empty path of at most 4,096 characters with no NUL (relative to
   the replay's folder, or absolute), and optionally ``sha256``, 64 lowercase hex digits or null;
 - ``found_by``: an object (how the run was found: shown, never interpreted), nesting no deeper
@@ -38,10 +38,13 @@ from emu.kernel.chooser import OptionKey, Schedule
 from emu.scenario.shape import did_you_mean
 
 REPLAY_FORMAT: Final = "emu.replay"
-REPLAY_VERSION: Final = 2
-RETIRED_VERSIONS: Final = (1,)
-"""Versions this emu refuses with the way to a new file (version 1's checkpoints digest the
-trace's JSON lines; version 2's digest the trace events themselves, emu.explore.replay)."""
+REPLAY_VERSION: Final = 3
+RETIRED_VERSIONS: Final = {
+    1: "its trace checkpoints are digests of the JSON lines",
+    2: "its trace checkpoints digest the events of trace schema 1",
+}
+"""Versions this emu refuses with the way to a new file, and why (version 3's checkpoints
+digest the events of trace schema 2 themselves, emu.explore.replay)."""
 DIGEST_CHARS: Final = 16
 MAX_OPTION_INDEX: Final = 999_999
 """The largest option index a step may name: no choice point offers a million options."""
@@ -174,8 +177,8 @@ class Fields:
             where = os.path.normpath(os.path.join(os.path.dirname(self.file), file))
             target = shlex.quote(printable(where))
         return (
-            f"replay format version {version} is no longer read (its trace checkpoints are "
-            f"digests of the JSON lines; version {REPLAY_VERSION} digests the trace events): "
+            f"replay format version {version} is no longer read ({RETIRED_VERSIONS[version]}; "
+            f"version {REPLAY_VERSION} digests the events of trace schema 2): "
             f"re-run emu explore {target} to record it again"
         )
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Final
 
-from emu.kernel.actor import ACTOR_STATE, PARK, Actor, ActorState, Park
+from emu.kernel.actor import PARK, Actor, ActorState, Park
 from emu.kernel.chooser import (
     DATA,
     FAULT,
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from emu.kernel.trace import Emit
 
 READY: Final = ActorState.READY
-_READY: Final = (READY._value_,)  # the actor.state payload: a plain str, one shared tuple
+RUNNING: Final = ActorState.RUNNING
 
 
 class Choices:
@@ -141,35 +141,31 @@ class Choices:
         assert cur is not None
         ready = self.ready
         chooser = self.chooser
+        n = len(ready) + 1
         if chooser.reads_keys:
             options: tuple[OptionKey, ...] = (cur.key, *[a.key for a in ready])
             footprints = (
                 (footprint, *[a.footprint for a in ready]) if chooser.reads_footprints else None
             )
-            index = self.choose(ChoicePoint(SCHED, label, options, footprints))
-            if index == 0:
-                return False
-            nxt = ready.pop(index - 1)
+            index = chooser.choose(ChoicePoint(SCHED, label, options, footprints))
+            key = options[index]
         else:  # only the count: no options built, the chosen key looked up
-            n = len(ready) + 1
             index = chooser.pick_index(n)
-            if index == 0:
-                chooser.schedule.append((0, cur.key))
-                if self.tracing:
-                    self.emit(cur.oid, CHOICE, (), (SCHED, label, 0, cur.key, n))
-                return False
-            nxt = ready.pop(index - 1)
-            chooser.schedule.append((index, nxt.key))
+            key = ready[index - 1].key if index else cur.key
+            chooser.schedule.append((index, key))
+        if index == 0:
             if self.tracing:
-                self.emit(cur.oid, CHOICE, (), (SCHED, label, index, nxt.key, n))
+                self.emit(cur.oid, CHOICE, (), (SCHED, label, 0, key, n))
+            return False
+        nxt = ready.pop(index - 1)
+        if self.tracing:  # the switch: the choice names both threads and implies their states
+            self.emit(cur.oid, CHOICE, (cur.oid, nxt.oid), (SCHED, label, index, key, n))
         nxt.queued = False
+        nxt.state = RUNNING
         cur.footprint = footprint
         cur.queued = True
+        cur.state = READY
         ready.append(cur)
-        if cur.state is not READY:
-            cur.state = READY
-            if self.tracing:
-                self.emit(cur.oid, ACTOR_STATE, cur.as_objects, _READY)
         self._next = nxt
         return True
 

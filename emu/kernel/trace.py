@@ -3,13 +3,15 @@
 Properties, timelines, happens-before graphs, exports and replay all read the trace, so it is the
 central data structure. On the hot path an event is a tuple appended to a list::
 
-    (seq, time, actor, kind, objects, payload, cause)
+    (time, actor, kind, objects, payload, cause)
 
-``seq`` is the event's index, ``time`` the virtual time in 100-ns ticks, ``actor`` the object id
-of the thread or device that acted (0: the kernel itself), ``kind`` a short string declared with
-``trace_kind``, ``objects`` the ids of the objects touched (``objects[0]`` is the one whose state
-changes), ``payload`` a tuple of JSON scalars in the order of the kind's ``fields`` and ``cause``
-the ``seq`` of the event that caused this one (-1: none), so happens-before edges are explicit.
+An event's sequence number (``seq``) is its index in the list and is stored nowhere else (schema
+version 2; version 1 carried it as a first field). ``time`` is the virtual time in 100-ns ticks,
+``actor`` the object id of the thread or device that acted (0: the kernel itself), ``kind`` a
+short string declared with ``trace_kind``, ``objects`` the ids of the objects touched
+(``objects[0]`` is the one whose state changes), ``payload`` a tuple of JSON scalars in the
+order of the kind's ``fields`` and ``cause`` the ``seq`` of the event that caused this one (-1:
+none), so happens-before edges are explicit.
 
 Each kind declares which of its fields are the *new state* of ``objects[0]``; that is how
 ``emu.kernel.tracestate.state_at`` rebuilds the world at any event without knowing any subsystem. A
@@ -26,10 +28,10 @@ from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 TRACE_SCHEMA: Final = "emu.trace"
-TRACE_SCHEMA_VERSION: Final = 1
+TRACE_SCHEMA_VERSION: Final = 2
 
-TraceTuple = tuple[int, int, int, str, tuple[int, ...], tuple[Any, ...], int]
-SEQ, TIME, ACTOR, KIND, OBJECTS, PAYLOAD, CAUSE = range(7)
+TraceTuple = tuple[int, int, str, tuple[int, ...], tuple[Any, ...], int]
+TIME, ACTOR, KIND, OBJECTS, PAYLOAD, CAUSE = range(6)
 KERNEL_ACTOR: Final = 0
 NO_CAUSE: Final = -1
 COMPACT_FROM: Final = 1_000_000
@@ -100,7 +102,10 @@ CHOICE = trace_kind(
     "choice",
     ("point", "label", "index", "key", "options"),
     text="choice {point} {label}: #{index} {key} of {options}",
-    doc="The chooser decided a point with two or more options (the recorded schedule step).",
+    doc="The chooser decided a point with two or more options (the recorded schedule step). "
+    "When a preemption point switches threads, objects are the preempted thread and the "
+    "chosen one: from this event on the first is READY and the second RUNNING (the switch "
+    "records no actor.state events).",
 )
 RUN_END = trace_kind(
     "run.end",
@@ -152,7 +157,7 @@ class Trace:
             cause: int = NO_CAUSE,
         ) -> int:
             seq = len(events)
-            append((seq, env._now, actor, kind, objects, payload, cause))
+            append((env._now, actor, kind, objects, payload, cause))
             return seq
 
         return emit
@@ -175,14 +180,14 @@ class Trace:
         same_payload_as = payloads_seen.setdefault
         dumps = marshal.dumps
         for index in range(start, len(events)):
-            seq, time, actor, kind, objects, payload, cause = event = events[index]
+            time, actor, kind, objects, payload, cause = event = events[index]
             same_objects = same_objects_as(objects, objects)
             try:
                 same_payload = same_payload_as(dumps(payload, 2), payload)
             except ValueError:  # a value marshal cannot write is kept as it is
                 same_payload = payload
             if same_objects is not objects or same_payload is not payload:
-                events[index] = (seq, time, actor, kind, same_objects, same_payload, cause)
+                events[index] = (time, actor, kind, same_objects, same_payload, cause)
             del event
 
     def __len__(self) -> int:
@@ -194,7 +199,7 @@ class Trace:
     def names(self) -> dict[int, str]:
         """Object id -> display name, from the ``obj.create`` events (0 is the kernel)."""
         names = {KERNEL_ACTOR: "kernel"}
-        for _seq, _time, _actor, kind, objects, payload, _cause in self.events:
+        for _time, _actor, kind, objects, payload, _cause in self.events:
             if kind == OBJ_CREATE:
                 names[objects[0]] = str(payload[1])
         return names
@@ -202,7 +207,7 @@ class Trace:
     def view(self) -> list[TraceEvent]:
         """The readable view: one frozen ``TraceEvent`` per tuple (built on demand)."""
         names = self.names()
-        return [TraceEvent.from_tuple(event, names) for event in self.events]
+        return [TraceEvent.from_tuple(seq, event, names) for seq, event in enumerate(self.events)]
 
     def to_jsonl(self) -> str:
         """The trace as JSON lines: a header line, then one object per event (docs/trace.md)."""
@@ -242,8 +247,9 @@ class TraceEvent:
     actor_id: int
 
     @classmethod
-    def from_tuple(cls, event: TraceTuple, names: dict[int, str]) -> TraceEvent:
-        seq, time, actor, kind, objects, payload, cause = event
+    def from_tuple(cls, seq: int, event: TraceTuple, names: dict[int, str]) -> TraceEvent:
+        """The readable view of ``event``, the trace's event number ``seq``."""
+        time, actor, kind, objects, payload, cause = event
         schema = TRACE_KINDS.get(kind)
         fields = schema.fields if schema is not None else ()
         mapping = dict(zip(fields, payload, strict=False))
@@ -346,7 +352,7 @@ def jsonl_lines(events: list[TraceTuple]) -> Iterator[str]:
     """The JSON-lines encoding: deterministic key order, no whitespace, ASCII only."""
     dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
     yield dumps({"schema": TRACE_SCHEMA, "version": TRACE_SCHEMA_VERSION})
-    for seq, time, actor, kind, objects, payload, cause in events:
+    for seq, (time, actor, kind, objects, payload, cause) in enumerate(events):
         schema = TRACE_KINDS.get(kind)
         fields = schema.fields if schema is not None else ()
         body = {

@@ -4,7 +4,9 @@ Every state change of a kernel object, thread, lock, structure or device is a tr
 carries the new state (the kind's ``state`` fields, for ``objects[0]``), so replaying the events
 up to a sequence number rebuilds: every object with its type, name, liveness and state fields;
 every open handle of every namespace; the fields of every client-visible structure; and each
-thread's last error (from the ``error`` the API calls record). Nothing here knows a subsystem:
+thread's last error (from the ``error`` the API calls record); and the two thread states a
+preemption's ``choice`` implies (the preempted thread READY, the chosen one RUNNING). Nothing
+here knows a subsystem:
 a new device's kinds declare their state fields and are rebuilt the same way.
 """
 
@@ -14,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emu.kernel.trace import TRACE_KINDS, Trace, TraceTuple
+
+SWITCH_STATES = ("READY", "RUNNING")
+"""The states a switching ``choice`` implies for its two objects (docs/trace.md)."""
 
 
 @dataclass(slots=True)
@@ -48,14 +53,14 @@ def state_at(trace: Trace | list[TraceTuple], seq: int) -> World:
     """The world just after event ``seq`` (``-1``: before the first event)."""
     events = trace.events if isinstance(trace, Trace) else trace
     world = World(seq=seq, time=0)
-    for event in events[: seq + 1]:
-        apply_event(world, event)
+    for index, event in enumerate(events[: seq + 1]):
+        apply_event(world, index, event)
     return world
 
 
-def apply_event(world: World, event: TraceTuple) -> None:
-    """Advance ``world`` by one event."""
-    seq, time, actor, kind, objects, payload, _cause = event
+def apply_event(world: World, seq: int, event: TraceTuple) -> None:
+    """Advance ``world`` by one event, the trace's event number ``seq``."""
+    time, actor, kind, objects, payload, _cause = event
     world.seq = seq
     world.time = time
     objs = world.objects
@@ -83,6 +88,13 @@ def apply_event(world: World, event: TraceTuple) -> None:
             value = payload[1] if kind == "mem.write" else payload[3]
             target.fields[str(payload[0])] = value
         return
+    if kind == "choice":  # a preemption that switched threads: (preempted, chosen)
+        if len(objects) == 2:
+            for oid, state in zip(objects, SWITCH_STATES, strict=True):
+                thread = objs.get(oid)
+                if thread is not None:
+                    thread.fields["state"] = state
+        return
     if kind == "api":
         error = payload[3]
         thread = objs.get(actor)
@@ -101,22 +113,32 @@ def apply_event(world: World, event: TraceTuple) -> None:
 
 
 WAIT_BOOKKEEPING = frozenset(
-    ("thread.wait", "thread.wake", "actor.state", "actor.blocked", "handle.open", "handle.close")
+    (
+        "thread.wait",
+        "thread.wake",
+        "actor.state",
+        "actor.blocked",
+        "handle.open",
+        "handle.close",
+        "choice",  # a switch names the two threads: scheduling, not a touch
+    )
 )
 
 
 def last_touch(
     events: list[TraceTuple], before: int, objects: frozenset[int], exclude_actor: int
-) -> TraceTuple | None:
-    """The last event before ``before`` that touched one of ``objects``, by another actor than
-    ``exclude_actor`` and not wait bookkeeping: what could have woken a waiter on them."""
+) -> int | None:
+    """The number of the last event before ``before`` that touched one of ``objects``, by
+    another actor than ``exclude_actor`` and not wait bookkeeping: what could have woken a
+    waiter on them."""
     if not objects:
         return None
-    for event in reversed(events[:before]):
+    for seq in range(min(before, len(events)) - 1, -1, -1):
+        event = events[seq]
         if (
-            event[2] != exclude_actor
-            and event[3] not in WAIT_BOOKKEEPING
-            and not objects.isdisjoint(event[4])
+            event[1] != exclude_actor
+            and event[2] not in WAIT_BOOKKEEPING
+            and not objects.isdisjoint(event[3])
         ):
-            return event
+            return seq
     return None

@@ -1,7 +1,8 @@
 """Post-hoc checkers: a property read off the finished trace in one pass.
 
 A checker declares the event kinds it needs (``KINDS``); the verdict feeds each event of those
-kinds, in trace order, as the raw tuple ``(seq, time, actor, kind, objects, payload, cause)``,
+kinds, in trace order, as its sequence number and the raw tuple
+``(time, actor, kind, objects, payload, cause)``,
 then calls ``finish``. It records whether its situation arose at all (``exercised``: a
 property never exercised passes vacuously, and the verdict says so) and its findings, each
 naming the event where the rule broke. ``Context`` carries what the trace alone does not say:
@@ -45,18 +46,18 @@ class Fold(ABC):
     KINDS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
-        self._last: tuple[TraceTuple | None, object] = (None, None)
+        self._last: tuple[int, object] = (-1, None)
 
     @abstractmethod
-    def feed(self, event: TraceTuple) -> object:
+    def feed(self, seq: int, event: TraceTuple) -> object:
         """Update the records with one event of ``KINDS``; return what it concerns."""
 
-    def feed_once(self, event: TraceTuple) -> object:
+    def feed_once(self, seq: int, event: TraceTuple) -> object:
         last, answer = self._last
-        if event is last:
+        if seq == last:
             return answer
-        answer = self.feed(event)
-        self._last = (event, answer)
+        answer = self.feed(seq, event)
+        self._last = (seq, answer)
         return answer
 
 
@@ -107,9 +108,9 @@ class Context:
         names: dict[int, str] = {}
         types: dict[int, str] = {}
         for event in self.events:
-            if event[3] == "obj.create":
-                names[event[4][0]] = str(event[5][1])
-                types[event[4][0]] = str(event[5][0])
+            if event[2] == "obj.create":
+                names[event[3][0]] = str(event[4][1])
+                types[event[3][0]] = str(event[4][0])
         if self._names is None:
             self._names = names
         if self._types is None:
@@ -137,13 +138,13 @@ class Context:
             blocked = False
             exited: set[str] = set()
             for event in self.events:
-                kind = event[3]
+                kind = event[2]
                 if kind == "run.end":
-                    reason = str(event[5][0])
+                    reason = str(event[4][0])
                 elif kind == "actor.blocked":
                     blocked = True
                 elif kind == "actor.exit":
-                    exited.add(self.names.get(event[4][0], ""))
+                    exited.add(self.names.get(event[3][0], ""))
             self._finished = (
                 reason in FINISHED_ENDS
                 and not blocked
@@ -175,7 +176,7 @@ class Checker(ABC):
         self.findings: list[Finding] = []
 
     @abstractmethod
-    def feed(self, event: TraceTuple) -> None:
+    def feed(self, seq: int, event: TraceTuple) -> None:
         """One event of a kind in ``KINDS``, in trace order."""
 
     def finish(self) -> None:  # noqa: B027 - optional hook

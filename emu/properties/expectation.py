@@ -125,8 +125,8 @@ def notes_of(result: Result) -> tuple[str, ...]:
     """The texts of the ``note:`` steps the run wrote, in order, each once."""
     seen: dict[str, None] = {}
     for event in result.k.trace.events:
-        if event[3] == NOTE_KIND:
-            seen.setdefault(str(event[5][0]), None)
+        if event[2] == NOTE_KIND:
+            seen.setdefault(str(event[4][0]), None)
     return tuple(seen)
 
 

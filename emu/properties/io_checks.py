@@ -23,8 +23,8 @@ class PacketAccounted(Checker):
         super().__init__(context)
         self.open: dict[int, int] = {}
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, kind, packet = event[0], event[3], event[5][0]
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        kind, packet = event[2], event[4][0]
         if kind == "iocp.post":
             self.exercised = True
             self.open[packet] = seq
@@ -46,8 +46,8 @@ class PacketsFifo(Checker):
         super().__init__(context)
         self.queues: dict[int, list[int]] = {}
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, kind, port, packet = event[0], event[3], event[4][0], event[5][0]
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        kind, port, packet = event[2], event[3][0], event[4][0]
         queue = self.queues.setdefault(port, [])
         if kind == "iocp.post":
             queue.append(packet)
@@ -70,24 +70,24 @@ class DequeuersLifo(Checker):
         self.stacks: dict[int, list[int]] = {}
         self.blocked_in: dict[int, int] = {}
 
-    def feed(self, event: TraceTuple) -> None:
-        if event[3] == "iocp.block":
-            port, thread = event[4][0], event[4][1]
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        if event[2] == "iocp.block":
+            port, thread = event[3][0], event[3][1]
             self.stacks.setdefault(port, []).append(thread)
             self.blocked_in[thread] = port
             return
-        woken = event[4][0]
+        woken = event[3][0]
         held = self.blocked_in.pop(woken, None)
         if held is None:
             return
         stack = self.stacks[held]
-        if event[5][1] == 0:  # released with a packet
+        if event[4][1] == 0:  # released with a packet
             if len(stack) > 1:
                 self.exercised = True
             if stack[-1] != woken:
                 names = self.context.name
                 self.found(
-                    event[0],
+                    seq,
                     f"{names(held)} released {names(woken)} while {names(stack[-1])}, "
                     "blocked later, still waited",
                 )
@@ -101,8 +101,8 @@ class IoCompletesOnce(Checker):
         super().__init__(context)
         self.open: dict[int, int] = {}
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, kind, irp = event[0], event[3], event[5][0]
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        kind, irp = event[2], event[4][0]
         if kind == "io.start":
             self.exercised = True
             self.open[irp] = seq
@@ -124,8 +124,8 @@ class OverlappedUnique(Checker):
         self.busy: dict[str, tuple[int, int]] = {}  # OVERLAPPED name -> (irp, io.start seq)
         self.requests: dict[int, str] = {}  # irp -> its OVERLAPPED name
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, kind, payload = event[0], event[3], event[5]
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        kind, payload = event[2], event[4]
         irp = payload[0]
         if kind == "io.complete":
             name = self.requests.pop(irp, None)
@@ -157,8 +157,8 @@ class FailedPacketIgnored(Checker):
         self.written: dict[int, str] = {}  # actor -> OVERLAPPED name just stored in *lpOverlapped
         self.ignored: dict[str, int] = {}  # OVERLAPPED name -> the GetQueuedCompletionStatus seq
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, _t, actor, kind, objects, payload, _c = event
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        _t, actor, kind, objects, payload, _c = event
         if kind == "mem.write" and payload[2] == "system" and payload[0] == "value":
             if isinstance(payload[1], str):
                 self.written[actor] = payload[1]

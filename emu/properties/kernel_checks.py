@@ -48,8 +48,8 @@ class ApcOnlyInAlertableWaits(Checker):
         # (thread, depth) -> (first delivery seq, where it ran)
         self.owed: dict[tuple[int, int], tuple[int, str]] = {}
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, _time, actor, kind, objects, payload, _cause = event
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        _time, actor, kind, objects, payload, _cause = event
         if kind == "apc.deliver":
             self.exercised = True
             thread = objects[0]
@@ -101,8 +101,8 @@ class ApcFifo(Checker):
         super().__init__(context)
         self.queues: dict[int, list[int]] = {}
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, _t, _a, kind, objects, payload, _c = event
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        _t, _a, kind, objects, payload, _c = event
         queue = self.queues.setdefault(objects[0], [])
         apc = payload[0]
         if kind == "apc.queue":
@@ -123,8 +123,8 @@ class ApcAccounted(Checker):
         super().__init__(context)
         self.open: dict[int, int] = {}  # apc -> its apc.queue seq
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, kind, apc = event[0], event[3], event[5][0]
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        kind, apc = event[2], event[4][0]
         if kind == "apc.queue":
             self.exercised = True
             self.open[apc] = seq
@@ -139,13 +139,13 @@ class ApcAccounted(Checker):
 class ApcNeverDelivered(Checker):
     KINDS = ("apc.queue", "apc.undelivered")
 
-    def feed(self, event: TraceTuple) -> None:
+    def feed(self, seq: int, event: TraceTuple) -> None:
         self.exercised = True
-        if event[3] == "apc.undelivered":
-            thread = self.context.name(event[4][0])
+        if event[2] == "apc.undelivered":
+            thread = self.context.name(event[3][0])
             self.found(
-                event[0],
-                f"APC #{event[5][0]} {event[5][1]} to {thread} never ran: {thread} did not wait "
+                seq,
+                f"APC #{event[4][0]} {event[4][1]} to {thread} never ran: {thread} did not wait "
                 "alertably after it was queued",
             )
 
@@ -164,24 +164,24 @@ class AutoResetReleasesOne(Checker):
         self.sets: dict[int, int] = {}  # set seq -> event
         self.woken: dict[int, int] = {}  # set seq -> wakes it caused
 
-    def feed(self, event: TraceTuple) -> None:
-        if event[3] == "thread.wake":
-            cause = event[6]
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        if event[2] == "thread.wake":
+            cause = event[5]
             if cause in self.sets:
                 count = self.woken[cause] = self.woken.get(cause, 0) + 1
                 if count > 1 and self.sets[cause] in self.auto:
                     name = self.context.name(self.sets[cause])
-                    self.found(event[0], f"one set of {name} released {count} waiters", cause)
+                    self.found(seq, f"one set of {name} released {count} waiters", cause)
             return
-        oid, (op, value) = event[4][0], event[5]
+        oid, (op, value) = event[3][0], event[4]
         if op == "consume":
             self.exercised = True
             self.auto.add(oid)
             if self.signaled.get(oid) != 1:
                 name = self.context.name(oid)
-                self.found(event[0], f"{name} released a waiter while not signalled")
+                self.found(seq, f"{name} released a waiter while not signalled")
         elif op == "set":
-            self.sets[event[0]] = oid
+            self.sets[seq] = oid
         self.signaled[oid] = value
 
 
@@ -192,12 +192,12 @@ class WorkSerialized(Checker):
         super().__init__(context)
         self.running: dict[int, int] = {}
 
-    def feed(self, event: TraceTuple) -> None:
-        queue = event[4][0]
-        if event[3] == "work.run":
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        queue = event[3][0]
+        if event[2] == "work.run":
             self.exercised = True
             if self.running.get(queue, 0):
-                self.found(event[0], f"two callbacks of {self.context.name(queue)} overlap")
+                self.found(seq, f"two callbacks of {self.context.name(queue)} overlap")
             self.running[queue] = self.running.get(queue, 0) + 1
         else:
             self.running[queue] = self.running.get(queue, 1) - 1
@@ -206,35 +206,36 @@ class WorkSerialized(Checker):
 class DpcNeverBlocks(Checker):
     KINDS = ("dpc.run", "thread.wait")
 
-    def feed(self, event: TraceTuple) -> None:
-        if event[3] == "dpc.run":
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        if event[2] == "dpc.run":
             self.exercised = True
-        elif self.context.types.get(event[2]) == "Processor":
-            self.found(event[0], f"{self.context.name(event[2])} blocked in a wait")
+        elif self.context.types.get(event[1]) == "Processor":
+            self.found(seq, f"{self.context.name(event[1])} blocked in a wait")
 
 
 class LostWakeup(Checker):
     KINDS = ("thread.wait", "actor.blocked")
 
-    def feed(self, event: TraceTuple) -> None:
-        if event[3] == "thread.wait":
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        if event[2] == "thread.wait":
             self.exercised = True
             return
-        actor = event[4][0]
+        actor = event[3][0]
         name = self.context.name(actor)
         if name in self.context.blocks_forever or self.context.types.get(actor) != "Thread":
             return
-        waited = frozenset(event[4][1:])
-        on = ", ".join(self.context.name(o) for o in event[4][1:]) or "nothing (a sleep)"
-        touch = last_touch(self.context.events, event[0], waited, actor)
+        waited = frozenset(event[3][1:])
+        on = ", ".join(self.context.name(o) for o in event[3][1:]) or "nothing (a sleep)"
+        touch = last_touch(self.context.events, seq, waited, actor)
         if touch is None:
             why = "nothing else ever touched what it waits on"
             related: tuple[int, ...] = ()
         else:
-            by = self.context.name(touch[2])
-            why = f"the last event on it was #{touch[0]} ({touch[3]} by {by})"
-            related = (touch[0],)
-        self.found(event[0], f"{name} is still {event[5][0]} on {on} at the end: {why}", *related)
+            _t, by_actor, touch_kind = self.context.events[touch][:3]
+            by = self.context.name(by_actor)
+            why = f"the last event on it was #{touch} ({touch_kind} by {by})"
+            related = (touch,)
+        self.found(seq, f"{name} is still {event[4][0]} on {on} at the end: {why}", *related)
 
 
 class LostUpdate(Checker):
@@ -247,8 +248,8 @@ class LostUpdate(Checker):
         self.writes: dict[tuple[int, str], tuple[int, int]] = {}  # -> (seq, actor) of last write
         self.actors: dict[tuple[int, str], int] = {}  # -> the one actor that touched it, or MANY
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, _t, actor, kind, objects, payload, _c = event
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        _t, actor, kind, objects, payload, _c = event
         field = payload[0]
         key = (objects[0], field if type(field) is str else str(field))
         actors = self.actors

@@ -37,16 +37,16 @@ PROGRAM: Final = "Thread"
 class ApcDiscarded(Checker):
     KINDS = ("apc.queue", "apc.discard")
 
-    def feed(self, event: TraceTuple) -> None:
+    def feed(self, seq: int, event: TraceTuple) -> None:
         self.exercised = True
-        if event[3] == "apc.discard":
-            thread = self.context.name(event[4][0])
-            payload = event[5]
+        if event[2] == "apc.discard":
+            thread = self.context.name(event[3][0])
+            payload = event[4]
             self.found(
-                event[0],
+                seq,
                 f"APC #{payload[0]} {payload[1]} queued to {thread} was lost: {payload[2]} "
                 "before it waited alertably",
-                event[6],
+                event[5],
             )
 
 
@@ -60,20 +60,20 @@ class LeftAtEnd(Checker):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.started = False
-        self.left: list[TraceTuple] = []
+        self.left: list[tuple[int, TraceTuple]] = []
 
-    def feed(self, event: TraceTuple) -> None:
-        if event[3] == self.START:
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        if event[2] == self.START:
             self.started = True
         else:
-            self.left.append(event)
+            self.left.append((seq, event))
 
     def finish(self) -> None:
         if not self.started or not self.context.programs_finished():
             return
         self.exercised = True
-        for event in self.left:
-            self.found(event[0], self.message(event), *(() if event[6] < 0 else (event[6],)))
+        for seq, event in self.left:
+            self.found(seq, self.message(event), *(() if event[5] < 0 else (event[5],)))
 
     @abstractmethod
     def message(self, event: TraceTuple) -> str:
@@ -86,9 +86,9 @@ class PacketsLeft(LeftAtEnd):
     PENDING = "iocp.pending"
 
     def message(self, event: TraceTuple) -> str:
-        port = self.context.name(event[4][0])
+        port = self.context.name(event[3][0])
         return (
-            f"packet #{event[5][0]} (key {event[5][1]}) was still queued in {port} when every "
+            f"packet #{event[4][0]} (key {event[4][1]}) was still queued in {port} when every "
             "program had finished: nobody will dequeue it"
         )
 
@@ -99,9 +99,9 @@ class IoOutstanding(LeftAtEnd):
     PENDING = "io.pending"
 
     def message(self, event: TraceTuple) -> str:
-        file = self.context.name(event[4][0])
+        file = self.context.name(event[3][0])
         return (
-            f"{event[5][1]} #{event[5][0]} on {file} was still pending when every program had "
+            f"{event[4][1]} #{event[4][0]} on {file} was still pending when every program had "
             "finished: nobody will see it complete"
         )
 
@@ -117,8 +117,8 @@ class HandleLeak(Checker):
         self.open: dict[tuple[str, object], tuple[int, int, int]] = {}
         self.opened = False  # a program opened a handle
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, _t, actor, kind, objects, payload, _c = event
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        _t, actor, kind, objects, payload, _c = event
         key = (str(payload[0]), payload[1])
         if kind == "handle.close":
             self.open.pop(key, None)
@@ -147,9 +147,10 @@ class HandleLeak(Checker):
     def _call(self, seq: int, actor: int) -> tuple[int, str] | None:
         """The call that opened the handle: the opener's next ``api`` event."""
         events = self.context.events
-        for event in events[seq + 1 : seq + 64]:
-            if event[3] == "api" and event[2] == actor:
-                return event[0], str(event[5][0])
+        for after in range(seq + 1, min(seq + 64, len(events))):
+            event = events[after]
+            if event[2] == "api" and event[1] == actor:
+                return after, str(event[4][0])
         return None
 
 

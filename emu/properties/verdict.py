@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Final
 
-from emu.kernel.trace import TraceTuple
+from emu.kernel.trace import KIND, TraceTuple
 from emu.properties.catalogue import (
     CATALOGUE,
     CLIENT_RULE,
@@ -147,7 +147,7 @@ class Plan:
         """How many ``feed`` calls a verdict of ``events`` under this plan makes (the cost a
         checker adds to a run, counted rather than timed)."""
         by_kind = self.by_kind
-        return sum(len(by_kind.get(event[3], ())) for event in events)
+        return sum(len(by_kind.get(event[2], ())) for event in events)
 
 
 def triggered(triggers: tuple[str, ...], kinds: frozenset[str]) -> bool:
@@ -192,10 +192,10 @@ def plan_for(events: list[TraceTuple], profile: str) -> Plan:
     """The plan for a trace: looked up by the catalogue's generation, the profile and the set of
     event kinds in the trace, with the calls that trigger a checker (a campaign's runs share a
     handful of them)."""
-    kinds = frozenset(map(itemgetter(3), events))
+    kinds = frozenset(map(itemgetter(KIND), events))
     apis = trigger_apis()
     if apis:  # the calls some checker is triggered by, as pseudo-kinds "api:Name"
-        kinds |= {f"api:{e[5][0]}" for e in events if e[3] == "api" and e[5][0] in apis}
+        kinds |= {f"api:{e[4][0]}" for e in events if e[2] == "api" and e[4][0] in apis}
     key = (generation(), len(CATALOGUE), profile, kinds)
     plan = _PLANS.get(key)
     if plan is None:
@@ -223,18 +223,18 @@ def verdict(
         catalogue = [p for p in properties() if applies(p, profile)]
         plan = Plan(catalogue, plan.kinds, every_checker=True)
     context = Context(blocks_forever=frozenset(blocks_forever), events=events)
-    feeds: list[Callable[[TraceTuple], object]] = [
+    feeds: list[Callable[[int, TraceTuple], object]] = [
         context.fold(fold).feed_once for fold in plan.folds
     ]
     built = [(position, cls(context)) for position, cls in plan.checkers]
     feeds += [checker.feed for _position, checker in built]
     by_kind = {kind: tuple(feeds[i] for i in slots) for kind, slots in plan.by_kind.items()}
     get = by_kind.get
-    for event in events:
-        fed = get(event[3])
+    for seq, event in enumerate(events):
+        fed = get(event[2])
         if fed is not None:
             for feed in fed:
-                feed(event)
+                feed(seq, event)
     statuses: list[Status | None] = [None] * len(plan.entries)
     for position, status in plan.idle.items():
         statuses[position] = status
@@ -246,10 +246,10 @@ def verdict(
         statuses[position] = plan.status(position, state, findings)
     inline: dict[str, list[Finding]] = {}
     if "violation" in plan.kinds:
-        for event in events:
-            if event[3] == "violation":
-                rule, message = event[5][0], event[5][1]
-                inline.setdefault(str(rule), []).append(Finding(event[0], str(message)))
+        for seq, event in enumerate(events):
+            if event[2] == "violation":
+                rule, message = event[4][0], event[4][1]
+                inline.setdefault(str(rule), []).append(Finding(seq, str(message)))
     called: set[str] | None = None  # the APIs called and the scenario checks that ran
     for position, entry, by_kinds in plan.inline:
         findings = tuple(inline.pop(entry.id, ()))
@@ -257,9 +257,9 @@ def verdict(
         if not exercised:
             if called is None:
                 called = {
-                    str(event[5][0])
+                    str(event[4][0])
                     for event in events
-                    if event[3] == "api" or event[3] == "scenario.check"
+                    if event[2] == "api" or event[2] == "scenario.check"
                 }
             exercised = not called.isdisjoint(entry.exercised_by)
         state = VIOLATED if findings else HELD if exercised else NOT_EXERCISED

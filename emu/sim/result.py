@@ -120,7 +120,10 @@ class Result:
         """The readable events of ``kinds`` only: a run stopped by its event budget holds two
         million events, and viewing them all would cost a gigabyte and a minute."""
         names = self._names
-        return [TraceEvent.from_tuple(e, names) for e in self.k.trace.events if e[3] in kinds]
+        events = self.k.trace.events
+        return [
+            TraceEvent.from_tuple(seq, e, names) for seq, e in enumerate(events) if e[2] in kinds
+        ]
 
     @cached_property
     def threads(self) -> list[ThreadOutcome]:
@@ -159,11 +162,11 @@ class Result:
         raw = self.k.trace.events
         since = 0
         for event in reversed(raw[: blocked.seq]):
-            if event[3] == "thread.wait" and event[4][:1] == (actor_id,):
-                since = event[1]
+            if event[2] == "thread.wait" and event[3][:1] == (actor_id,):
+                since = event[0]
                 break
         touch = last_touch(raw, blocked.seq, frozenset(blocked.object_ids[1:]), actor_id)
-        last = TraceEvent.from_tuple(raw[touch[0]], self._names) if touch is not None else None
+        last = TraceEvent.from_tuple(touch, raw[touch], self._names) if touch is not None else None
         return LostWakeup(name, str(blocked.payload["state"]), blocked.objects[1:], since, last)
 
     def final_state(self) -> World:

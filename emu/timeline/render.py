@@ -282,15 +282,15 @@ def render_timeline(
     wanted = set(kinds) if kinds is not None else None
     raw = trace.events
     # A structure's creation is bookkeeping too: its mem.init says it was created.
-    structures = {e[4][0] for e in raw if e[3] == "mem.init"}
+    structures = {e[3][0] for e in raw if e[2] == "mem.init"}
     shown: list[int] = []
     for index, event in enumerate(raw):
-        kind = event[3]
+        kind = event[2]
         if wanted is not None:
             if kind not in wanted:
                 continue
         elif not verbose and (
-            kind in HIDDEN_BY_DEFAULT or (kind == "obj.create" and event[4][0] in structures)
+            kind in HIDDEN_BY_DEFAULT or (kind == "obj.create" and event[3][0] in structures)
         ):
             continue
         shown.append(index)
@@ -303,7 +303,7 @@ def render_timeline(
     names = trace.names()
     rows: list[tuple[str, str, str]] = []
     for index in shown:
-        view = TraceEvent.from_tuple(raw[index], names)
+        view = TraceEvent.from_tuple(index, raw[index], names)
         rows.append((format_ticks(view.time), view.actor, describe(view)))
     if not rows:
         return ""

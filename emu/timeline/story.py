@@ -75,14 +75,14 @@ def _watched_memory(events: list[TraceTuple], marked: set[int]) -> set[int]:
     value it then checks)."""
     watched: set[int] = set()
     for seq in marked:
-        _s, time, actor, kind, objects, _p, _c = events[seq]
+        time, actor, kind, objects, _p, _c = events[seq]
         if kind in MEMORY_KINDS and objects:
             watched.add(objects[0])
         back = seq - 1
-        while back >= 0 and events[back][1] == time and events[back][2] == actor:
-            if events[back][3] == "mem.read" and events[back][4]:
-                watched.add(events[back][4][0])
-            if events[back][3] == "api":
+        while back >= 0 and events[back][0] == time and events[back][1] == actor:
+            if events[back][2] == "mem.read" and events[back][3]:
+                watched.add(events[back][3][0])
+            if events[back][2] == "api":
                 break  # reads before the previous call belong to something else
             back -= 1
     return watched
@@ -103,24 +103,24 @@ def story(
     essential = set(marked)
     work = list(marked)
     while work:
-        cause = events[work.pop()][6]
+        cause = events[work.pop()][5]
         if 0 <= cause < len(events) and cause not in essential:
             essential.add(cause)
             work.append(cause)
-    cast = {events[seq][2] for seq in essential}
+    cast = {events[seq][1] for seq in essential}
     for seq in marked:  # a thread a named event is about (the one left blocked) is cast too
-        cast.update(events[seq][4])
+        cast.update(events[seq][3])
     watched = _watched_memory(events, marked)
     chosen = set(essential)
-    for event in events[: last + 1]:
-        kind = event[3]
-        if kind in MEMORY_WRITES and event[4][:1] and event[4][0] in watched:
-            chosen.add(event[0])
-            cast.add(event[2])
-    for event in events[: last + 1]:
-        kind = event[3]
-        if kind in WORLD_KINDS or (kind in STEP_KINDS and event[2] in cast):
-            chosen.add(event[0])
+    for seq, event in enumerate(events[: last + 1]):
+        kind = event[2]
+        if kind in MEMORY_WRITES and event[3][:1] and event[3][0] in watched:
+            chosen.add(seq)
+            cast.add(event[1])
+    for seq, event in enumerate(events[: last + 1]):
+        kind = event[2]
+        if kind in WORLD_KINDS or (kind in STEP_KINDS and event[1] in cast):
+            chosen.add(seq)
     ordered = sorted(chosen)
     elided = 0
     if len(ordered) > limit:
@@ -131,12 +131,12 @@ def story(
     wanted = set(ordered)
     handles: dict[int, str] = {}  # handle value -> object name, as bound at each step
     lines = []
-    for event in events[: last + 1]:
-        if event[3] == "handle.open":  # every namespace: kernel handles, SC_HANDLEs, ...
-            handles[int(event[5][1])] = names.get(event[4][0], f"#{event[4][0]}")
-        if event[0] not in wanted:
+    for seq, event in enumerate(events[: last + 1]):
+        if event[2] == "handle.open":  # every namespace: kernel handles, SC_HANDLEs, ...
+            handles[int(event[4][1])] = names.get(event[3][0], f"#{event[3][0]}")
+        if seq not in wanted:
             continue
-        view = TraceEvent.from_tuple(event, names)
+        view = TraceEvent.from_tuple(seq, event, names)
         text = describe_call(view, handles) if view.kind == "api" else describe(view)
-        lines.append(StoryLine(event[0], view.time, view.actor, text, event[0] in marked))
+        lines.append(StoryLine(seq, view.time, view.actor, text, seq in marked))
     return Story(tuple(lines), elided)

@@ -48,7 +48,7 @@ def test_the_emu_workloads_do_the_work_they_claim() -> None:
     sets = [e for e in k.trace.view() if e.kind == "api" and e.payload["name"] == "SetEvent"]
     assert len(sets) == 21  # one opening set, then one per round per player
     k = bench.emu_apc(10, True)  # type: ignore[attr-defined]
-    assert len([e for e in k.trace.events if e[3] == "apc.deliver"]) == 10
+    assert len([e for e in k.trace.events if e[2] == "apc.deliver"]) == 10
 
 
 def test_the_text_report_prints(capsys: pytest.CaptureFixture[str]) -> None:
@@ -61,10 +61,10 @@ def test_the_text_report_prints(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_iocp_and_workqueue_workloads_do_the_work_they_claim() -> None:
     bench = load_bench()
     k = bench.emu_iocp(10, True)  # type: ignore[attr-defined]
-    dequeues = [e for e in k.trace.events if e[3] == "iocp.dequeue"]
+    dequeues = [e for e in k.trace.events if e[2] == "iocp.dequeue"]
     assert len(dequeues) == 10 + bench.CONSUMERS  # type: ignore[attr-defined]
     k = bench.emu_workqueue(10, True)  # type: ignore[attr-defined]
-    assert len([e for e in k.trace.events if e[3] == "work.return"]) == 10
+    assert len([e for e in k.trace.events if e[2] == "work.return"]) == 10
 
 
 def test_the_scenario_rate_benchmark_runs_every_shipped_scenario(

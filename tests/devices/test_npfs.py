@@ -81,5 +81,5 @@ def test_a_new_server_end_is_traced_listening() -> None:
     npfs = NamedPipeFileSystem(k)
     _status, server = npfs.create("\\\\.\\pipe\\P", 2, False, True, True, True)
     assert server is not None
-    states = [(e[4], e[5]) for e in k.trace.events if e[3] == "pipe.state"]
+    states = [(e[3], e[4]) for e in k.trace.events if e[2] == "pipe.state"]
     assert states == [((server.oid,), ("listening", 0))]

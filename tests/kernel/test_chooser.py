@@ -122,8 +122,8 @@ def test_kernel_latency_choice_uses_pending_timers_and_records_the_choice() -> N
         options.append(k.choose_latency("rpc", 10, 100))
     assert set(options) <= {10, 50, 51, 100}
     assert len(set(options)) > 1
-    choices = [e for e in k.trace.events if e[3] == "choice"]
-    assert choices and choices[0][5][0] == "latency"
+    choices = [e for e in k.trace.events if e[2] == "choice"]
+    assert choices and choices[0][4][0] == "latency"
 
 
 def test_fault_option_zero_is_no_fault() -> None:

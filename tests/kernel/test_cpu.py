@@ -90,5 +90,5 @@ def test_a_processor_is_released_by_the_kernel() -> None:
     # of a CPU burst is a timer's, whichever thread ran last.
     finished: dict[str, int] = {}
     sim = run({"a": worker(finished, "a"), "b": worker(finished, "b")})
-    done = [e for e in sim.k.trace.events if e[3] == "cpu.done"]
-    assert len(done) == 2 and {e[2] for e in done} == {0}
+    done = [e for e in sim.k.trace.events if e[2] == "cpu.done"]
+    assert len(done) == 2 and {e[1] for e in done} == {0}

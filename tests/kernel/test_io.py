@@ -53,7 +53,7 @@ def setup() -> tuple[Kernel, Thread, FileObject, NullDevice]:
 
 
 def kinds(k: Kernel, *wanted: str) -> list[str]:
-    return [e[3] for e in k.trace.events if e[3] in wanted]
+    return [e[2] for e in k.trace.events if e[2] in wanted]
 
 
 def test_a_request_completes_exactly_once_later_completions_and_cancels_change_nothing() -> None:
@@ -121,7 +121,7 @@ def test_a_threads_exit_cancels_its_requests_on_files_without_a_port() -> None:
     k.run()
     # Since Vista, I/O on a file associated with a completion port outlives its thread.
     assert [r.status for r in requests] == [STATUS_CANCELLED, STATUS_PENDING]
-    assert [e[5][1] for e in k.trace.events if e[3] == "io.pending"] == ["ReadFile"]
+    assert [e[4][1] for e in k.trace.events if e[2] == "io.pending"] == ["ReadFile"]
 
 
 def test_the_last_handle_closes_the_file_through_its_device() -> None:

@@ -61,7 +61,7 @@ def test_rundown_abandons_dequeuers_and_ends_associations() -> None:
     assert thread.port is None and port.threads == [] and port.closed
     # A packet posted to a closed port is dropped, and the trace says so.
     port.post(1, None, STATUS_SUCCESS, 0)
-    assert [e[3] for e in k.trace.events][-2:] == ["iocp.post", "iocp.drop"]
+    assert [e[2] for e in k.trace.events][-2:] == ["iocp.post", "iocp.drop"]
 
 
 def test_packets_left_in_the_queue_are_reported_at_the_end() -> None:
@@ -69,7 +69,7 @@ def test_packets_left_in_the_queue_are_reported_at_the_end() -> None:
     port = IoCompletionPort(k, 1)
     port.post(7, None, STATUS_SUCCESS, 0)
     k.run()
-    assert [e[5] for e in k.trace.events if e[3] == "iocp.pending"] == [(1, 7)]
+    assert [e[4] for e in k.trace.events if e[2] == "iocp.pending"] == [(1, 7)]
 
 
 def test_a_thread_exit_disassociates_it() -> None:
@@ -88,7 +88,7 @@ def test_a_thread_exit_disassociates_it() -> None:
     k.run()
     assert seen == [(True, True, 1)]  # associated (and counted) by its first dequeue...
     assert thread.port is None and port.threads == [] and port.active == 0  # ...until it exits
-    ops = [e[5] for e in k.trace.events if e[3] == "iocp.active"]
+    ops = [e[4] for e in k.trace.events if e[2] == "iocp.active"]
     assert ops == [(1, 1, "associate"), (0, 1, "disassociate")]
 
 
@@ -102,8 +102,8 @@ def test_closing_a_port_drops_each_queued_packet_and_leaves_it_empty() -> None:
     port.post(8, None, STATUS_SUCCESS, 0)
     k.handles.remove(handle)
     events = k.trace.events
-    posts = [e[0] for e in events if e[3] == "iocp.post"]
-    drops = [(e[5], e[6]) for e in events if e[3] == "iocp.drop"]
+    posts = [i for i, e in enumerate(events) if e[2] == "iocp.post"]
+    drops = [(e[4], e[5]) for e in events if e[2] == "iocp.drop"]
     assert drops == [
         ((1, 7, "the port was closed", 0), posts[0]),
         ((2, 8, "the port was closed", 0), posts[1]),

@@ -174,7 +174,7 @@ def test_a_timer_that_is_not_an_actors_is_named_by_its_callback() -> None:
     k = Kernel(time_budget=3 * TICKS_PER_MS)
     k.call_later(TICKS_PER_MS, tick, k)
     assert k.run() == ENDED_TIME_BUDGET
-    message = [e[5][1] for e in k.trace.events if e[3] == "violation"]
+    message = [e[4][1] for e in k.trace.events if e[2] == "violation"]
     assert message == [
         "virtual time reached the time budget of 3ms: the next timer, due at 4ms, wakes the "
         "callback test_a_timer_that_is_not_an_actors_is_named_by_its_callback.<locals>.tick; "

@@ -46,7 +46,7 @@ def test_accesses_before_binding_are_not_traced_and_after_are_with_the_initial_v
     note.dwVersion = 3
     _ = note.pContext
     note.sys_set("pContext", 7)
-    kinds = [(e[3], e[5]) for e in k.trace.events if e[4] == (oid,)]
+    kinds = [(e[2], e[4]) for e in k.trace.events if e[3] == (oid,)]
     assert kinds == [
         ("obj.create", ("NOTE", f"NOTE#{oid}")),
         ("mem.init", ((("dwVersion", 2), ("pContext", 0)),)),
@@ -63,7 +63,7 @@ def test_an_access_after_the_lifetime_ended_is_recorded() -> None:
     note.end_lifetime("callback returned")
     note.dwVersion = 5
     _ = note.dwVersion
-    stale = [e[5] for e in k.trace.events if e[3] == "mem.stale"]
+    stale = [e[4] for e in k.trace.events if e[2] == "mem.stale"]
     assert stale == [
         ("dwVersion", "written", "callback returned"),
         ("dwVersion", "read", "callback returned"),
@@ -142,7 +142,7 @@ def test_system_accesses_after_the_lifetime_ended_are_recorded_by_the_acting_thr
     note.end_lifetime("callback returned")
     note.sys_set("dwVersion", 5)
     assert note.sys_get("dwVersion") == 5
-    events = [(e[2], e[3], e[5]) for e in k.trace.events if e[4] == (oid,)][-4:]
+    events = [(e[1], e[2], e[4]) for e in k.trace.events if e[3] == (oid,)][-4:]
     assert events == [
         (0, "mem.write", ("dwVersion", 5, "system")),
         (0, "mem.stale", ("dwVersion", "written", "callback returned")),
@@ -167,7 +167,7 @@ def test_a_field_value_that_is_not_plain_is_traced_as_its_payload_value() -> Non
     note.sys_set("pContext", other)
     assert note.sys_get("pContext") is other
     assert note.pContext is other
-    payloads = [e[5] for e in k.trace.events if e[4] == (oid,)][2:]
+    payloads = [e[4] for e in k.trace.events if e[3] == (oid,)][2:]
     assert payloads == [
         ("dwVersion", 4, "program"),
         ("pContext", "on_change", "program"),

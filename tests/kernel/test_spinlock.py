@@ -33,9 +33,9 @@ def test_a_lock_handed_to_a_spinner_is_orphaned_when_the_spinner_exits_holding_i
     k.spawn(a)
     k.spawn(b)
     k.run()
-    ops = [(e[5][0], e[4][1]) for e in k.trace.events if e[3] == "spinlock.state"]
+    ops = [(e[4][0], e[3][1]) for e in k.trace.events if e[2] == "spinlock.state"]
     assert ops == [("acquire", a.oid), ("spin", b.oid), ("release", a.oid), ("acquire", b.oid)]
     assert lock.owner is b
-    orphaned = [e[5] for e in k.trace.events if e[3] == "violation"]
+    orphaned = [e[4] for e in k.trace.events if e[2] == "violation"]
     assert [v[0] for v in orphaned] == ["kernel.lock_orphaned"]
     assert "second exited holding guard" in orphaned[0][1]

@@ -43,12 +43,12 @@ def sample() -> Any:
     return run(main)
 
 
-def test_events_are_plain_tuples_of_seven_fields() -> None:
+def test_events_are_plain_tuples_of_six_fields_numbered_by_position() -> None:
+    # Trace schema 2: an event's number is its index in the list, not a field.
     sim = sample()
-    for index, event in enumerate(sim.k.trace.events):
-        assert type(event) is tuple and len(event) == 7
-        seq, time, actor, kind, objects, payload, cause = event
-        assert seq == index
+    for seq, event in enumerate(sim.k.trace.events):
+        assert type(event) is tuple and len(event) == 6
+        time, actor, kind, objects, payload, cause = event
         assert isinstance(time, int) and isinstance(actor, int) and isinstance(kind, str)
         assert isinstance(objects, tuple) and isinstance(payload, tuple)
         assert -1 <= cause < seq
@@ -57,8 +57,8 @@ def test_events_are_plain_tuples_of_seven_fields() -> None:
 def test_every_emitted_kind_is_declared_with_matching_payload_arity() -> None:
     sim = sample()
     for event in sim.k.trace.events:
-        schema = TRACE_KINDS[event[3]]
-        assert len(event[5]) == len(schema.fields), event
+        schema = TRACE_KINDS[event[2]]
+        assert len(event[4]) == len(schema.fields), event
 
 
 def test_view_names_objects_and_maps_the_payload() -> None:
@@ -125,7 +125,7 @@ def test_docs_describe_every_kind() -> None:
 def test_trace_is_iterable() -> None:
     trace = Trace(type("Env", (), {"_now": 5})())
     trace.emit(0, "run.end", (), ("done",))
-    assert list(trace) == [(0, 5, 0, "run.end", (), ("done",), -1)]
+    assert list(trace) == [(5, 0, "run.end", (), ("done",), -1)]
 
 
 def test_floats_and_odd_values_serialise() -> None:
@@ -143,25 +143,25 @@ def test_floats_and_odd_values_serialise() -> None:
 def test_the_kernel_is_actor_0_and_the_export_has_the_documented_version() -> None:
     # docs/trace.md: "`actor` | the object id of the thread or device that acted; 0 is the
     # kernel itself (timers, end-of-run reports)", and the JSON lines begin with the header
-    # {"schema":"emu.trace","version":1} of "schema version 1".
+    # {"schema":"emu.trace","version":2} of "schema version 2".
     text = DOC.read_text(encoding="utf-8")
     assert "0 is the kernel itself (timers, end-of-run reports)" in text
     assert KERNEL_ACTOR == 0
     sim = sample()
     end = sim.k.trace.events[-1]
-    assert end[3] == "run.end" and end[2] == 0
+    assert end[2] == "run.end" and end[1] == 0
     assert sim.k.trace.view()[-1].actor == "kernel"
     documented = re.search(r"This page documents schema version (\d+);", text)
     assert documented is not None
-    assert TRACE_SCHEMA_VERSION == int(documented.group(1)) == 1
+    assert TRACE_SCHEMA_VERSION == int(documented.group(1)) == 2
     header = sim.k.trace.to_jsonl().splitlines()[0]
-    assert header == '{"schema":"emu.trace","version":1}'
+    assert header == '{"schema":"emu.trace","version":2}'
     assert f"\n{header}\n" in text
 
 
 def test_a_payload_longer_than_its_fields_keeps_the_extra_values_by_position() -> None:
     # The readable view maps the declared fields by name and keeps any further value as _<i>.
-    event = TraceEvent.from_tuple((0, 0, 0, "run.end", (), ("done", 7), -1), {0: "kernel"})
+    event = TraceEvent.from_tuple(0, (0, 0, "run.end", (), ("done", 7), -1), {0: "kernel"})
     assert event.payload == {"reason": "done", "_1": 7}
 
 
@@ -189,7 +189,7 @@ def long_sample(loops: int) -> Any:
 
 
 def distinct_tuples(events: list[Any]) -> int:
-    return len({id(e[4]) for e in events} | {id(e[5]) for e in events})
+    return len({id(e[3]) for e in events} | {id(e[4]) for e in events})
 
 
 def test_compacting_keeps_every_event_equal_and_shares_equal_values() -> None:
@@ -202,11 +202,11 @@ def test_compacting_keeps_every_event_equal_and_shares_equal_values() -> None:
     assert trace.to_jsonl() == jsonl
     assert distinct_tuples(trace.events) < spread // 4
     odd = Trace(None)
-    odd.events.append((0, 0, 0, "test.odd", (1,), ([1, 2],), -1))  # an unhashable payload
-    odd.events.append((1, 0, 0, "test.odd", (1,), ([1, 2],), -1))
+    odd.events.append((0, 0, "test.odd", (1,), ([1, 2],), -1))  # an unhashable payload
+    odd.events.append((0, 0, "test.odd", (1,), ([1, 2],), -1))
     odd.compact()
-    assert odd.events[0][4] is odd.events[1][4]
-    assert odd.events[1][5] == ([1, 2],)
+    assert odd.events[0][3] is odd.events[1][3]
+    assert odd.events[1][4] == ([1, 2],)
 
 
 def test_compacting_never_makes_true_and_1_one_value() -> None:
@@ -220,13 +220,13 @@ def test_compacting_never_makes_true_and_1_one_value() -> None:
     trace = run(main).k.trace
     jsonl = trace.to_jsonl()
     assert '"args":[0,1]' in jsonl and '"args":[0,true]' in jsonl
-    calls = [e for e in trace.events if e[3] == "api"]
+    calls = [e for e in trace.events if e[2] == "api"]
     trace.compact()
     assert trace.to_jsonl() == jsonl
-    after = [e for e in trace.events if e[3] == "api"]
-    assert [type(e[5][1][1]) for e in after] == [int, bool, int]
-    assert after[0][5] is after[2][5] and after[1][5] is not after[0][5]
-    assert [e[5] for e in after] == [e[5] for e in calls]
+    after = [e for e in trace.events if e[2] == "api"]
+    assert [type(e[4][1][1]) for e in after] == [int, bool, int]
+    assert after[0][4] is after[2][4] and after[1][4] is not after[0][4]
+    assert [e[4] for e in after] == [e[4] for e in calls]
 
 
 def test_a_run_that_reaches_compact_from_events_is_compacted_when_it_finishes(

@@ -72,12 +72,12 @@ def test_incremental_reconstruction_agrees_with_every_state_event() -> None:
 
     for k in (scenario().k, run_demo(4)):
         world = World(seq=-1, time=0)
-        for event in k.trace.events:
-            apply_event(world, event)
-            schema = TRACE_KINDS[event[3]]
-            if schema.state and event[4]:
-                fields = world.objects[event[4][0]].fields
-                for name, value in zip(schema.fields, event[5], strict=True):
+        for seq, event in enumerate(k.trace.events):
+            apply_event(world, seq, event)
+            schema = TRACE_KINDS[event[2]]
+            if schema.state and event[3]:
+                fields = world.objects[event[3][0]].fields
+                for name, value in zip(schema.fields, event[4], strict=True):
                     if name in schema.state:
                         assert fields[name] == value, (event, name)
         assert world == state_at(k.trace, len(k.trace) - 1)
@@ -99,10 +99,56 @@ def test_last_touch_skips_wait_bookkeeping_and_the_waiters_own_events() -> None:
     # "The last event before ``before`` that touched one of ``objects``, by another actor than
     # ``exclude_actor`` and not wait bookkeeping: what could have woken a waiter on them."
     events = [
-        (0, 0, 3, "event.state", (9,), ("set", 1), -1),
-        (1, 0, 4, "thread.wait", (4, 9), ("WAITING", False, False, None, (9,)), -1),
-        (2, 0, 2, "event.state", (9,), ("reset", 0), -1),
+        (0, 3, "event.state", (9,), ("set", 1), -1),
+        (0, 4, "thread.wait", (4, 9), ("WAITING", False, False, None, (9,)), -1),
+        (0, 2, "event.state", (9,), ("reset", 0), -1),
     ]
-    assert last_touch(events, 3, frozenset({9}), exclude_actor=2) == events[0]
-    assert last_touch(events, 3, frozenset({9}), exclude_actor=5) == events[2]
+    assert last_touch(events, 3, frozenset({9}), exclude_actor=2) == 0
+    assert last_touch(events, 3, frozenset({9}), exclude_actor=5) == 2
     assert last_touch(events, 3, frozenset({8}), exclude_actor=2) is None
+
+
+def racers() -> dict[str, Any]:
+    def worker(api: Api) -> Generator[Any, None, None]:
+        counter = LONG()
+        for _ in range(6):
+            yield from api.InterlockedIncrement(counter)
+
+    return {"a": worker, "b": worker, "c": worker}
+
+
+def test_a_switching_choice_names_both_threads_and_implies_their_states() -> None:
+    # docs/trace.md (schema 2): a preemption that switches threads is one `choice` naming the
+    # preempted thread and the chosen one; from it the first is READY and the second RUNNING,
+    # and the switch records no actor.state events.
+    from emu.kernel.chooser import RandomChooser
+
+    switches = 0
+    for seed in range(8):
+        sim = run(racers(), chooser=RandomChooser(seed))
+        events = sim.k.trace.events
+        names = sim.k.trace.names()
+        for seq, (_t, actor, kind, objects, payload, _c) in enumerate(events):
+            if kind != "choice" or not objects:
+                continue
+            switches += 1
+            preempted, chosen = objects
+            assert actor == preempted and payload[2] > 0  # the acting thread loses the CPU
+            assert payload[3] == ("thread", names[chosen])  # the chosen option's key
+            world = state_at(sim.k.trace, seq)
+            assert world.objects[preempted].fields["state"] == "READY"
+            assert world.objects[chosen].fields["state"] == "RUNNING"
+            following = events[seq + 1]
+            assert following[2] != "actor.state" or following[3][0] not in objects
+            assert following[1] == chosen  # the chosen thread acts next
+    assert switches > 0
+
+
+def test_last_touch_does_not_count_a_switch_as_touching_a_thread() -> None:
+    # A thread waited on (WaitForSingleObject on its handle) is touched by what it does, not by
+    # the scheduler naming it in a switching choice.
+    events = [
+        (0, 5, "actor.exit", (5,), ("TERMINATED", 0), -1),
+        (0, 6, "choice", (6, 5), ("sched", "x", 1, ("thread", "t"), 2), -1),
+    ]
+    assert last_touch(events, 2, frozenset({5}), exclude_actor=4) == 0

@@ -109,7 +109,7 @@ def test_a_wait_holds_a_reference_on_the_object() -> None:
     k.run()
     # Alive after its last handle closed (the wait's reference), gone once the wait ended.
     assert seen == [True, False]
-    kinds = [e[3] for e in k.trace.events]
+    kinds = [e[2] for e in k.trace.events]
     assert kinds.index("thread.wake") < kinds.index("obj.destroy")
 
 
@@ -201,10 +201,10 @@ def test_a_wake_names_the_signal_that_caused_it_and_clears_alertable() -> None:
     t2 = spawn(k, "setter", setter())
     k.run()
     events = k.trace.events
-    set_seq = next(e[0] for e in events if e[3] == "event.state" and e[5][0] == "set")
-    wake = next(e for e in events if e[3] == "thread.wake" and e[4] == (t1.oid,))
-    assert wake[6] == set_seq
-    assert wake[5][2] is False  # alertable no more
+    set_seq = next(i for i, e in enumerate(events) if e[2] == "event.state" and e[4][0] == "set")
+    wake = next(e for e in events if e[2] == "thread.wake" and e[3] == (t1.oid,))
+    assert wake[5] == set_seq
+    assert wake[4][2] is False  # alertable no more
 
 
 def test_the_wait_event_names_what_the_actor_waits_on() -> None:
@@ -222,7 +222,7 @@ def test_the_wait_event_names_what_the_actor_waits_on() -> None:
 
     t = spawn(k, "main", main())
     k.run()
-    waits = [(e[4], e[5][4]) for e in k.trace.events if e[3] == "thread.wait"]
+    waits = [(e[3], e[4][4]) for e in k.trace.events if e[2] == "thread.wait"]
     assert waits == [
         ((t.oid, ev1.oid, ev2.oid), (ev1.oid, ev2.oid)),
         ((t.oid,), ()),

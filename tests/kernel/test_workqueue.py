@@ -29,7 +29,7 @@ def test_an_item_that_returns_holding_a_spin_lock_orphans_it_and_the_queue_goes_
     queue.queue(WorkItem(k, after, (queue,)))
     k.run()
     assert ran == ["keeps", "after, guard held by delayed"]
-    violations = [e[5] for e in k.trace.events if e[3] == "violation"]
+    violations = [e[4] for e in k.trace.events if e[2] == "violation"]
     assert [v[0] for v in violations] == ["kernel.lock_orphaned"]
     assert "work item keeps returned holding guard" in violations[0][1]
     assert queue.spinlocks == []  # reported once: the next item does not inherit the report

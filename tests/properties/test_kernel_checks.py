@@ -53,18 +53,30 @@ def trace(body: str) -> list[TraceTuple]:
 def with_copy(events: list[TraceTuple], index: int) -> list[TraceTuple]:
     """The events with a copy of ``events[index]`` right after it, renumbered (tampering: a
     record made twice)."""
-    return renumber([*events[: index + 1], events[index], *events[index + 1 :]])
+    return renumber(events, [*events[: index + 1], events[index], *events[index + 1 :]])
 
 
-def renumber(events: list[TraceTuple]) -> list[TraceTuple]:
-    """The events with ``seq`` = position, causes following the events they named (a copied
-    event keeps its original's cause; a cause whose event was removed becomes -1)."""
+def renumber(
+    original: list[TraceTuple],
+    edited: list[TraceTuple],
+    stand_ins: dict[TraceTuple, int] | None = None,
+) -> list[TraceTuple]:
+    """``edited`` (events of ``original`` moved, copied, removed, or new ones inserted) with
+    every cause following the event it named: an event of ``original`` (the same tuple) or one
+    that stands in for one (``stand_ins``: an edited copy -> its original's position) takes
+    over the causes that named it, at its first position (a copied event keeps its original's
+    cause); a cause whose event was removed becomes -1."""
+    old_position = {id(event): seq for seq, event in enumerate(original)}
     new: dict[int, int] = {}
-    for position, event in enumerate(events):
-        new.setdefault(event[0], position)
+    for position, event in enumerate(edited):
+        old = old_position.get(id(event))
+        if old is None and stand_ins is not None:
+            old = stand_ins.get(event)
+        if old is not None:
+            new.setdefault(old, position)
     return [
-        (i, t, actor, kind, objects, payload, -1 if cause == -1 else new.get(cause, -1))
-        for i, (_seq, t, actor, kind, objects, payload, cause) in enumerate(events)
+        (t, actor, kind, objects, payload, -1 if cause == -1 else new.get(cause, -1))
+        for t, actor, kind, objects, payload, cause in edited
     ]
 
 
@@ -72,20 +84,20 @@ def where(
     events: list[TraceTuple], kind: str, test: Callable[[TraceTuple], bool] = bool
 ) -> list[int]:
     """The positions of the events of ``kind`` that pass ``test``."""
-    return [i for i, e in enumerate(events) if e[3] == kind and test(e)]
+    return [i for i, e in enumerate(events) if e[2] == kind and test(e)]
 
 
 def with_payload(event: TraceTuple, payload: tuple[Any, ...]) -> TraceTuple:
-    return (*event[:5], payload, event[6])
+    return (*event[:4], payload, event[5])
 
 
 def with_objects(event: TraceTuple, objects: tuple[int, ...]) -> TraceTuple:
-    return (*event[:4], objects, *event[5:])
+    return (*event[:3], objects, *event[4:])
 
 
 def oid(events: list[TraceTuple], name: str) -> int:
     """The id of the object named ``name`` (its obj.create)."""
-    (found,) = [e[4][0] for e in events if e[3] == "obj.create" and e[5][1] == name]
+    (found,) = [e[3][0] for e in events if e[2] == "obj.create" and e[4][1] == name]
     return found
 
 
@@ -477,7 +489,7 @@ def test_apcs_run_during_a_non_alertable_call_are_a_violation() -> None:
     # QueueUserAPC: "the thread is not directed to call the APC function unless it is in an
     # alertable state" (tampered: the wait the APCs ran in becomes a plain Sleep).
     events = trace(APCS)
-    (wait,) = where(events, "api", lambda e: e[5][0] == "SleepEx")
+    (wait,) = where(events, "api", lambda e: e[4][0] == "SleepEx")
     events[wait] = with_payload(events[wait], ("Sleep", (0,), None, None))
     first = where(events, "apc.deliver")[0]
     finding = only_finding(status(events, "kernel.apc_alertable_only"))
@@ -492,7 +504,7 @@ def test_apcs_run_in_a_wait_that_did_not_return_wait_io_completion_are_a_violati
     # QueueUserAPC: "... the wait operation returns WAIT_IO_COMPLETION" (tampered: SleepEx,
     # after running the APCs, returns 0 as if its time had elapsed).
     events = trace(APCS)
-    (wait,) = where(events, "api", lambda e: e[5][0] == "SleepEx")
+    (wait,) = where(events, "api", lambda e: e[4][0] == "SleepEx")
     events[wait] = with_payload(events[wait], ("SleepEx", (0, 1), 0, None))
     finding = only_finding(status(events, "kernel.apc_alertable_only"))
     assert finding.seq == wait
@@ -502,14 +514,14 @@ def test_an_apc_at_thread_start_inside_another_apc_is_a_violation() -> None:
     # trace.md apc.deliver: "at thread start" means before the thread ran anything, so never
     # nested in another APC (a hand-built trace).
     events: list[TraceTuple] = [
-        (0, 0, 0, "obj.create", (1,), ("Thread", "t"), -1),
-        (1, 0, 1, "apc.queue", (1,), (1, "a", 0, 1), -1),
-        (2, 0, 1, "apc.queue", (1,), (2, "b", 0, 2), -1),
-        (3, 0, 1, "apc.deliver", (1,), (1, "a", 0, 1, 1, "alertable wait"), 1),
-        (4, 0, 1, "apc.deliver", (1,), (2, "b", 0, 0, 2, "thread start"), 2),
-        (5, 0, 1, "apc.return", (1,), (2, "b", 2), -1),
-        (6, 0, 1, "apc.return", (1,), (1, "a", 1), -1),
-        (7, 0, 1, "api", (), ("SleepEx", (0, 1), 0xC0, None), -1),
+        (0, 0, "obj.create", (1,), ("Thread", "t"), -1),
+        (0, 1, "apc.queue", (1,), (1, "a", 0, 1), -1),
+        (0, 1, "apc.queue", (1,), (2, "b", 0, 2), -1),
+        (0, 1, "apc.deliver", (1,), (1, "a", 0, 1, 1, "alertable wait"), 1),
+        (0, 1, "apc.deliver", (1,), (2, "b", 0, 0, 2, "thread start"), 2),
+        (0, 1, "apc.return", (1,), (2, "b", 2), -1),
+        (0, 1, "apc.return", (1,), (1, "a", 1), -1),
+        (0, 1, "api", (), ("SleepEx", (0, 1), 0xC0, None), -1),
     ]
     finding = only_finding(status(events, "kernel.apc_alertable_only"))
     assert finding.seq == 4
@@ -575,7 +587,7 @@ def test_apcs_run_inside_an_scm_calls_rpc_hold_apc_alertable_only() -> None:
     # SCM declared its RPC wait: a false positive under exploration).
     result = apc_in_rpc()
     (deliver,) = where(result.k.trace.events, "apc.deliver")
-    assert result.k.trace.events[deliver][5][5] == AT_RPC
+    assert result.k.trace.events[deliver][4][5] == AT_RPC
     assert run_status(result, "kernel.apc_alertable_only").state == HELD
     assert assess(result).ok
 
@@ -584,7 +596,7 @@ def test_apcs_at_a_declared_place_closing_in_another_function_are_a_violation() 
     # The place covers the functions declared with it only (tampered: the call the APC ran
     # inside becomes GetCurrentThreadId).
     events = list(apc_in_rpc().k.trace.events)
-    (call,) = where(events, "api", lambda e: e[5][0] == "QueryServiceStatus")
+    (call,) = where(events, "api", lambda e: e[4][0] == "QueryServiceStatus")
     events[call] = with_payload(events[call], ("GetCurrentThreadId", (), 4, None))
     finding = only_finding(status(events, "kernel.apc_alertable_only"))
     assert finding.seq == call
@@ -599,7 +611,7 @@ def test_apcs_at_an_undeclared_place_are_a_violation() -> None:
     # nobody declared).
     events = list(apc_in_rpc().k.trace.events)
     (deliver,) = where(events, "apc.deliver")
-    events[deliver] = with_payload(events[deliver], (*events[deliver][5][:5], "a side door"))
+    events[deliver] = with_payload(events[deliver], (*events[deliver][4][:5], "a side door"))
     finding = only_finding(status(events, "kernel.apc_alertable_only"))
     assert finding.message == (
         "APCs ran during QueryServiceStatus at 'a side door', no documented delivery place"
@@ -618,8 +630,9 @@ def test_apcs_delivered_out_of_order_are_a_violation() -> None:
     # QueueUserAPC: FIFO order (tampered: the two apc.deliver events swap places).
     events = trace(APCS)
     first, second = where(events, "apc.deliver")
-    events[first], events[second] = events[second], events[first]
-    events = renumber(events)
+    swapped = list(events)
+    swapped[first], swapped[second] = events[second], events[first]
+    events = renumber(events, swapped)
     finding = only_finding(status(events, "kernel.apc_fifo"))
     assert finding.seq == first
     assert finding.message == "APC #2 ran before APC #1, queued earlier"
@@ -628,12 +641,12 @@ def test_apcs_delivered_out_of_order_are_a_violation() -> None:
 def test_an_apc_run_while_an_earlier_one_stays_queued_is_a_violation() -> None:
     # QueueUserAPC: FIFO order, even when the earlier APC never runs (a hand-built trace).
     events: list[TraceTuple] = [
-        (0, 0, 0, "obj.create", (1,), ("Thread", "t"), -1),
-        (1, 0, 1, "apc.queue", (1,), (1, "a", 0, 1), -1),
-        (2, 0, 1, "apc.queue", (1,), (2, "b", 0, 2), -1),
-        (3, 0, 1, "apc.deliver", (1,), (2, "b", 0, 1, 1, "alertable wait"), 2),
-        (4, 0, 1, "apc.return", (1,), (2, "b", 1), -1),
-        (5, 0, 0, "apc.undelivered", (1,), (1, "a", "still queued at the end"), 1),
+        (0, 0, "obj.create", (1,), ("Thread", "t"), -1),
+        (0, 1, "apc.queue", (1,), (1, "a", 0, 1), -1),
+        (0, 1, "apc.queue", (1,), (2, "b", 0, 2), -1),
+        (0, 1, "apc.deliver", (1,), (2, "b", 0, 1, 1, "alertable wait"), 2),
+        (0, 1, "apc.return", (1,), (2, "b", 1), -1),
+        (0, 0, "apc.undelivered", (1,), (1, "a", "still queued at the end"), 1),
     ]
     finding = only_finding(status(events, "kernel.apc_fifo"))
     assert finding.seq == 3
@@ -666,9 +679,9 @@ def test_an_apc_that_vanishes_is_a_violation() -> None:
     # emu rule, nothing lost silently (tampered: APC #2's delivery and return are removed).
     events = trace(APCS)
     events = renumber(
-        [e for e in events if e[3] not in ("apc.deliver", "apc.return") or e[5][0] != 2]
+        events, [e for e in events if e[2] not in ("apc.deliver", "apc.return") or e[4][0] != 2]
     )
-    (queued,) = where(events, "apc.queue", lambda e: e[5][0] == 2)
+    (queued,) = where(events, "apc.queue", lambda e: e[4][0] == 2)
     finding = only_finding(status(events, "kernel.apc_accounted"))
     assert finding.seq == queued
     assert finding.message == "APC #2 was neither delivered, discarded nor reported"
@@ -748,7 +761,7 @@ def test_an_auto_reset_event_created_signalled_satisfies_one_wait() -> None:
 def test_a_release_while_not_signalled_is_a_violation() -> None:
     # SetEvent: one release per signal (tampered: the consume is recorded twice).
     events = trace(AUTO_RESET)
-    (consume,) = where(events, "event.state", lambda e: e[5][0] == "consume")
+    (consume,) = where(events, "event.state", lambda e: e[4][0] == "consume")
     events = with_copy(events, consume)
     finding = only_finding(status(events, "kernel.auto_reset_one"))
     assert finding.seq == consume + 1
@@ -759,17 +772,17 @@ def test_one_signal_releasing_two_waiters_is_a_violation() -> None:
     # SetEvent: "remains signaled until a single waiting thread is released" (hand-built: one
     # set, one consume, two waiters woken by that set).
     events: list[TraceTuple] = [
-        (0, 0, 0, "obj.create", (1,), ("Event", "ev"), -1),
-        (1, 0, 0, "event.state", (1,), ("init", 0), -1),
-        (2, 0, 0, "obj.create", (2,), ("Thread", "a"), -1),
-        (3, 0, 0, "obj.create", (3,), ("Thread", "b"), -1),
-        (4, 0, 0, "obj.create", (4,), ("Thread", "main"), -1),
-        (5, 0, 2, "thread.wait", (2, 1), ("WAITING", False, False, None, (1,)), -1),
-        (6, 0, 3, "thread.wait", (3, 1), ("WAITING", False, False, None, (1,)), -1),
-        (7, 0, 4, "event.state", (1,), ("set", 1), -1),
-        (8, 0, 4, "event.state", (1,), ("consume", 0), -1),
-        (9, 0, 4, "thread.wake", (2,), ("READY", 0, False, ()), 7),
-        (10, 0, 4, "thread.wake", (3,), ("READY", 0, False, ()), 7),
+        (0, 0, "obj.create", (1,), ("Event", "ev"), -1),
+        (0, 0, "event.state", (1,), ("init", 0), -1),
+        (0, 0, "obj.create", (2,), ("Thread", "a"), -1),
+        (0, 0, "obj.create", (3,), ("Thread", "b"), -1),
+        (0, 0, "obj.create", (4,), ("Thread", "main"), -1),
+        (0, 2, "thread.wait", (2, 1), ("WAITING", False, False, None, (1,)), -1),
+        (0, 3, "thread.wait", (3, 1), ("WAITING", False, False, None, (1,)), -1),
+        (0, 4, "event.state", (1,), ("set", 1), -1),
+        (0, 4, "event.state", (1,), ("consume", 0), -1),
+        (0, 4, "thread.wake", (2,), ("READY", 0, False, ()), 7),
+        (0, 4, "thread.wake", (3,), ("READY", 0, False, ()), 7),
     ]
     finding = only_finding(status(events, "kernel.auto_reset_one"))
     assert finding.seq == 10
@@ -836,8 +849,8 @@ def test_a_packet_dequeued_twice_is_a_violation() -> None:
 def test_a_packet_that_vanishes_is_a_violation() -> None:
     # emu rule, nothing lost silently (tampered: packet #2's dequeue is removed).
     events = trace(TWO_CONSUMERS)
-    events = renumber([e for e in events if e[3] != "iocp.dequeue" or e[5][0] != 2])
-    (posted,) = where(events, "iocp.post", lambda e: e[5][0] == 2)
+    events = renumber(events, [e for e in events if e[2] != "iocp.dequeue" or e[4][0] != 2])
+    (posted,) = where(events, "iocp.post", lambda e: e[4][0] == 2)
     finding = only_finding(status(events, "kernel.iocp_accounted"))
     assert finding.seq == posted
     assert finding.message == "packet #2 was neither dequeued, dropped nor reported"
@@ -866,8 +879,8 @@ def test_packets_dequeued_out_of_order_are_a_violation() -> None:
     events = trace(QUEUED % 2)
     first, second = where(events, "iocp.dequeue")
     a, b = events[first], events[second]
-    events[first] = with_payload(a, b[5])
-    events[second] = with_payload(b, a[5])
+    events[first] = with_payload(a, b[4])
+    events[second] = with_payload(b, a[4])
     finding = only_finding(status(events, "kernel.iocp_fifo"))
     assert finding.seq == first
     assert finding.message == "port gave packet #2 before #1, queued earlier"
@@ -878,9 +891,9 @@ def test_a_packet_taken_while_an_earlier_one_stays_queued_is_a_violation() -> No
     events = trace(QUEUED % 1)
     (taken,) = where(events, "iocp.dequeue")
     (left,) = where(events, "iocp.pending")
-    assert (events[taken][5][0], events[left][5][0]) == (1, 2)
-    events[taken] = with_payload(events[taken], (2, *events[taken][5][1:]))
-    events[left] = with_payload(events[left], (1, *events[left][5][1:]))
+    assert (events[taken][4][0], events[left][4][0]) == (1, 2)
+    events[taken] = with_payload(events[taken], (2, *events[taken][4][1:]))
+    events[left] = with_payload(events[left], (1, *events[left][4][1:]))
     finding = only_finding(status(events, "kernel.iocp_fifo"))
     assert finding.seq == taken
 
@@ -897,8 +910,8 @@ def test_the_most_recently_blocked_dequeuer_is_released_first() -> None:
     # I/O Completion Ports: blocked threads are released LIFO (F5.5, F5.19).
     result = run_yaml(TWO_CONSUMERS)
     events = result.k.trace.events
-    (first_release,) = [e for e in events if e[3] == "iocp.dequeue" and e[5][0] == 1]
-    assert first_release[4][1] == oid(events, "consumer-2")  # blocked second, released first
+    (first_release,) = [e for e in events if e[2] == "iocp.dequeue" and e[4][0] == 1]
+    assert first_release[3][1] == oid(events, "consumer-2")  # blocked second, released first
     assert run_status(result, "kernel.iocp_lifo").state == HELD
 
 
@@ -908,13 +921,13 @@ def test_releasing_an_older_dequeuer_first_is_a_violation() -> None:
     events = trace(TWO_CONSUMERS)
     first, second = where(events, "iocp.block")
     a, b = events[first], events[second]
-    events[first] = with_objects(a, b[4])
-    events[second] = with_objects(b, a[4])
+    events[first] = with_objects(a, b[3])
+    events[second] = with_objects(b, a[3])
     port, later = oid(events, "port"), oid(events, "consumer-2")
-    (release,) = where(events, "thread.wake", lambda e: e[4][0] == later and e[5][1] == 0)
+    (release,) = where(events, "thread.wake", lambda e: e[3][0] == later and e[4][1] == 0)
     finding = only_finding(status(events, "kernel.iocp_lifo"))
     assert finding.seq == release
-    assert port in events[first][4]
+    assert port in events[first][3]
     assert finding.message == "port released consumer-2 while consumer, blocked later, still waited"
 
 
@@ -941,9 +954,9 @@ def test_a_request_completes_once_or_is_reported_pending(body: str, kind: str) -
 def test_a_request_completed_twice_is_a_violation() -> None:
     # F5.16 (tampered: the read's io.complete is recorded twice).
     events = trace(READ_COMPLETES)
-    (done,) = where(events, "io.complete", lambda e: e[5][1] == "ReadFile")
+    (done,) = where(events, "io.complete", lambda e: e[4][1] == "ReadFile")
     events = with_copy(events, done)
-    irp = events[done][5][0]
+    irp = events[done][4][0]
     finding = only_finding(status(events, "kernel.io_completes_once"))
     assert finding.seq == done + 1
     assert finding.message == f"request #{irp} completed twice, or was never started"
@@ -952,9 +965,9 @@ def test_a_request_completed_twice_is_a_violation() -> None:
 def test_a_request_that_never_completes_silently_is_a_violation() -> None:
     # F5.16, nothing lost silently (tampered: the read's io.complete is removed).
     events = trace(READ_COMPLETES)
-    events = renumber([e for e in events if e[3] != "io.complete" or e[5][1] != "ReadFile"])
-    (started,) = where(events, "io.start", lambda e: e[5][1] == "ReadFile")
-    irp = events[started][5][0]
+    events = renumber(events, [e for e in events if e[2] != "io.complete" or e[4][1] != "ReadFile"])
+    (started,) = where(events, "io.start", lambda e: e[4][1] == "ReadFile")
+    irp = events[started][4][0]
     finding = only_finding(status(events, "kernel.io_completes_once"))
     assert finding.seq == started
     assert finding.message == f"request #{irp} neither completed nor reported pending"
@@ -1017,18 +1030,16 @@ def test_a_processor_blocked_in_a_wait_is_a_violation() -> None:
     events = trace(DPC_AND_WORK)
     (ran,) = where(events, "dpc.run")
     cpu = oid(events, "cpu0")
-    assert events[ran][2] == cpu  # the DPC runs on the processor's own context
+    assert events[ran][1] == cpu  # the DPC runs on the processor's own context
     wait = (
-        0,
-        events[ran][1],
+        events[ran][0],
         cpu,
         "thread.wait",
         (cpu, 1),
         ("WAITING", False, False, None, (1,)),
         -1,
     )
-    events.insert(ran + 1, wait)
-    events = renumber(events)
+    events = renumber(events, [*events[: ran + 1], wait, *events[ran + 1 :]])
     finding = only_finding(status(events, "kernel.dpc_never_blocks"))
     assert finding.seq == ran + 1
     assert finding.message == "cpu0 blocked in a wait"
@@ -1078,7 +1089,7 @@ def test_a_signal_before_the_wait_is_a_lost_wakeup() -> None:
     result = run_yaml(SET_TOO_EARLY)
     events = result.k.trace.events
     (blocked,) = where(events, "actor.blocked")
-    (reset,) = where(events, "event.state", lambda e: e[5][0] == "reset")
+    (reset,) = where(events, "event.state", lambda e: e[4][0] == "reset")
     finding = only_finding(run_status(result, "kernel.lost_wakeup"))
     assert finding.seq == blocked
     assert finding.related == (reset,)
@@ -1107,8 +1118,8 @@ def test_a_failed_packet_taken_for_no_packet_is_a_client_bug() -> None:
     # GetQueuedCompletionStatus: FALSE with a non-NULL *lpOverlapped is a failed I/O's packet.
     result = run_yaml(FAILED_PACKET % "")
     events = result.k.trace.events
-    (call,) = where(events, "api", lambda e: e[5][0] == "GetQueuedCompletionStatus")
-    assert events[call][5][2] == 0
+    (call,) = where(events, "api", lambda e: e[4][0] == "GetQueuedCompletionStatus")
+    assert events[call][4][2] == 0
     finding = only_finding(run_status(result, "kernel.iocp_failed_packet_ignored"))
     assert finding.seq == call
     assert finding.message == (
@@ -1175,7 +1186,7 @@ def test_an_unsynchronized_read_modify_write_loses_an_update() -> None:
     b = oid(events, "b")
     finding = only_finding(status(events, "kernel.lost_update"))
     assert finding.seq == writes[1]
-    assert events[writes[1]][2] == b
+    assert events[writes[1]][1] == b
     assert finding.related == (reads[1], writes[0])
     assert finding.message == (
         f"b wrote counter.value from a value it read at #{reads[1]}, losing the write a made at "

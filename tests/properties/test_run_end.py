@@ -26,13 +26,13 @@ def run_status(result: Result, pid: str) -> Status:
 def finished(result: Result) -> bool:
     return Context(
         blocks_forever=frozenset(result.blocks_forever),
-        names={e[4][0]: str(e[5][1]) for e in result.k.trace.events if e[3] == "obj.create"},
+        names={e[3][0]: str(e[4][1]) for e in result.k.trace.events if e[2] == "obj.create"},
         events=result.k.trace.events,
     ).programs_finished()
 
 
 def where(events: list[TraceTuple], kind: str) -> list[int]:
-    return [e[0] for e in events if e[3] == kind]
+    return [i for i, e in enumerate(events) if e[2] == kind]
 
 
 # -- every program finished -----------------------------------------------------------------------
@@ -225,7 +225,7 @@ def test_an_io_request_pending_when_every_program_finished_is_a_violation() -> N
     assert finding.seq == where(result.k.trace.events, "io.pending")[0]
     assert finding.related == tuple(where(result.k.trace.events, "io.start"))  # its start
     pipe = next(
-        e[5][1] for e in result.k.trace.events if e[3] == "obj.create" and e[5][0] == "NamedPipe"
+        e[4][1] for e in result.k.trace.events if e[2] == "obj.create" and e[4][0] == "NamedPipe"
     )
     assert finding.message == (
         f"ConnectNamedPipe #1 on {pipe} was still pending when every program had finished: "
@@ -267,7 +267,9 @@ def test_handles_a_finished_program_left_open_are_a_client_rule_finding() -> Non
     events = result.k.trace.events
     opens = where(events, "handle.open")
     calls = [
-        e[0] for e in events if e[3] == "api" and e[5][0] in ("CreateEventW", "OpenSCManagerW")
+        i
+        for i, e in enumerate(events)
+        if e[2] == "api" and e[4][0] in ("CreateEventW", "OpenSCManagerW")
     ]
     assert [f.message for f in found.findings] == [
         f"main opened Event#3 (kernel handle 0x4) in CreateEventW (#{calls[0]}) and no "
@@ -297,9 +299,9 @@ def test_a_leaked_handle_is_named_by_the_call_that_opened_it_not_the_call_before
     )
     found = run_status(result, "kernel.handle_leak")
     events = result.k.trace.events
-    (opened,) = [e[0] for e in events if e[3] == "api" and e[5][0] == "OpenEventW"]
+    (opened,) = [i for i, e in enumerate(events) if e[2] == "api" and e[4][0] == "OpenEventW"]
     (second_open,) = where(events, "handle.open")[1:]
-    assert events[second_open - 1][3] == "api"  # CreateEventW's, just before
+    assert events[second_open - 1][2] == "api"  # CreateEventW's, just before
     assert [(f.message, f.seq, f.related) for f in found.findings] == [
         (
             f"main opened x (kernel handle 0x8) in OpenEventW (#{opened}) and no program closed it",

@@ -41,11 +41,11 @@ from tests.scenario.helpers import run_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
-END: TraceTuple = (0, 0, 0, "run.end", (), ("quiescent",), -1)
+END: TraceTuple = (0, 0, "run.end", (), ("quiescent",), -1)
 
 
-def violation(seq: int, rule: str, message: str) -> TraceTuple:
-    return (seq, 0, 0, "violation", (), (rule, message), -1)
+def violation(rule: str, message: str) -> TraceTuple:
+    return (0, 0, "violation", (), (rule, message), -1)
 
 
 def status(judged: Verdict, pid: str) -> Status:
@@ -54,8 +54,8 @@ def status(judged: Verdict, pid: str) -> Status:
     return found
 
 
-def call(seq: int, name: str) -> TraceTuple:
-    return (seq, 0, 1, "api", (), (name, (), 1, None), -1)
+def call(name: str) -> TraceTuple:
+    return (0, 1, "api", (), (name, (), 1, None), -1)
 
 
 @contextmanager
@@ -73,11 +73,11 @@ class SeesEverything(Checker):
     """A test checker: exercised by run.end, records what it was fed."""
 
     KINDS: ClassVar[tuple[str, ...]] = ("run.end", "api")
-    fed: ClassVar[list[TraceTuple]] = []
+    fed: ClassVar[list[int]] = []
 
-    def feed(self, event: TraceTuple) -> None:
-        type(self).fed.append(event)
-        if event[3] == "run.end":
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        type(self).fed.append(seq)
+        if event[2] == "run.end":
             self.exercised = True
 
 
@@ -86,8 +86,8 @@ class FindsWithoutExercise(Checker):
 
     KINDS: ClassVar[tuple[str, ...]] = ("run.end",)
 
-    def feed(self, event: TraceTuple) -> None:
-        self.found(event[0], "broken at the end")
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        self.found(seq, "broken at the end")
 
 
 # -- the catalogue ------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def test_registering_an_id_twice_or_an_unknown_kind_is_refused() -> None:
 
 def test_an_inline_violation_the_catalogue_does_not_know_is_still_violated() -> None:
     # verdict.py: a violation recorded by code the catalogue does not know is never dropped.
-    events = [violation(0, "test.made_up", "something broke"), (1, *END[1:])]
+    events = [violation("test.made_up", "something broke"), (1, *END[1:])]
     found = status(verdict(events), "test.made_up")
     assert found.state == VIOLATED
     assert [(f.seq, f.message) for f in found.findings] == [(0, "something broke")]
@@ -152,7 +152,7 @@ def test_an_inline_violation_the_catalogue_does_not_know_is_still_violated() -> 
 
 def test_unknown_inline_violations_come_after_the_catalogue_in_id_order() -> None:
     # verdict.py: statuses in catalogue (id) order, then the unknown rules, sorted.
-    events = [violation(0, "zz.second", "b"), violation(1, "aa.first", "a"), (2, *END[1:])]
+    events = [violation("zz.second", "b"), violation("aa.first", "a"), (2, *END[1:])]
     ids = [s.property.id for s in verdict(events).statuses]
     known = [p.id for p in properties() if applies(p, "default")]
     assert ids == [*known, "aa.first", "zz.second"]
@@ -162,16 +162,16 @@ def test_an_inline_rule_is_violated_held_or_not_exercised() -> None:
     # verdict.py: violated with its findings; held when one of its exercised_by APIs was
     # called; not exercised otherwise.
     rule = "kernel.cs_leave_not_owner"
-    broken = [call(0, "LeaveCriticalSection"), violation(1, rule, "not the owner"), (2, *END[1:])]
+    broken = [call("LeaveCriticalSection"), violation(rule, "not the owner"), (2, *END[1:])]
     (finding,) = status(verdict(broken), rule).findings
     assert (finding.seq, finding.message) == (1, "not the owner")
-    assert status(verdict([call(0, "LeaveCriticalSection"), END]), rule).state == HELD
-    assert status(verdict([call(0, "CloseHandle"), END]), rule).state == NOT_EXERCISED
+    assert status(verdict([call("LeaveCriticalSection"), END]), rule).state == HELD
+    assert status(verdict([call("CloseHandle"), END]), rule).state == NOT_EXERCISED
 
 
 def test_two_violations_of_one_rule_are_two_findings_in_trace_order() -> None:
     # verdict.py: findings each name the trace event where the rule broke.
-    events = [violation(0, "test.twice", "first"), violation(1, "test.twice", "second")]
+    events = [violation("test.twice", "first"), violation("test.twice", "second")]
     found = status(verdict(events), "test.twice")
     assert [f.seq for f in found.findings] == [0, 1]
 
@@ -183,17 +183,17 @@ def test_a_checker_is_fed_only_its_kinds_in_trace_order() -> None:
     # verdict.py: each event goes to the checkers that declared its kind.
     entry = Property("test.sees", GUARANTEE, (), "test", "x", checker=SeesEverything)
     events: list[TraceTuple] = [
-        (0, 0, 0, "obj.create", (1,), ("Thread", "t"), -1),
-        call(1, "SleepEx"),
-        (2, 0, 1, "scenario.note", (), ("hi",), -1),
-        call(3, "Sleep"),
-        (4, *END[1:]),
+        (0, 0, "obj.create", (1,), ("Thread", "t"), -1),
+        call("SleepEx"),
+        (0, 1, "scenario.note", (), ("hi",), -1),
+        call("Sleep"),
+        END,
     ]
     SeesEverything.fed.clear()
     with registered(entry):
         found = status(verdict(events), "test.sees")
     assert found.state == HELD
-    assert [e[0] for e in SeesEverything.fed] == [1, 3, 4]
+    assert SeesEverything.fed == [1, 3, 4]
 
 
 def test_a_finding_makes_a_property_violated_even_if_never_marked_exercised() -> None:
@@ -321,7 +321,7 @@ def test_scenario_checks_are_not_exercised_when_the_scenario_checks_nothing() ->
     # A run with no expect: on a call, no assert:, no until: loop: nothing could break them.
     events = run_yaml(CHECKS.replace("      - STEP\n", "")).k.trace.events
     assert states(events, *SCENARIO_CHECKS) == [NOT_EXERCISED] * 3
-    assert not [e for e in events if e[3] == "scenario.check"]
+    assert not [e for e in events if e[2] == "scenario.check"]
 
 
 @pytest.mark.parametrize(
@@ -340,13 +340,13 @@ def test_a_scenario_check_that_ran_is_exercised_and_holds(step: str, pid: str) -
     events = run_yaml(CHECKS.replace("STEP", step)).k.trace.events
     assert states(events, pid) == [HELD]
     # one scenario.check event, the first time a check of this kind ran
-    assert [e[5][0] for e in events if e[3] == "scenario.check"] == [pid]
+    assert [e[4][0] for e in events if e[2] == "scenario.check"] == [pid]
 
 
 def test_a_scenario_check_is_recorded_once_per_run() -> None:
     twice = "assert: {that: $me, greater_than: 0}\n      - assert: {that: $me, not_equals: 0}"
     events = run_yaml(CHECKS.replace("STEP", twice)).k.trace.events
-    assert [e[5][0] for e in events if e[3] == "scenario.check"] == ["scenario.assert"]
+    assert [e[4][0] for e in events if e[2] == "scenario.check"] == ["scenario.assert"]
 
 
 def test_a_failed_scenario_check_is_violated() -> None:
@@ -357,12 +357,12 @@ def test_a_failed_scenario_check_is_violated() -> None:
 def test_the_step_limit_is_exercised_by_any_api_call_only() -> None:
     # The limit counts API calls at one instant: a run that made none could not break it.
     assert states([END], "kernel.step_limit") == [NOT_EXERCISED]
-    assert states([call(0, "Sleep"), END], "kernel.step_limit") == [HELD]
+    assert states([call("Sleep"), END], "kernel.step_limit") == [HELD]
 
 
 def test_bad_argument_is_exercised_only_by_the_functions_that_record_it() -> None:
-    assert states([call(0, "CreateEventW"), END], "win32.bad_argument") == [NOT_EXERCISED]
-    assert states([call(0, "SleepEx"), END], "win32.bad_argument") == [HELD]
+    assert states([call("CreateEventW"), END], "win32.bad_argument") == [NOT_EXERCISED]
+    assert states([call("SleepEx"), END], "win32.bad_argument") == [HELD]
 
 
 def test_every_function_that_records_bad_argument_exercises_it() -> None:
@@ -396,7 +396,7 @@ def test_every_function_that_records_bad_argument_exercises_it() -> None:
                 yield from getattr(api, name)(*junk)
 
             events = run(program).k.trace.events
-        if any(e[3] == "violation" and e[5][0] == "win32.bad_argument" for e in events):
+        if any(e[2] == "violation" and e[4][0] == "win32.bad_argument" for e in events):
             recording.append(name)
     assert len(recording) > 20
     assert sorted(set(recording) - set(entry.exercised_by)) == []
@@ -417,7 +417,7 @@ class FakeSubsystemChecker(Checker):
         super().__init__(context)
         type(self).built += 1
 
-    def feed(self, event: TraceTuple) -> None:
+    def feed(self, seq: int, event: TraceTuple) -> None:
         self.exercised = True
 
 
@@ -443,7 +443,7 @@ def test_another_subsystems_checkers_do_not_change_a_kernel_scenarios_verdict_co
         # the same checkers in a run with their device's events are built and fed
         assert (
             status(
-                verdict([*events[:-1], (len(events) - 1, 0, 1, "fake.op", (), (), -1), END]),
+                verdict([*events[:-1], (0, 1, "fake.op", (), (), -1), END]),
                 "fake.rule_0",
             ).state
             == HELD
@@ -501,9 +501,9 @@ def test_an_scm_rule_broken_without_any_request_is_still_judged() -> None:
     # run in which the SCM recorded something, not only for runs with requests.
     result = run_yaml(MARKED_KEPT)
     events = result.k.trace.events
-    assert not [e for e in events if e[3] == "scm.register"]
-    (notify,) = [e for e in events if e[3] == "api" and e[5][0] == "NotifyServiceStatusChangeW"]
-    assert notify[5][2] == 1072  # ERROR_SERVICE_MARKED_FOR_DELETE
+    assert not [e for e in events if e[2] == "scm.register"]
+    (notify,) = [e for e in events if e[2] == "api" and e[4][0] == "NotifyServiceStatusChangeW"]
+    assert notify[4][2] == 1072  # ERROR_SERVICE_MARKED_FOR_DELETE
     lean = verdict(events, blocks_forever=result.blocks_forever)
     assert (
         lean.statuses
@@ -566,11 +566,10 @@ def test_a_checker_triggered_by_a_call_is_built_on_an_scm_without_services() -> 
     # request is outstanding.
     result = run_yaml(SCM_HANDLE_ONLY)
     events = list(result.k.trace.events)
-    assert not [e for e in events if e[3].startswith("scm.")]
-    (at,) = [i for i, e in enumerate(events) if e[3] == "api" and e[5][0].startswith("NotifyS")]
-    seq, time, actor, kind, objects, payload, cause = events[at]
+    assert not [e for e in events if e[2].startswith("scm.")]
+    (at,) = [i for i, e in enumerate(events) if e[2] == "api" and e[4][0].startswith("NotifyS")]
+    time, actor, kind, objects, payload, cause = events[at]
     events[at] = (
-        seq,
         time,
         actor,
         kind,

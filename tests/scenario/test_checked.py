@@ -39,7 +39,7 @@ run_until: all_done
 
 
 def checks(events: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
-    return [(e[5][0], e[4]) for e in events if e[3] == "scenario.check"]
+    return [(e[4][0], e[3]) for e in events if e[2] == "scenario.check"]
 
 
 def test_each_kind_of_check_is_recorded_once_per_run_across_threads_and_handlers() -> None:
@@ -51,7 +51,7 @@ def test_each_kind_of_check_is_recorded_once_per_run_across_threads_and_handlers
     # The expect: of main's QueueUserAPC came first; the handler's assert: (running on main,
     # inside its SleepEx) was the first assert:.
     assert [objects for _rule, objects in found] == [(main.oid,), (main.oid,)]
-    assert not [e for e in first.k.trace.events if e[3] == "violation"]
+    assert not [e for e in first.k.trace.events if e[2] == "violation"]
     # A second run of the same compiled scenario records its own first checks.
     again = run_scenario(scenario)
     assert checks(again.k.trace.events) == found

@@ -58,7 +58,7 @@ def test_an_apc_inside_an_scm_calls_rpc_is_a_window_exploration_opens() -> None:
     campaign = Campaign(scenario, ExploreBudget("random", schedules=500, seed=11)).run()
     assert campaign.found is not None
     shown = campaign.found.result.k.trace.events
-    assert [e for e in shown if e[3] == "scm.rpc_apc"]  # the callback ran inside an RPC
+    assert [e for e in shown if e[2] == "scm.rpc_apc"]  # the callback ran inside an RPC
     assert "scm.reregister_after_callback" in {
         s.property.id for s in campaign.found.verdict.violated
     }

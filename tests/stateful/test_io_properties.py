@@ -93,9 +93,9 @@ def test_a_port_never_loses_or_duplicates_a_packet(
         programs["closer"] = closer
     sim = build(programs, processors=2, chooser=RandomChooser(seed))
     sim.k.run(200_000)
-    posted = [e[5][0] for e in sim.k.trace.events if e[3] == "iocp.post"]
+    posted = [e[4][0] for e in sim.k.trace.events if e[2] == "iocp.post"]
     fates = Counter(
-        e[5][0] for e in sim.k.trace.events if e[3] in ("iocp.dequeue", "iocp.drop", "iocp.pending")
+        e[4][0] for e in sim.k.trace.events if e[2] in ("iocp.dequeue", "iocp.drop", "iocp.pending")
     )
     assert sorted(fates.elements()) == sorted(posted)
 
@@ -178,9 +178,9 @@ def test_an_io_request_completes_exactly_once(
 
     programs = {f"t{i}": program(plan, i == 0) for i, plan in enumerate(plans)}
     sim = run(programs, processors=2, chooser=RandomChooser(seed))
-    started = [e[5][0] for e in sim.k.trace.events if e[3] == "io.start"]
-    completed = Counter(e[5][0] for e in sim.k.trace.events if e[3] == "io.complete")
-    pending = {e[5][0] for e in sim.k.trace.events if e[3] == "io.pending"}
+    started = [e[4][0] for e in sim.k.trace.events if e[2] == "io.start"]
+    completed = Counter(e[4][0] for e in sim.k.trace.events if e[2] == "io.complete")
+    pending = {e[4][0] for e in sim.k.trace.events if e[2] == "io.pending"}
     for irp in started:
         assert completed[irp] + (irp in pending) == 1, irp
     assert set(completed) <= set(started)
@@ -224,12 +224,12 @@ def test_the_callbacks_of_one_work_queue_never_overlap(
     sim = run_driver(driver, processors=2, chooser=RandomChooser(seed))
     running: dict[int, int] = defaultdict(int)
     for event in sim.k.trace.events:
-        if event[3] == "work.run":
-            running[event[4][0]] += 1
-            assert running[event[4][0]] == 1, "two callbacks of one queue overlap"
-        elif event[3] == "work.return":
-            running[event[4][0]] -= 1
-    assert len([e for e in sim.k.trace.events if e[3] == "work.return"]) == len(items)
+        if event[2] == "work.run":
+            running[event[3][0]] += 1
+            assert running[event[3][0]] == 1, "two callbacks of one queue overlap"
+        elif event[2] == "work.return":
+            running[event[3][0]] -= 1
+    assert len([e for e in sim.k.trace.events if e[2] == "work.return"]) == len(items)
 
 
 @given(
@@ -256,8 +256,8 @@ def test_a_dpc_never_blocks(timeouts: list[int | None], seed: int) -> None:
 
     sim = run_driver(driver, processors=2, chooser=RandomChooser(seed))
     processors = {
-        e[4][0] for e in sim.k.trace.events if e[3] == "obj.create" and e[5][0] == "Processor"
+        e[3][0] for e in sim.k.trace.events if e[2] == "obj.create" and e[4][0] == "Processor"
     }
-    assert not [e for e in sim.k.trace.events if e[3] == "thread.wait" and e[2] in processors]
-    violations = [e for e in sim.k.trace.events if e[3] == "violation"]
+    assert not [e for e in sim.k.trace.events if e[2] == "thread.wait" and e[1] in processors]
+    violations = [e for e in sim.k.trace.events if e[2] == "violation"]
     assert len(violations) == sum(1 for t in timeouts if t != 0)

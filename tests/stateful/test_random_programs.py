@@ -92,7 +92,7 @@ def make_sim(plans: list[list[tuple[Any, ...]]], seed: int) -> Sim:
 def check_apcs_only_in_alertable_waits(events: list[TraceTuple]) -> None:
     depth: dict[int, int] = defaultdict(int)
     owed: dict[tuple[int, int], bool] = {}
-    for _seq, _t, actor, kind, objects, payload, _cause in events:
+    for _t, actor, kind, objects, payload, _cause in events:
         if kind == "apc.deliver":
             thread = objects[0]
             assert payload[4] == depth[thread] + 1
@@ -116,20 +116,20 @@ def check_fifo_and_nothing_lost(events: list[TraceTuple]) -> None:
     queued: dict[int, list[int]] = defaultdict(list)
     disposed: dict[int, list[int]] = defaultdict(list)
     for event in events:
-        kind = event[3]
+        kind = event[2]
         if kind == "apc.queue":
-            queued[event[4][0]].append(event[5][0])
+            queued[event[3][0]].append(event[4][0])
         elif kind in ("apc.deliver", "apc.discard", "apc.undelivered"):
-            disposed[event[4][0]].append(event[5][0])
+            disposed[event[3][0]].append(event[4][0])
     assert disposed == queued
 
 
 def check_auto_reset_releases_one_per_signal(events: list[TraceTuple]) -> None:
     signaled: dict[int, int] = {}
     for event in events:
-        if event[3] != "event.state":
+        if event[2] != "event.state":
             continue
-        oid, (op, value) = event[4][0], event[5]
+        oid, (op, value) = event[3][0], event[4]
         if op == "consume":
             assert signaled[oid] == 1, "an auto-reset event was consumed while not signalled"
         signaled[oid] = value

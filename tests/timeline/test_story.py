@@ -32,7 +32,7 @@ run_until: all_done
 def test_the_story_names_handles_by_object_and_marks_the_named_event() -> None:
     result = run_yaml(PORT)
     events = result.k.trace.events
-    dequeue = next(e[0] for e in events if e[3] == "iocp.dequeue")
+    dequeue = next(i for i, e in enumerate(events) if e[2] == "iocp.dequeue")
     told = story(events, result.k.trace.names(), [dequeue])
     texts = [line.text for line in told.lines]
     assert any(t.startswith("PostQueuedCompletionStatus(port, 1, 7, NULL)") for t in texts)
@@ -54,7 +54,7 @@ def test_a_long_story_keeps_the_named_events_and_says_how_much_it_left_out() -> 
     """
     result = run_yaml(body)
     events = result.k.trace.events
-    note = next(e[0] for e in events if e[3] == "scenario.note")
+    note = next(i for i, e in enumerate(events) if e[2] == "scenario.note")
     told = story(events, result.k.trace.names(), [note], limit=10)
     assert len(told.lines) == 10
     assert told.elided > 0
@@ -94,7 +94,9 @@ def test_an_assertion_story_shows_the_other_thread_that_wrote_what_it_read() -> 
     # of the story, not only the thread whose assertion failed.
     result = run_yaml(RACE)
     events = result.k.trace.events
-    failed = next(e[0] for e in events if e[3] == "violation" and e[5][0] == "scenario.assert")
+    failed = next(
+        i for i, e in enumerate(events) if e[2] == "violation" and e[4][0] == "scenario.assert"
+    )
     told = story(events, result.k.trace.names(), [failed])
     lines = [(line.actor, line.text) for line in told.lines]
     assert ("other", "program writes total.value = 2") in lines
@@ -126,6 +128,6 @@ run_until: all_done
 def test_service_handles_print_by_object_name_too() -> None:
     result = run_yaml(SC_HANDLES)
     events = result.k.trace.events
-    noted = next(e[0] for e in events if e[3] == "scenario.note")
+    noted = next(i for i, e in enumerate(events) if e[2] == "scenario.note")
     texts = [line.text for line in story(events, result.k.trace.names(), [noted]).lines]
     assert any(t.startswith('OpenServiceW(SCM#1, "Spooler", SERVICE_QUERY_STATUS)') for t in texts)

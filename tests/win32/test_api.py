@@ -180,7 +180,7 @@ def test_the_api_event_holds_plain_values_whatever_the_arguments_and_result() ->
         yield from api.QueueUserAPC(main, -2, 1 << 70)
 
     sim = run(main)
-    calls = {e[5][0]: e[5] for e in sim.k.trace.events if e[3] == "api"}
+    calls = {e[4][0]: e[4] for e in sim.k.trace.events if e[2] == "api"}
     assert type(box["wait"]) is not int and box["wait"] == 0  # the program gets the member
     assert calls["WaitForSingleObject"][1:3] == ((4, 0), 0)
     assert type(calls["WaitForSingleObject"][2]) is int

@@ -45,8 +45,8 @@ class ImmediateIfInState(ScmChecker):
         self.expected: dict[int, tuple[int, bool, int]] = {}  # thread -> (request, due, seq)
         self.immediate: set[int] = set()
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, _t, actor, kind, objects, payload, _c = event
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        _t, actor, kind, objects, payload, _c = event
         if kind == "scm.create":
             self.state[objects[0]] = "SERVICE_STOPPED"
         elif kind == "scm.service":
@@ -96,8 +96,8 @@ class TriggeredStateBit(ScmChecker):
         super().__init__(context)
         self.masks: dict[int, tuple[int, bool]] = {}
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, _t, _a, kind, objects, payload, _c = event
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        _t, _a, kind, objects, payload, _c = event
         if kind == "scm.register":
             self.masks[payload[0]] = (payload[2], len(objects) > 3)
             return
@@ -136,18 +136,18 @@ class OneNotificationPerRequest(ScmChecker):
         self.fires: dict[int, int] = {}
         self.delivers: dict[int, int] = {}
 
-    def feed(self, event: TraceTuple) -> None:
-        kind = event[3]
-        req = self.requests.feed_once(event)
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        kind = event[2]
+        req = self.requests.feed_once(seq, event)
         if not isinstance(req, Request):
             return
         self.exercised = True
         table = self.fires if kind == "scm.fire" else self.delivers
         table[req.number] = table.get(req.number, 0) + 1
         if table[req.number] > 1:
-            self.found(event[0], f"request #{req.number}: a second {kind}")
+            self.found(seq, f"request #{req.number}: a second {kind}")
         if kind == "scm.deliver" and req.ended in ("cancelled", "replaced"):
-            self.found(event[0], f"request #{req.number} was {req.ended}, yet delivered")
+            self.found(seq, f"request #{req.number} was {req.ended}, yet delivered")
 
 
 class NoApcAfterClose(ScmChecker):
@@ -161,8 +161,8 @@ class NoApcAfterClose(ScmChecker):
         self.closed: dict[int, int] = {}
         self.requested: set[int] = set()  # SC_HANDLE objects that had a request
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, _t, _a, kind, objects, payload, _c = event
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        _t, _a, kind, objects, payload, _c = event
         if kind == "scm.register":
             self.requested.add(objects[0])
         elif kind == "handle.close":
@@ -187,8 +187,8 @@ class OnRegisteringThread(ScmChecker):
         self.thread: dict[int, int] = {}
         self.apcs: dict[int, tuple[int, int]] = {}
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, _t, _a, kind, objects, payload, _c = event
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        _t, _a, kind, objects, payload, _c = event
         if kind == "scm.register":
             self.thread[payload[0]] = objects[2]
         elif kind == "scm.deliver":
@@ -225,8 +225,8 @@ class DeletedAfterLastHandle(ScmChecker):
             return None
         return self.context.name(oid).rsplit("#", 1)[0].lower()
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, _t, _a, kind, objects, payload, _c = event
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        _t, _a, kind, objects, payload, _c = event
         if kind in ("handle.open", "handle.close"):
             name = self._service(objects[0])
             if name is not None:
@@ -262,9 +262,9 @@ class RequestsAccounted(ScmChecker):
         super().__init__(context)
         self.requests = context.fold(Requests)
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, kind = event[0], event[3]
-        req = self.requests.feed_once(event)
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        kind = event[2]
+        req = self.requests.feed_once(seq, event)
         if not isinstance(req, Request):
             return
         self.exercised = True
@@ -293,24 +293,24 @@ class OutstandingAtEnd(ScmChecker):
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.left: list[TraceTuple] = []
+        self.left: list[tuple[int, TraceTuple]] = []
         self.registered = False
 
-    def feed(self, event: TraceTuple) -> None:
-        if event[3] == "scm.register":
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        if event[2] == "scm.register":
             self.registered = True
         else:
-            self.left.append(event)
+            self.left.append((seq, event))
 
     def finish(self) -> None:
         if not self.registered or not self.context.programs_finished():
             return
         self.exercised = True
-        for event in self.left:
-            handle, thread = self.context.name(event[4][0]), self.context.name(event[4][2])
+        for seq, event in self.left:
+            handle, thread = self.context.name(event[3][0]), self.context.name(event[3][2])
             self.found(
-                event[0],
-                f"request #{event[5][0]} on {handle} (by {thread}) was still {event[5][1]} when "
+                seq,
+                f"request #{event[4][0]} on {handle} (by {thread}) was still {event[4][1]} when "
                 "every program had finished: the handle was never closed to cancel it",
             )
 
@@ -320,12 +320,12 @@ class NotificationDropped(ScmChecker):
 
     KINDS = ("scm.fire", "scm.drop")
 
-    def feed(self, event: TraceTuple) -> None:
+    def feed(self, seq: int, event: TraceTuple) -> None:
         self.exercised = True
-        if event[3] == "scm.drop":
+        if event[2] == "scm.drop":
             self.found(
-                event[0],
-                f"request #{event[5][0]} fired and was delivered to nobody: {event[5][1]}",
+                seq,
+                f"request #{event[4][0]} fired and was delivered to nobody: {event[4][1]}",
             )
 
 
@@ -345,8 +345,8 @@ class SecondRequest(ScmChecker):
         super().__init__(context)
         self.requests = context.fold(Requests)
 
-    def feed(self, event: TraceTuple) -> None:
-        seq, _t, _actor, kind, objects, payload, _c = event
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        _t, _actor, kind, objects, payload, _c = event
         if kind == "api":
             if payload[0] in NOTIFY_API and payload[2] == ERROR_ALREADY_REGISTERED:
                 self.exercised = True
@@ -363,7 +363,7 @@ class SecondRequest(ScmChecker):
             if self.REFUSED:
                 self.found(seq, f"request #{payload[0]} replaced under a profile that refuses")
         if kind == "scm.register":
-            self.requests.feed_once(event)  # the new request is recorded after any older one
+            self.requests.feed_once(seq, event)  # the new request is recorded after any older one
             other = self.requests.live_on(objects[0])
             if other is not None and other.number != payload[0]:
                 self.found(

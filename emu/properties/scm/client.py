@@ -45,11 +45,11 @@ class RequestChecker(ScmChecker):
         super().__init__(context)
         self.requests = context.fold(Requests)
 
-    def feed(self, event: TraceTuple) -> None:
-        req = self.requests.feed_once(event) if event[3] in KINDS else None
-        self.see(event, req if isinstance(req, Request) else None)
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        req = self.requests.feed_once(seq, event) if event[2] in KINDS else None
+        self.see(seq, event, req if isinstance(req, Request) else None)
 
-    def see(self, event: TraceTuple, req: Request | None) -> None:
+    def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
         """One event, after the request records were updated."""
 
 
@@ -58,8 +58,8 @@ class BufferFreedEarly(RequestChecker):
 
     SEES = ("scm.register", "mem.end")
 
-    def see(self, event: TraceTuple, req: Request | None) -> None:
-        seq, _t, _a, kind, objects, payload, _c = event
+    def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
+        _t, _a, kind, objects, payload, _c = event
         if kind == "scm.register":
             self.exercised = True
         if kind != "mem.end":
@@ -92,8 +92,8 @@ class ReregisterAfterCallback(RequestChecker):
         self.missed: dict[int, tuple[int, Request]] = {}  # handle -> first missed change
         self.marked: set[int] = set()  # services marked for deletion
 
-    def see(self, event: TraceTuple, req: Request | None) -> None:
-        seq, _t, _a, kind, objects, payload, _c = event
+    def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
+        _t, _a, kind, objects, payload, _c = event
         if kind == "apc.return" and req is not None and req.ended == "done" and req.service:
             self.exercised = True
             if req.handle not in self.requests.closed and req.service not in self.marked:
@@ -135,8 +135,8 @@ class LaggingIgnored(RequestChecker):
         super().__init__(context)
         self.lagging: dict[int, int] = {}  # SCM handle object -> seq of the LAGGING return
 
-    def see(self, event: TraceTuple, req: Request | None) -> None:
-        seq, _t, _a, kind, objects, payload, _c = event
+    def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
+        _t, _a, kind, objects, payload, _c = event
         if kind == "handle.close":
             self.lagging.pop(objects[0], None)
         if kind != "api" or payload[0] not in NOTIFY_API or not payload[1]:
@@ -169,8 +169,8 @@ class MarkedHandleKept(RequestChecker):
         super().__init__(context)
         self.marked: dict[int, int] = {}
 
-    def see(self, event: TraceTuple, req: Request | None) -> None:
-        seq, _t, _a, kind, objects, payload, _c = event
+    def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
+        _t, _a, kind, objects, payload, _c = event
         if kind == "handle.close":
             self.marked.pop(objects[0], None)
         elif kind == "apc.return" and req is not None:
@@ -208,8 +208,8 @@ class StatusReadUnchecked(RequestChecker):
         super().__init__(context)
         self.invalid: dict[int, Request] = {}  # ServiceStatus struct oid -> failed request
 
-    def see(self, event: TraceTuple, req: Request | None) -> None:
-        seq, _t, _a, kind, objects, payload, _c = event
+    def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
+        _t, _a, kind, objects, payload, _c = event
         if kind == "scm.deliver" and req is not None:
             self.exercised = True
             if req.status != ERROR_SUCCESS and req.status_struct:
@@ -240,8 +240,8 @@ class NamesNotFreed(RequestChecker):
         super().__init__(context)
         self.blocks: dict[int, int] = {}
 
-    def see(self, event: TraceTuple, req: Request | None) -> None:
-        seq, _t, _a, kind, objects, _p, _c = event
+    def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
+        _t, _a, kind, objects, _p, _c = event
         if kind == "scm.deliver" and req is not None and req.names_block:
             self.exercised = True
             self.blocks[req.names_block] = seq
@@ -259,8 +259,8 @@ class ThreadExitOutstanding(RequestChecker):
 
     SEES = ("scm.register", "actor.exit")
 
-    def see(self, event: TraceTuple, req: Request | None) -> None:
-        seq, _t, _a, kind, objects, _p, _c = event
+    def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
+        _t, _a, kind, objects, _p, _c = event
         if kind == "scm.register":
             self.exercised = True
         if kind != "actor.exit":
@@ -282,8 +282,8 @@ class UnloadOutstanding(RequestChecker):
 
     SEES = ("module.unload",)
 
-    def see(self, event: TraceTuple, req: Request | None) -> None:
-        seq, _t, _a, kind, _o, payload, _c = event
+    def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
+        _t, _a, kind, _o, payload, _c = event
         if kind != "module.unload":
             return
         for other in self.requests.by_number.values():
@@ -306,13 +306,13 @@ class CallbackNeverRuns(RequestChecker):
 
     SEES = ("scm.deliver", "apc.discard", "apc.undelivered")
 
-    def see(self, event: TraceTuple, req: Request | None) -> None:
-        kind = event[3]
+    def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
+        kind = event[2]
         if kind == "scm.deliver":
             self.exercised = True
         if kind in ("apc.discard", "apc.undelivered") and req is not None:
             self.found(
-                event[0],
+                seq,
                 f"the callback of request #{req.number} never ran: "
                 f"{self.context.name(req.thread)} did not wait alertably after it was "
                 "queued",

@@ -88,9 +88,9 @@ class Requests(Fold):
         # how the request the last event concerns had ended before it ('' and -1: not ended)
         self.prior: tuple[str, int] = _NO_END
 
-    def feed(self, event: TraceTuple) -> Request | None:
+    def feed(self, seq: int, event: TraceTuple) -> Request | None:
         """Update the records; returns the request the event concerns, if any."""
-        seq, _t, _actor, kind, objects, payload, _c = event
+        _t, _actor, kind, objects, payload, _c = event
         self.prior = _NO_END
         if kind == "scm.register":
             new = Request(

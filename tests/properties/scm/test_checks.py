@@ -110,7 +110,7 @@ def test_a_request_for_the_current_state_fires_at_once_and_the_next_does_not() -
     # "If the service is already in any of the requested states ... the callback function is
     # queued immediately"; the next request waits for the next change (F1.12).
     events = events_of(TWO)
-    assert [e[5][7] for e in events if e[3] == "scm.fire"] == [True, False]
+    assert [e[4][7] for e in events if e[2] == "scm.fire"] == [True, False]
     assert status(events, "scm.immediate_if_in_state").state == HELD
 
 
@@ -118,7 +118,7 @@ def test_a_request_in_state_that_did_not_fire_at_once_is_a_violation() -> None:
     # Tampered: the first fire is no longer immediate.
     events = events_of(TWO)
     first = where(events, "scm.fire")[0]
-    payload = events[first][5]
+    payload = events[first][4]
     events[first] = with_payload(events[first], (*payload[:7], False))
     finding = only_finding(status(events, "scm.immediate_if_in_state"))
     assert finding.seq == where(events, "scm.register")[0]
@@ -133,9 +133,9 @@ def test_a_request_that_fired_at_once_though_already_notified_is_a_violation() -
     # inside its call: its scm.fire moves right after its scm.register, marked immediate.
     events = events_of(TWO)
     register, fire = where(events, "scm.register")[1], where(events, "scm.fire")[1]
-    moved = with_payload(events[fire], (*events[fire][5][:7], True))
+    moved = with_payload(events[fire], (*events[fire][4][:7], True))
     rest = [e for i, e in enumerate(events) if i != fire]
-    events = renumber([*rest[: register + 1], moved, *rest[register + 1 :]])
+    events = renumber(events, [*rest[: register + 1], moved, *rest[register + 1 :]], {moved: fire})
     finding = only_finding(status(events, "scm.immediate_if_in_state"))
     assert finding.seq == register
     assert finding.message == (
@@ -152,7 +152,7 @@ def test_after_the_state_changed_and_came_back_a_request_fires_at_once_again() -
         "[{at: 5ms, scm.stop: Spooler}, {at: 10ms, scm.start: Spooler}]",
     )
     events = events_of(body)
-    assert [e[5][7] for e in events if e[3] == "scm.fire"] == [True, True]
+    assert [e[4][7] for e in events if e[2] == "scm.fire"] == [True, True]
     assert status(events, "scm.immediate_if_in_state").state == HELD
 
 
@@ -172,7 +172,7 @@ def test_a_triggered_bit_of_another_state_is_a_violation() -> None:
     # Tampered: STOPPED fires with the RUNNING bit (0x8).
     events = events_of(TWO)
     second = where(events, "scm.fire")[1]
-    payload = events[second][5]
+    payload = events[second][4]
     events[second] = with_payload(events[second], (*payload[:3], 0x8, *payload[4:]))
     finding = only_finding(status(events, "scm.triggered_state_bit"))
     assert finding.seq == second
@@ -183,7 +183,7 @@ def test_a_triggered_bit_outside_the_mask_is_a_violation() -> None:
     # Tampered: the request asked for STOPPED only, yet RUNNING (0x8) fired.
     events = events_of(monitor(notify("SERVICE_NOTIFY_RUNNING") + sleep(), "[]"))
     (register,) = where(events, "scm.register")
-    payload = events[register][5]
+    payload = events[register][4]
     events[register] = with_payload(events[register], (payload[0], payload[1], 0x1, *payload[3:]))
     finding = only_finding(status(events, "scm.triggered_state_bit"))
     assert finding.message == "request #1: triggered 0x8 outside the mask 0x1"
@@ -195,8 +195,8 @@ def test_an_scm_handle_notification_holds_created_or_deleted_bits_with_the_names
     events = list(shipped("created-deleted").k.trace.events)
     assert status(events, "scm.triggered_state_bit").state == HELD
     # ... an SCM-handle notification without its names is a violation (tampered).
-    fire = where(events, "scm.fire", lambda e: e[5][3] == 0x80)[0]
-    payload = events[fire][5]
+    fire = where(events, "scm.fire", lambda e: e[4][3] == 0x80)[0]
+    payload = events[fire][4]
     events[fire] = with_payload(events[fire], (*payload[:6], (), payload[7]))
     finding = only_finding(status(events, "scm.triggered_state_bit"))
     assert finding.seq == fire
@@ -227,9 +227,9 @@ def test_a_replaced_request_that_is_delivered_is_a_violation() -> None:
     # F1.9 (win8plus): the replaced request is never delivered (tampered: request #2 of the
     # shipped scenario, replaced, gets the delivery of request #3).
     events = list(shipped("second-request-win8plus").k.trace.events)
-    delivers = where(events, "scm.deliver", lambda e: e[5][0] == 3)
+    delivers = where(events, "scm.deliver", lambda e: e[4][0] == 3)
     (deliver,) = delivers
-    payload = events[deliver][5]
+    payload = events[deliver][4]
     events[deliver] = with_payload(events[deliver], (2, *payload[1:]))
     found = status(events, "scm.one_notification_per_request")
     assert found.state == VIOLATED
@@ -251,11 +251,13 @@ def test_an_apc_queued_after_close_service_handle_is_a_violation() -> None:
     # the service handle's close moves before the delivery).
     events = events_of(ONCE_AFTER_APC)
     (deliver,) = where(events, "scm.deliver")
-    assert events[deliver][5][:2] == (1, 2)  # request #1, APC #2
-    handle = events[deliver][4][2]
-    (close,) = where(events, "handle.close", lambda e: e[4][0] == handle)
+    assert events[deliver][4][:2] == (1, 2)  # request #1, APC #2
+    handle = events[deliver][3][2]
+    (close,) = where(events, "handle.close", lambda e: e[3][0] == handle)
     moved = events[close]
-    events = renumber([*events[:deliver], moved, *[e for e in events[deliver:] if e is not moved]])
+    events = renumber(
+        events, [*events[:deliver], moved, *[e for e in events[deliver:] if e is not moved]]
+    )
     finding = only_finding(status(events, "scm.no_apc_after_close"))
     assert finding.seq == deliver + 1
     assert finding.related == (deliver,)
@@ -275,8 +277,8 @@ def test_a_callback_queued_to_another_thread_is_a_violation() -> None:
     # (APC) queued to the calling thread" (tampered: the delivery names another object).
     events = events_of(ONCE_AFTER_APC)
     (deliver,) = where(events, "scm.deliver")
-    objects = events[deliver][4]
-    process = events[0][4][0]  # the Process object: not the registering thread
+    objects = events[deliver][3]
+    process = events[0][3][0]  # the Process object: not the registering thread
     events[deliver] = with_objects(events[deliver], (process, *objects[1:]))
     found = status(events, "scm.apc_to_registering_thread")
     assert found.state == VIOLATED
@@ -300,16 +302,16 @@ def test_a_deletion_with_a_handle_open_is_a_violation() -> None:
     # service" (tampered: the deletion moves before the last handle's close).
     events = list(shipped("created-deleted").k.trace.events)
     delete = where(events, "scm.delete")[0]
-    name = str(events[delete][5][0])
+    name = str(events[delete][4][0])
     closes = [
         i
         for i in where(events, "handle.close")
-        if i < delete and events[i][4][0] in service_handles(events, name)
+        if i < delete and events[i][3][0] in service_handles(events, name)
     ]
     last_close = closes[-1]
     moved = events[delete]
     after = [e for e in events[last_close:] if e is not moved]
-    events = renumber([*events[:last_close], moved, *after])
+    events = renumber(events, [*events[:last_close], moved, *after])
     found = status(events, "scm.deleted_after_last_handle")
     assert found.state == VIOLATED
     assert f"{name} deleted with 1 handle(s) open" in [f.message for f in found.findings]
@@ -317,20 +319,20 @@ def test_a_deletion_with_a_handle_open_is_a_violation() -> None:
 
 def service_handles(events: list[TraceTuple], service: str) -> set[int]:
     return {
-        e[4][0]
+        e[3][0]
         for e in events
-        if e[3] == "obj.create"
-        and e[5][0] == "ServiceHandle"
-        and str(e[5][1]).rsplit("#", 1)[0].lower() == service.lower()
+        if e[2] == "obj.create"
+        and e[4][0] == "ServiceHandle"
+        and str(e[4][1]).rsplit("#", 1)[0].lower() == service.lower()
     }
 
 
 def test_deleted_reported_for_a_service_never_deleted_is_a_violation() -> None:
     # Tampered: a DELETED notification names a service that still exists.
     events = list(shipped("created-deleted").k.trace.events)
-    fires = where(events, "scm.fire", lambda e: bool(e[5][3] & 0x100))
+    fires = where(events, "scm.fire", lambda e: bool(e[4][3] & 0x100))
     fire = fires[0]
-    payload = events[fire][5]
+    payload = events[fire][4]
     events[fire] = with_payload(events[fire], (*payload[:6], ("Ghost",), payload[7]))
     found = status(events, "scm.deleted_after_last_handle")
     assert "DELETED reported for Ghost, which was not deleted" in [
@@ -352,17 +354,16 @@ def test_a_replaced_request_that_ends_again_is_a_violation() -> None:
     # cancelled by the close at the end).
     events = list(shipped("second-request-win8plus").k.trace.events)
     (replace,) = where(events, "scm.replace")
-    close = where(events, "handle.close", lambda e: e[5][0] == "sc")[0]
+    close = where(events, "handle.close", lambda e: e[4][0] == "sc")[0]
     cancel: TraceTuple = (
-        0,
+        events[close][0],
         events[close][1],
-        events[close][2],
         "scm.cancel",
-        events[replace][4],
+        events[replace][3],
         (2, "CloseServiceHandle: no APC will be queued"),
         -1,
     )
-    events = renumber([*events[: close + 1], cancel, *events[close + 1 :]])
+    events = renumber(events, [*events[: close + 1], cancel, *events[close + 1 :]])
     finding = only_finding(status(events, "scm.requests_accounted"))
     assert finding.seq == close + 1
     assert finding.related == (replace,)
@@ -372,7 +373,7 @@ def test_a_replaced_request_that_ends_again_is_a_violation() -> None:
 def test_a_callback_that_returns_twice_ends_its_request_twice() -> None:
     # Tampered: request #1's callback returns twice (its apc.return recorded again).
     events = events_of(ONCE_AFTER_APC)
-    end = where(events, "apc.return", lambda e: e[5][0] == 2)[0]
+    end = where(events, "apc.return", lambda e: e[4][0] == 2)[0]
     events = with_copy(events, end)
     finding = only_finding(status(events, "scm.requests_accounted"))
     assert finding.seq == end + 1
@@ -386,7 +387,7 @@ def test_a_request_fired_after_its_end_is_a_violation() -> None:
     fire = where(events, "scm.fire")[0]
     end = where(events, "apc.return")[0]
     refire = events[fire]
-    events = renumber([*events[: end + 1], refire, *events[end + 1 :]])
+    events = renumber(events, [*events[: end + 1], refire, *events[end + 1 :]])
     found = status(events, "scm.requests_accounted")
     assert found.state == VIOLATED
     assert found.findings[0].message == "request #1: scm.fire after it ended (done)"
@@ -397,7 +398,7 @@ def test_a_request_with_no_end_is_a_violation() -> None:
     events = events_of(monitor(notify("SERVICE_NOTIFY_STOPPED"), "[]"))
     cancels = where(events, "scm.cancel")
     assert cancels
-    events = renumber([e for i, e in enumerate(events) if i not in cancels])
+    events = renumber(events, [e for i, e in enumerate(events) if i not in cancels])
     found = status(events, "scm.requests_accounted")
     assert found.state == VIOLATED
     assert found.findings[-1].message.endswith("has no end in the trace")
@@ -416,7 +417,7 @@ def test_two_outstanding_requests_on_one_handle_are_a_violation() -> None:
     # F1.9: never two outstanding requests on one handle (tampered: the replacement is removed).
     events = list(shipped("second-request-win8plus").k.trace.events)
     (replace,) = where(events, "scm.replace")
-    events = renumber([e for i, e in enumerate(events) if i != replace])
+    events = renumber(events, [e for i, e in enumerate(events) if i != replace])
     found = status(events, "scm.second_request_replaces")
     assert found.state == VIOLATED
     assert found.findings[0].message == (
@@ -427,9 +428,9 @@ def test_two_outstanding_requests_on_one_handle_are_a_violation() -> None:
 def test_already_registered_under_a_profile_that_replaces_is_a_violation() -> None:
     # Tampered: the second request's call returns ERROR_ALREADY_REGISTERED under win8plus.
     events = list(shipped("second-request-win8plus").k.trace.events)
-    calls = where(events, "api", lambda e: e[5][0] == "NotifyServiceStatusChangeW")
+    calls = where(events, "api", lambda e: e[4][0] == "NotifyServiceStatusChangeW")
     third = calls[2]
-    payload = events[third][5]
+    payload = events[third][4]
     refused = (payload[0], payload[1], ERROR_ALREADY_REGISTERED, None)
     events[third] = with_payload(events[third], refused)
     found = status(events, "scm.second_request_replaces", "win8plus")
@@ -450,8 +451,8 @@ def test_a_replacement_under_win7_is_a_violation() -> None:
 def test_the_call_refused_with_nothing_outstanding_is_a_violation() -> None:
     # Tampered (win7): the first call, with nothing outstanding, returns ERROR_ALREADY_REGISTERED.
     events = list(shipped("second-request-win7").k.trace.events)
-    first = where(events, "api", lambda e: e[5][0] == "NotifyServiceStatusChangeW")[0]
-    payload = events[first][5]
+    first = where(events, "api", lambda e: e[4][0] == "NotifyServiceStatusChangeW")[0]
+    payload = events[first][4]
     assert payload[2] == ERROR_SUCCESS
     refused = (payload[0], payload[1], ERROR_ALREADY_REGISTERED, None)
     events[first] = with_payload(events[first], refused)

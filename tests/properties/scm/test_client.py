@@ -108,9 +108,9 @@ def test_each_bug_scenarios_finding_names_its_event_and_what_went_wrong(pid: str
     result = shipped(bug)
     (finding,) = run_status(result, pid).findings
     events = result.k.trace.events
-    assert events[finding.seq][3] == kind
+    assert events[finding.seq][2] == kind
     assert finding.message == message
-    assert [events[seq][3] for seq in finding.related] == related
+    assert [events[seq][2] for seq in finding.related] == related
 
 
 # -- scm.reregister_after_callback ----------------------------------------------------------------
@@ -128,7 +128,7 @@ def test_a_monitor_that_registers_once_and_misses_every_later_change_is_a_client
     assert found.state == VIOLATED
     (finding,) = found.findings
     events = result.k.trace.events
-    stopped = where(list(events), "scm.service", lambda e: e[5][0] == "SERVICE_STOPPED")[0]
+    stopped = where(list(events), "scm.service", lambda e: e[4][0] == "SERVICE_STOPPED")[0]
     assert finding.seq == stopped
     assert finding.related == (where(list(events), "scm.register")[0],)
     assert finding.message == (
@@ -163,7 +163,7 @@ def test_a_callback_that_runs_after_its_handle_closed_owes_nothing() -> None:
     )
     result = run_yaml(body)
     events = list(result.k.trace.events)
-    (closed,) = where(events, "handle.close", lambda e: e[5][0] == "sc" and e[4][0] != 0)[:1]
+    (closed,) = where(events, "handle.close", lambda e: e[4][0] == "sc" and e[3][0] != 0)[:1]
     assert where(events, "apc.return")[0] > closed  # the callback ran after the close
     assert run_status(result, "scm.reregister_after_callback").state == HELD
 
@@ -199,7 +199,7 @@ timeline: [{{at: 5ms, scm.stop: Spooler}}]
 run_until: all_done
 """
     result = run_yaml(body)
-    assert [e[5][0] for e in result.k.trace.events if e[3] == "scm.service"][-1] == (
+    assert [e[4][0] for e in result.k.trace.events if e[2] == "scm.service"][-1] == (
         "SERVICE_STOPPED"
     )
     assert run_status(result, "scm.reregister_after_callback").state == HELD
@@ -212,7 +212,7 @@ def test_a_service_marked_for_deletion_while_the_handle_owes_a_request_owes_noth
     timeline = "[{at: 5ms, scm.delete: Spooler}, {at: 10ms, scm.stop: Spooler}]"
     result = run_yaml(monitor(notify() + sleep() + sleep(20, alertable=False), timeline))
     events = result.k.trace.events
-    last = [e[5] for e in events if e[3] == "scm.service"][-1]
+    last = [e[4] for e in events if e[2] == "scm.service"][-1]
     assert last[0] == "SERVICE_STOPPED" and last[3]  # stopped, and marked for deletion
     assert run_status(result, "scm.reregister_after_callback").state == HELD
 
@@ -296,7 +296,7 @@ run_until: all_done
 """
     result = run_yaml(body)
     events = result.k.trace.events
-    reads = [e for e in events if e[3] == "mem.read" and e[5][0] == "dwCurrentState"]
+    reads = [e for e in events if e[2] == "mem.read" and e[4][0] == "dwCurrentState"]
     assert reads and reads[-1][0] > where(list(events), "scm.register")[-1]
     assert run_status(result, "scm.status_read_unchecked").state == HELD
     # Without the second request, that read is the bug.
@@ -322,13 +322,15 @@ def test_a_handle_kept_after_marked_for_delete_is_a_client_bug() -> None:
     assert run_status(result, "scm.marked_handle_kept").state == HELD
     events = list(result.k.trace.events)
     (register,) = where(events, "scm.register")[-1:]
-    handle = events[register][4][0]
-    events = renumber([e for e in events if not (e[3] == "handle.close" and e[4][0] == handle)])
+    handle = events[register][3][0]
+    events = renumber(
+        events, [e for e in events if not (e[2] == "handle.close" and e[3][0] == handle)]
+    )
     found = status(events, "scm.marked_handle_kept")
     assert found.state == VIOLATED
     (finding,) = found.findings
     # The finding is at the callback that delivered ERROR_SERVICE_MARKED_FOR_DELETE.
-    assert events[finding.seq][3] == "apc.return"
+    assert events[finding.seq][2] == "apc.return"
     assert finding.message.endswith(
         "its service is marked for deletion and the handle was never closed (the service cannot go)"
     )
@@ -344,11 +346,13 @@ def test_a_handle_kept_after_the_call_returned_marked_for_delete_is_a_client_bug
     result = shipped("delete-pending")
     assert run_status(result, "scm.marked_handle_kept").state == HELD
     events = list(result.k.trace.events)
-    refused = where(events, "api", lambda e: e[5][0] == "NotifyServiceStatusChangeW")
-    returned = next(i for i in refused if events[i][5][2] == 1072)  # MARKED_FOR_DELETE
-    handle = events[returned][5][1][0]
-    opened = [e[4][0] for e in events if e[3] == "handle.open" and e[5][1] == handle]
-    events = renumber([e for e in events if not (e[3] == "handle.close" and e[4][0] == opened[0])])
+    refused = where(events, "api", lambda e: e[4][0] == "NotifyServiceStatusChangeW")
+    returned = next(i for i in refused if events[i][4][2] == 1072)  # MARKED_FOR_DELETE
+    handle = events[returned][4][1][0]
+    opened = [e[3][0] for e in events if e[2] == "handle.open" and e[4][1] == handle]
+    events = renumber(
+        events, [e for e in events if not (e[2] == "handle.close" and e[3][0] == opened[0])]
+    )
     found = status(events, "scm.marked_handle_kept")
     assert found.state == VIOLATED
     (finding,) = found.findings
@@ -366,9 +370,9 @@ def test_a_lagging_handle_never_closed_is_a_client_bug() -> None:
     result = shipped("lagging")
     assert run_status(result, "scm.lagging_ignored").state == HELD
     events = list(result.k.trace.events)
-    (lagged,) = where(events, "api", lambda e: e[5][2] == 1294)  # CLIENT_LAGGING
-    first = where(events, "handle.close", lambda e: e[5][0] == "sc")[0]
-    events = renumber([e for i, e in enumerate(events) if i != first])
+    (lagged,) = where(events, "api", lambda e: e[4][2] == 1294)  # CLIENT_LAGGING
+    first = where(events, "handle.close", lambda e: e[4][0] == "sc")[0]
+    events = renumber(events, [e for i, e in enumerate(events) if i != first])
     (finding,) = status(events, "scm.lagging_ignored").findings
     assert finding.seq == lagged
     assert finding.message == "SCM#1 lagged and was never closed"
@@ -380,8 +384,8 @@ def test_a_names_block_never_freed_is_a_client_bug() -> None:
     result = shipped("created-deleted")
     assert run_status(result, "scm.names_not_freed").state == HELD
     events = list(result.k.trace.events)
-    blocks = {e[4][4] for e in events if e[3] == "scm.deliver" and e[4][4]}
-    events = renumber([e for e in events if not (e[3] == "mem.end" and e[4][0] in blocks)])
+    blocks = {e[3][4] for e in events if e[2] == "scm.deliver" and e[3][4]}
+    events = renumber(events, [e for e in events if not (e[2] == "mem.end" and e[3][0] in blocks)])
     found = status(events, "scm.names_not_freed")
     assert found.state == VIOLATED
     assert len(found.findings) == len(blocks)
@@ -418,6 +422,6 @@ def test_unloading_another_module_with_a_request_outstanding_is_no_bug() -> None
     body = "devices:" + text.split("devices:", 1)[1].split("\nexpect:\n", 1)[0] + "\n"
     body = body.replace("kernel.unload_module: plugin.dll", "kernel.unload_module: other.dll")
     result = run_yaml(body)
-    assert [e[5] for e in result.k.trace.events if e[3] == "module.unload"] == [("other.dll",)]
+    assert [e[4] for e in result.k.trace.events if e[2] == "module.unload"] == [("other.dll",)]
     assert run_status(result, "scm.unload_outstanding").state == NOT_EXERCISED
     assert run_status(result, "scm.callback_after_unload").state != VIOLATED
