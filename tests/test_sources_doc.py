@@ -27,7 +27,7 @@ def _first_cells(heading: str) -> list[str]:
     return [c for c in cells if c not in ("cited as", "fact", "---")]
 
 
-FACTS = set(_first_cells("### F1") + _first_cells("### F5"))
+FACTS = set(_first_cells("### F1") + _first_cells("### F2") + _first_cells("### F5"))
 KEYS = [
     key.strip()
     for cell in _first_cells("## Microsoft pages")

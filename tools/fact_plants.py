@@ -67,8 +67,8 @@ PLANTS: Final[tuple[Plant, ...]] = (
     Plant(
         "F5.6",
         IOCP,
-        "        if self.waiters:\n            waits.signal(k, self, packet.seq)\n        return number",
-        "        return number",
+        "        if self.waiters:\n            waits.signal(k, self, packet.seq)\n",
+        "",
         "a queued packet does not signal the port's waiters",
     ),
     Plant(

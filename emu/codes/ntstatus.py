@@ -62,6 +62,7 @@ STATUS_INVALID_PARAMETER_3: Final = 0xC00000F1
 STATUS_INVALID_PARAMETER_4: Final = 0xC00000F2
 STATUS_CANCELLED: Final = 0xC0000120
 STATUS_PIPE_BROKEN: Final = 0xC000014B
+STATUS_CONNECTION_RESET: Final = 0xC000020D
 STATUS_NOT_FOUND: Final = 0xC0000225
 STATUS_REQUEST_ABORTED: Final = 0xC0000240
 STATUS_RESOURCE_NOT_OWNED: Final = 0xC0000264
@@ -158,6 +159,7 @@ NTSTATUS_MESSAGES: Final[dict[int, str]] = {
     STATUS_PIPE_BROKEN: (
         "The pipe operation has failed because the other end of the pipe has been closed."
     ),
+    STATUS_CONNECTION_RESET: "The transport connection was reset.",
     STATUS_NOT_FOUND: "The object was not found.",
     STATUS_REQUEST_ABORTED: "The request was aborted.",
     STATUS_RESOURCE_NOT_OWNED: (

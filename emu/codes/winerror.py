@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from emu.codes import winsock
 from emu.codes._enum import enum_from_constants, member_table, public_names
 
 ERROR_SUCCESS: Final = 0
@@ -21,6 +22,7 @@ ERROR_ACCESS_DENIED: Final = 5
 ERROR_INVALID_HANDLE: Final = 6
 ERROR_NOT_ENOUGH_MEMORY: Final = 8
 ERROR_GEN_FAILURE: Final = 31
+ERROR_NETNAME_DELETED: Final = 64
 ERROR_NOT_SUPPORTED: Final = 50
 ERROR_INVALID_PARAMETER: Final = 87
 ERROR_BROKEN_PIPE: Final = 109
@@ -88,9 +90,13 @@ RPC_S_SERVER_UNAVAILABLE: Final = 1722
 RPC_X_NULL_REF_POINTER: Final = 1780
 
 Win32Error = enum_from_constants(
-    "Win32Error", globals(), public_names(globals(), ("ERROR_", "NO_ERROR", "WAIT_", "RPC_"))
+    "Win32Error",
+    {**globals(), **vars(winsock)},
+    public_names(globals(), ("ERROR_", "NO_ERROR", "WAIT_", "RPC_")) + winsock.WSA_ERROR_NAMES,
 )
-"""Every value above by name; ERROR_SUCCESS is the canonical name of 0 (NO_ERROR an alias)."""
+"""Every value above by name, and the Windows Sockets codes (``emu.codes.winsock``, which
+ws2_32 reports through the same last error); ERROR_SUCCESS is the canonical name of 0 (NO_ERROR
+an alias)."""
 
 WIN32_ERROR_MEMBERS = member_table(Win32Error)
 
@@ -106,6 +112,7 @@ WIN32_MESSAGES: Final[dict[int, str]] = {
     ERROR_INVALID_HANDLE: "The handle is invalid.",
     ERROR_NOT_ENOUGH_MEMORY: "Not enough memory resources are available to process this command.",
     ERROR_GEN_FAILURE: "A device attached to the system is not functioning.",
+    ERROR_NETNAME_DELETED: "The specified network name is no longer available.",
     ERROR_NOT_SUPPORTED: "The request is not supported.",
     ERROR_INVALID_PARAMETER: "The parameter is incorrect.",
     ERROR_BROKEN_PIPE: "The pipe has been ended.",
@@ -199,6 +206,7 @@ WIN32_MESSAGES: Final[dict[int, str]] = {
     ERROR_TIMEOUT: "This operation returned because the timeout period expired.",
     RPC_S_SERVER_UNAVAILABLE: "The RPC server is unavailable.",
     RPC_X_NULL_REF_POINTER: "A null reference pointer was passed to the stub.",
+    **winsock.WSA_MESSAGES,
 }
 
 

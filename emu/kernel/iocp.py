@@ -30,13 +30,19 @@ how:
 
 Every packet has a number, and the trace says where each went: dequeued (``iocp.dequeue``),
 dropped by rundown (``iocp.drop``), or still queued at the end (``iocp.pending``).
+
+A device that must know when its packet leaves the queue (a socket notification registration
+keeps at most one packet queued and ORs new events into it, SOCK_NOTIFY_REGISTRATION) posts a
+``Packet`` it built with an ``owner`` through ``post_packet``; the port calls
+``owner.packet_left(packet, taken)`` once, when a thread takes the packet (``taken`` True) or
+the port drops it (False). Until then the owner may change the packet's ``information``.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from emu.codes.access import IO_COMPLETION_GENERIC_MAPPING
 from emu.codes.ntstatus import (
@@ -108,13 +114,28 @@ IOCP_CLOSE = trace_kind(
 )
 
 
-class Packet:
-    """A completion packet: key, value (the OVERLAPPED pointer), status and information."""
+class PacketOwner(Protocol):
+    """A device told when its packet leaves the port (``IoCompletionPort.post_packet``)."""
 
-    __slots__ = ("information", "key", "number", "seq", "status", "value")
+    def packet_left(self, packet: Packet, taken: bool) -> None:
+        """A thread took ``packet`` (``taken``), or the port dropped it."""
+
+
+class Packet:
+    """A completion packet: key, value (the OVERLAPPED pointer), status and information;
+    ``owner`` (usually None) is told when it leaves the port."""
+
+    __slots__ = ("information", "key", "number", "owner", "seq", "status", "value")
 
     def __init__(
-        self, number: int, key: Any, value: Any, status: int, information: int, seq: int
+        self,
+        number: int,
+        key: Any,
+        value: Any,
+        status: int,
+        information: int,
+        seq: int,
+        owner: PacketOwner | None = None,
     ) -> None:
         self.number = number
         self.key = key
@@ -122,6 +143,7 @@ class Packet:
         self.status = status
         self.information = information
         self.seq = seq
+        self.owner = owner
 
 
 class IoCompletionPort(DispatcherObject):
@@ -196,8 +218,16 @@ class IoCompletionPort(DispatcherObject):
 
     def post(self, key: Any, value: Any, status: int, information: int) -> int:
         """Queue a packet (or hand it to the most recent blocked dequeuer); its number."""
+        packet = Packet(self.k.new_id("packet"), key, value, status, information, NO_CAUSE)
+        self.post_packet(packet)
+        return packet.number
+
+    def post_packet(self, packet: Packet) -> None:
+        """``post`` for a packet a device built (its number from ``k.new_id("packet")``),
+        usually to be told when it leaves (``Packet.owner``)."""
         k = self.k
-        number = k.new_id("packet")
+        number, key, value = packet.number, packet.key, packet.value
+        status, information = packet.status, packet.information
         if self.closed:
             payload = (number, payload_value(key), payload_value(value), status, information)
             seq = k.emit(k.actor_id(), IOCP_POST, (self.oid,), (*payload, len(self.packets)))
@@ -208,8 +238,9 @@ class IoCompletionPort(DispatcherObject):
                 (number, payload_value(key), "the port is closed", len(self.packets)),
                 seq,
             )
-            return number
-        packet = Packet(number, key, value, status, information, NO_CAUSE)
+            if packet.owner is not None:
+                packet.owner.packet_left(packet, False)
+            return
         dequeuer = self._next_dequeuer() if self.active < self.concurrency else None
         if dequeuer is None:
             self.packets.append(packet)
@@ -230,10 +261,9 @@ class IoCompletionPort(DispatcherObject):
         if dequeuer is not None:
             self.dequeuers.pop()
             self._release(dequeuer, [packet])
-            return number
+            return
         if self.waiters:
             waits.signal(k, self, packet.seq)
-        return number
 
     def _next_dequeuer(self) -> Thread | None:
         """The most recent dequeuer still waiting (one whose wait an APC or its timeout ended
@@ -260,8 +290,15 @@ class IoCompletionPort(DispatcherObject):
         when a post or an activation hands them to it as it is released (the entry leaves the
         queue at that moment, not when the thread next runs)."""
         k = self.k
-        if not k.tracing:
-            return packets
+        if k.tracing:
+            self._trace_take(thread, packets, actor)
+        for packet in packets:  # after the dequeue is recorded: an owner may post again
+            if packet.owner is not None:
+                packet.owner.packet_left(packet, True)
+        return packets
+
+    def _trace_take(self, thread: Thread, packets: list[Packet], actor: int) -> None:
+        k = self.k
         for packet in packets:
             k.emit(
                 actor,
@@ -277,7 +314,6 @@ class IoCompletionPort(DispatcherObject):
                 ),
                 packet.seq,
             )
-        return packets
 
     def _release(self, thread: Thread, packets: list[Packet]) -> None:
         wanted = self.wants.pop(thread.oid, 1)
@@ -349,6 +385,8 @@ class IoCompletionPort(DispatcherObject):
                 (packet.number, payload_value(packet.key), "the port was closed", 0),
                 packet.seq,
             )
+            if packet.owner is not None:
+                packet.owner.packet_left(packet, False)
         for thread in reversed(abandoned):
             waits.end_wait(k, thread, STATUS_ABANDONED_WAIT_0, seq)
         for thread in self.threads[:]:

@@ -38,6 +38,7 @@ _IRQL_LIMITED = (
 _QUEUE_WORK = ("IoQueueWorkItem", "ExQueueWorkItem")
 _NO_FAILURE_RETURN = (
     *_CS,
+    "SocketNotificationRetrieveEvents",
     "InitializeCriticalSection",
     "InitializeCriticalSectionAndSpinCount",
     "DeleteCriticalSection",

@@ -17,7 +17,10 @@ from typing import Any, TypeVar
 
 from emu.errors import ScenarioError, ScenarioErrors, gather
 from emu.scenario import format as fmt
-from emu.scenario import scm_device  # noqa: F401 - registers the scm device
+from emu.scenario import (
+    scm_device,  # noqa: F401 - registers the scm device
+    sockets_device,  # noqa: F401 - registers the sockets device
+)
 from emu.scenario.devices import DEVICE_KINDS, ActionContext
 from emu.scenario.durations import DurationError, parse_duration
 from emu.scenario.model import (

@@ -42,6 +42,7 @@ from emu.win32.types import (
     ULONG_PTR,
 )
 from emu.win32.winsvc import SERVICE_NOTIFY, SERVICE_STATUS, SERVICE_STATUS_PROCESS
+from emu.win32.ws2_32.types import INT, SOCKADDR_IN, WSABUF, WSADATA
 
 STRUCT_TYPES: Final[dict[str, type[Struct]]] = {
     cls.__name__: cls
@@ -64,6 +65,10 @@ STRUCT_TYPES: Final[dict[str, type[Struct]]] = {
         SERVICE_STATUS,
         SERVICE_STATUS_PROCESS,
         SERVICE_NOTIFY,
+        WSADATA,
+        SOCKADDR_IN,
+        INT,
+        WSABUF,
     )
 }
 """The structures a scenario may declare, by their header names."""

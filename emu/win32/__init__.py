@@ -14,18 +14,23 @@ from emu.win32.types import (
     ULONG,
     ULONG_PTR,
 )
+from emu.win32.ws2_32.types import INT, SOCKADDR_IN, WSABUF, WSADATA
 
 __all__ = [
     "API_SPECS",
     "CRITICAL_SECTION",
     "DWORD",
+    "INT",
     "LONG",
     "OVERLAPPED",
     "OVERLAPPED_ENTRY",
     "PVOID",
+    "SOCKADDR_IN",
     "SRWLOCK",
     "ULONG",
     "ULONG_PTR",
+    "WSABUF",
+    "WSADATA",
     "Api",
     "ApiSpec",
     "Process",

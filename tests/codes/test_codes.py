@@ -76,6 +76,7 @@ def test_real_values(name: str, value: int) -> None:
         (c.STATUS_PENDING, c.ERROR_IO_PENDING),
         (c.STATUS_NOT_FOUND, c.ERROR_NOT_FOUND),
         (c.STATUS_PIPE_BROKEN, c.ERROR_BROKEN_PIPE),
+        (c.STATUS_CONNECTION_RESET, c.ERROR_NETNAME_DELETED),  # F2.34 (Wine test_tcp_reset)
         (c.STATUS_ABANDONED_WAIT_0, c.ERROR_WAIT_NO_CHILDREN),
         (c.STATUS_USER_APC, c.ERROR_USER_APC),
         (c.STATUS_OBJECT_NAME_COLLISION, c.ERROR_ALREADY_EXISTS),

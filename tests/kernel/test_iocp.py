@@ -108,3 +108,42 @@ def test_closing_a_port_drops_each_queued_packet_and_leaves_it_empty() -> None:
         ((1, 7, "the port was closed", 0), posts[0]),
         ((2, 8, "the port was closed", 0), posts[1]),
     ]
+
+
+class Owner:
+    """A device told when its packet leaves the port (iocp.py, ``post_packet``)."""
+
+    def __init__(self) -> None:
+        self.left: list[tuple[int, bool]] = []
+
+    def packet_left(self, packet: Any, taken: bool) -> None:
+        self.left.append((packet.number, taken))
+
+
+def test_an_owned_packet_tells_its_owner_when_a_thread_takes_it_or_the_port_drops_it() -> None:
+    from emu.kernel.iocp import Packet
+
+    k = Kernel()
+    port = IoCompletionPort(k, 1)
+    handle = k.handles.insert(port, 0)
+    owner = Owner()
+    taken = Packet(k.new_id("packet"), 1, None, STATUS_SUCCESS, 0, -1, owner)
+    port.post_packet(taken)
+    taken.information |= 4  # the owner may change it while it is queued
+    dropped = Packet(k.new_id("packet"), 2, None, STATUS_SUCCESS, 0, -1, owner)
+    got: list[Any] = []
+
+    def consumer() -> Generator[Any, None, None]:
+        status, packets = yield from port.remove(thread, 1, None, False)
+        got.extend((status, p.information) for p in packets)
+        port.post_packet(dropped)
+        k.handles.remove(handle)  # rundown drops the second packet
+
+    thread = Thread(k, "consumer", consumer())
+    k.spawn(thread)
+    k.run()
+    assert got == [(STATUS_SUCCESS, 4)]
+    assert owner.left == [(taken.number, True), (dropped.number, False)]
+    late = Packet(k.new_id("packet"), 3, None, STATUS_SUCCESS, 0, -1, owner)
+    port.post_packet(late)  # posted to a closed port: dropped at once
+    assert owner.left[-1] == (late.number, False)
