@@ -57,6 +57,12 @@ PROFILES: Final[dict[str, str]] = {
     "outstanding fails with ERROR_ALREADY_REGISTERED",
     "scm-per-service": "the seed page's literal reading: one outstanding notification request "
     "per service, whatever the handle",
+    "sock-timeout-error": "ProcessSocketNotifications times out with ERROR_TIMEOUT (1460), as "
+    "its timeoutMs text says, instead of the Return value section's WAIT_TIMEOUT (258)",
+    "sock-strict-triggers": "a SOCK_NOTIFY_REGISTRATION must say SOCK_NOTIFY_TRIGGER_ONESHOT or "
+    "SOCK_NOTIFY_TRIGGER_PERSISTENT; without either it fails (WSAEINVAL)",
+    "sock-rereg-replaces": "re-registering a registered socket replaces its registration "
+    "wholly: the new port and completion key take effect",
 }
 """Behaviour profiles by name; the subsystems that depend on a release add theirs."""
 

@@ -78,14 +78,14 @@ if TYPE_CHECKING:
 
 SOCK_REGISTER = trace_kind(
     "sock.register",
-    ("registration", "op", "filter", "trigger", "key", "result", "enabled"),
+    ("registration", "op", "filter", "trigger", "key", "result", "enabled", "nonblocking"),
     text="{o0} registration #{registration}: op {op} filter {filter} trigger {trigger} key "
-    "{key} -> {result} (enabled {enabled})",
+    "{key} -> {result} (enabled {enabled}, nonblocking {nonblocking})",
     doc="ProcessSocketNotifications processed one SOCK_NOTIFY_REGISTRATION for the socket "
     "(objects: the socket, the port, the calling thread): the operation, event filter and "
     "trigger flags as given, the registration's completion key, the registrationResult "
-    "(0: ERROR_SUCCESS) and whether the registration is enabled afterwards (registration 0: "
-    "none was made).",
+    "(0: ERROR_SUCCESS), whether the registration is enabled afterwards (registration 0: "
+    "none was made) and whether the socket is in non-blocking mode (FIONBIO).",
 )
 SOCK_NOTIFY = trace_kind(
     "sock.notify",
@@ -274,6 +274,7 @@ class Notifications:
                     payload_value(reg.key if reg is not None else request.key),
                     result,
                     bool(reg is not None and reg.live and reg.enabled),
+                    sock.nonblocking,
                 ),
             )
         if result == 0 and reg is not None:
