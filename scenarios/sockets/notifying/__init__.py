@@ -5,6 +5,14 @@ the servers an engineer could plausibly get wrong (``buggy``). ``common`` holds 
 share. Each program keeps its run's state in locals or ``api.context.state``, never at module
 level (every schedule of a campaign calls it again)."""
 
+from .buggy import (
+    close_then_remove_server,
+    edge_no_drain_server,
+    free_on_close_server,
+    pause_resume_server,
+    rekey_server,
+    shared_persistent_server,
+)
 from .lifecycle import (
     close_demo,
     datagram_demo,
@@ -15,20 +23,31 @@ from .lifecycle import (
     timeout_demo,
     timeout_error_demo,
 )
+from .servers import closing_clients, echo_clients, epoll_echo_server, mt_echo_server
 from .triggers import coalesce_demo, disable_demo, edge_demo, level_demo, oneshot_demo
 
 __all__ = [
     "close_demo",
+    "close_then_remove_server",
+    "closing_clients",
     "coalesce_demo",
     "datagram_demo",
     "disable_demo",
+    "echo_clients",
     "edge_demo",
+    "edge_no_drain_server",
+    "epoll_echo_server",
     "err_demo",
+    "free_on_close_server",
     "hangup_demo",
     "level_demo",
+    "mt_echo_server",
     "oneshot_demo",
+    "pause_resume_server",
+    "rekey_server",
     "remove_demo",
     "same_port_demo",
+    "shared_persistent_server",
     "timeout_demo",
     "timeout_error_demo",
 ]
