@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -96,6 +98,22 @@ def test_the_notification_echo_servers_hold_in_explored_schedules(name: str, str
     result = Campaign(scenario, ExploreBudget(strategy, schedules=100, seed=7)).run()
     assert result.schedules_run == 100
     assert result.found is None, f"schedule {result.hit_at} broke {name}"
+
+
+def test_the_echo_servers_benchmark_checks_every_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A smoke run with tiny sizes (bench/echo_servers.py; its figures are in bench/README.md).
+    path = ROOT / "bench" / "echo_servers.py"
+    spec = importlib.util.spec_from_file_location("echo_servers_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--json", "--messages", "8", "--schedules", "1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [row["server"] for row in report["rows"]] == list(ECHO_SERVERS)
+    for row in report["rows"]:
+        assert row["problems"] == [] and row["messages"] == 8 and row["messages_per_s"] > 0
 
 
 def test_every_socket_scenario_cites_the_sentence_it_demonstrates() -> None:
