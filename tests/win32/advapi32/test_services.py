@@ -593,3 +593,21 @@ def test_a_handle_closed_by_another_thread_during_the_rpc_fails_the_call() -> No
     assert sim.events("scm.register") == []
     assert sim.events("scm.service") == []
     assert len(sim.events("handle.open")) == 4  # the SCM handle and three service handles
+
+
+def test_a_service_notify_is_bound_once_and_a_fresh_service_status_in_it_is_bound_then() -> None:
+    # Each NotifyServiceStatusChange binds its buffer: bound already, binding records nothing;
+    # a SERVICE_STATUS_PROCESS the program put into it since is bound then, under the
+    # buffer's name, so the system's writes to it are traced.
+    k = Kernel()
+    note = SERVICE_NOTIFY(dwVersion=2)
+    oid = note.bind(k, "note")
+    start = len(k.trace.events)
+    assert note.bind(k) == oid
+    assert len(k.trace.events) == start
+    fresh = SERVICE_STATUS_PROCESS()
+    note.ServiceStatus = fresh
+    assert note.bind(k) == oid
+    created = [e[4] for e in k.trace.events[start:] if e[2] == "obj.create"]
+    assert created == [("SERVICE_STATUS_PROCESS", "note.ServiceStatus")]
+    assert fresh.oid != 0
