@@ -98,13 +98,16 @@ def level_demo(api: Api) -> Gen:
 def edge_demo(api: Api) -> Gen:
     """An edge registration for IN on a non-blocking socket. The timeline: the peer connects
     at 1 ms and sends "hello" at 1.5 ms, before the program registers (about 2 ms); then
-    "world" at 3 ms, "again" at 4 ms and "last" at 6 ms.
+    "world" at 3 ms, "again" at 3.5 ms, "last" at 6 ms, "more" at 7 ms, and half-closes (its
+    FIN) at 8 ms.
 
     Checks: 1 registered; 2 the data that came before the registration gives no edge; 3 so
     the reader drains after registering; 4 "world" is an edge (IN went from not holding to
     holding); 5 "again" arrives while IN still holds (the program did not read): no edge, no
     notification; 6 draining reads both; 7 after the drain "last" is an edge again; 8 read;
-    9 removed."""
+    9 "more" is an edge; 10 the FIN changes the socket's conditions (HANGUP, not asked for)
+    while "more" is unread, but IN held already: no edge; 11 the reader reads "more" and the
+    end of the stream; 12 removed."""
     checks = Checks()
     port, listener, conn = yield from _served(api)
     yield from api.Sleep(1)  # "hello" arrives meanwhile
@@ -118,6 +121,10 @@ def edge_demo(api: Api) -> Gen:
     checks.expect((yield from drain(api, conn)), (b"worldagain", WSAEWOULDBLOCK))
     checks.expect((yield from wait(api, port, INFINITE)), (0, [(KEY, IN)]))
     checks.expect((yield from drain(api, conn)), (b"last", WSAEWOULDBLOCK))
+    checks.expect((yield from wait(api, port, INFINITE)), (0, [(KEY, IN)]))
+    yield from api.Sleep(2)  # the peer's FIN arrives while "more" is unread
+    checks.expect((yield from wait(api, port, 0)), NOTHING)
+    checks.expect((yield from drain(api, conn)), (b"more", EOF_READ))
     yield from finish(api, checks, port, conn, KEY, listener)
     return checks.exit_code
 
