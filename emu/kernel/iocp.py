@@ -289,13 +289,19 @@ class IoCompletionPort(DispatcherObject):
         """Record that ``packets`` left the port for ``thread``: when it takes them itself, or
         when a post or an activation hands them to it as it is released (the entry leaves the
         queue at that moment, not when the thread next runs)."""
-        k = self.k
-        if k.tracing:
+        if self.k.tracing:
             self._trace_take(thread, packets, actor)
-        for packet in packets:  # after the dequeue is recorded: an owner may post again
+        self._tell_owners(packets)
+        return packets
+
+    @staticmethod
+    def _tell_owners(packets: list[Packet]) -> None:
+        """After the dequeue is recorded, and after a released thread counts as running again:
+        an owner may post at once (a level-triggered registration whose condition still
+        holds), and that packet must see the port's running count as it now is."""
+        for packet in packets:
             if packet.owner is not None:
                 packet.owner.packet_left(packet, True)
-        return packets
 
     def _trace_take(self, thread: Thread, packets: list[Packet], actor: int) -> None:
         k = self.k
@@ -320,8 +326,11 @@ class IoCompletionPort(DispatcherObject):
         while len(packets) < wanted and self.packets:
             packets.append(self.packets.popleft())
         thread.io_packets = packets
-        self._take(thread, packets, self.k.actor_id())
-        waits.end_wait(self.k, thread, STATUS_SUCCESS, packets[0].seq)
+        k = self.k
+        if k.tracing:
+            self._trace_take(thread, packets, k.actor_id())
+        waits.end_wait(k, thread, STATUS_SUCCESS, packets[0].seq)
+        self._tell_owners(packets)
 
     def remove(
         self, thread: Thread, count: int, timeout: int | None, alertable: bool

@@ -147,3 +147,53 @@ def test_an_owned_packet_tells_its_owner_when_a_thread_takes_it_or_the_port_drop
     late = Packet(k.new_id("packet"), 3, None, STATUS_SUCCESS, 0, -1, owner)
     port.post_packet(late)  # posted to a closed port: dropped at once
     assert owner.left[-1] == (late.number, False)
+
+
+class Reposter:
+    """An owner that posts again the moment its packet is taken (a persistent level-triggered
+    registration whose condition still holds)."""
+
+    def __init__(self, port: IoCompletionPort) -> None:
+        self.port = port
+        self.posts = 0
+
+    def packet_left(self, packet: Any, taken: bool) -> None:
+        from emu.kernel.iocp import Packet
+
+        if taken and self.posts < 3:
+            self.posts += 1
+            k = self.port.k
+            self.port.post_packet(Packet(k.new_id("packet"), 1, None, STATUS_SUCCESS, 1, -1, self))
+
+
+def test_a_packet_an_owner_posts_as_its_packet_is_taken_respects_the_concurrency() -> None:
+    # F5.20: a packet releases a waiter only while fewer associated threads than the
+    # concurrency value run. The owner hears of the take after the released thread counts as
+    # running again, so its new packet stays queued instead of waking the second dequeuer.
+    from emu.kernel.iocp import Packet
+
+    k = Kernel()
+    port = IoCompletionPort(k, 1)
+    owner = Reposter(port)
+    got: list[str] = []
+
+    def dequeuer(name: str) -> Generator[Any, None, None]:
+        yield from port.remove(threads[name], 1, None, False)
+        got.append(name)
+
+    seen: list[tuple[int, int, int]] = []
+
+    def poster() -> Generator[Any, None, None]:
+        port.post_packet(Packet(k.new_id("packet"), 1, None, STATUS_SUCCESS, 1, -1, owner))
+        # "second" (LIFO) was released and counts as running; the owner's new packet waits
+        seen.append((port.active, len(port.packets), len(port.dequeuers)))
+        return
+        yield
+
+    threads = {name: Thread(k, name, dequeuer(name)) for name in ("first", "second")}
+    for thread in threads.values():
+        k.spawn(thread)
+    k.spawn(Thread(k, "poster", poster()))
+    k.run(until=1)
+    assert seen == [(1, 1, 1)]
+    assert got == ["second", "first"]  # the first only once the second had exited
