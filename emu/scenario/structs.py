@@ -42,6 +42,7 @@ from emu.win32.types import (
     ULONG_PTR,
 )
 from emu.win32.winsvc import SERVICE_NOTIFY, SERVICE_STATUS, SERVICE_STATUS_PROCESS
+from emu.win32.ws2_32.notify import SOCK_NOTIFY_REGISTRATION
 from emu.win32.ws2_32.types import INT, SOCKADDR_IN, WSABUF, WSADATA
 
 STRUCT_TYPES: Final[dict[str, type[Struct]]] = {
@@ -69,6 +70,7 @@ STRUCT_TYPES: Final[dict[str, type[Struct]]] = {
         SOCKADDR_IN,
         INT,
         WSABUF,
+        SOCK_NOTIFY_REGISTRATION,
     )
 }
 """The structures a scenario may declare, by their header names."""

@@ -6,11 +6,15 @@ SOCK_NOTIFY_REGISTRATION page (the seed) or a fact of docs/sources.md (F2.x):
 
 - **One registration per socket**, on one port: "A socket handle can be registered to only one
   IOCP at a time. Re-registering a previously-registered socket handle overwrites the existing
-  registration" (ProcessSocketNotifications). An ENABLE on a registered socket overwrites its
-  event filter and trigger flags; its completion key and port stay those of its creation ("This
-  parameter is used upon registration creation. To change the completion key, remove the
-  registration and re-register it"). Profile ``sock-rereg-replaces`` takes the other reading:
-  the new port and key replace the old ones (a packet already queued stays queued).
+  registration" (ProcessSocketNotifications). An ENABLE through the registration's port
+  overwrites its event filter and trigger flags; its completion key stays the one of its
+  creation ("This parameter is used upon registration creation. To change the completion key,
+  remove the registration and re-register it"). An ENABLE through another port replaces the
+  registration (``sock.deregister``, no REMOVE notification; a packet already queued on the
+  old port stays queued): the new one has the new port and key. DISABLE and REMOVE act on the
+  socket's registration whatever port the call names; the REMOVE notification goes to the
+  registration's own port. Profile ``sock-rereg-replaces`` replaces the registration on its
+  own port too when the key differs (assumptions, docs/rules.md).
 - **Operations.** ENABLE creates or re-enables; DISABLE "merely suppresses queuing of new
   notifications" (a packet already queued may still be delivered); REMOVE "removes a
   previously-registered notification. Both enabled and disabled notifications may be removed.
@@ -25,7 +29,9 @@ SOCK_NOTIFY_REGISTRATION page (the seed) or a fact of docs/sources.md (F2.x):
   persistent, F2.14); profile ``sock-strict-triggers`` requires ONESHOT or PERSISTENT.
   ONESHOT together with PERSISTENT is contradictory and fails the registration (assumption).
 - **What is notified.** The filter's IN/OUT/HANGUP bits, and ERR "regardless of registered
-  event filter" (SocketNotificationRetrieveEvents, F2.15). "Notifications are only supplied
+  event filter" (SocketNotificationRetrieveEvents, F2.15) — but nothing at all with the filter
+  SOCK_NOTIFY_REGISTER_EVENT_NONE: "Notifications should not be issued" (the more specific
+  sentence; assumption). "Notifications are only supplied
   when the registration is enabled. Notifications are not queued up while the registration is
   disabled." Level-triggered: "supplied whenever the desired conditions hold": on enabling, on
   every readiness change, and when its packet is dequeued while they still hold (a persistent
@@ -102,7 +108,8 @@ SOCK_DEREGISTER = trace_kind(
     text="{o0} registration #{registration} ends: {reason}",
     doc="A registration ended without a REMOVE notification: its socket was closed "
     "(closesocket deregisters; a packet already queued may still be delivered), or a "
-    "re-registration replaced it (profile sock-rereg-replaces).",
+    "re-registration replaced it (through another port, or with another key under profile "
+    "sock-rereg-replaces).",
 )
 
 VALID_OPS: Final = (
@@ -169,8 +176,13 @@ class Registration:
         return bool(self.trigger & SOCK_NOTIFY_TRIGGER_ONESHOT)
 
     def wanted(self, events: int) -> int:
-        """The events of ``events`` this registration notifies."""
-        return events & (self.event_filter | ALWAYS)
+        """The events of ``events`` this registration notifies: its filter's, and ERR unless
+        the filter is SOCK_NOTIFY_REGISTER_EVENT_NONE ("Notifications should not be
+        issued")."""
+        event_filter = self.event_filter
+        if not event_filter:
+            return 0
+        return events & (event_filter | ALWAYS)
 
     # -- notifying ----------------------------------------------------------------------------
 
@@ -299,10 +311,13 @@ class Notifications:
         problem = self._check_enable(request)
         if problem:
             return problem, existing
-        if (
+        if existing is not None and existing.port is not port:
+            self.forget(existing, "re-registered with another port", NO_CAUSE)
+            existing = None
+        elif (
             existing is not None
             and self.k.profile == "sock-rereg-replaces"
-            and (existing.port is not port or existing.key != request.key)
+            and existing.key != request.key
         ):
             self.forget(existing, "replaced by a new registration", NO_CAUSE)
             existing = None

@@ -47,7 +47,10 @@ class ImmediateIfInState(ScmChecker):
 
     def feed(self, seq: int, event: TraceTuple) -> None:
         _t, actor, kind, objects, payload, _c = event
-        if kind == "scm.create":
+        if kind == "api":  # the most frequent kind: a call returns
+            if actor in self.expected and payload[0] in _NOTIFY:
+                self._returned(actor)
+        elif kind == "scm.create":
             self.state[objects[0]] = "SERVICE_STOPPED"
         elif kind == "scm.service":
             if self.state.get(objects[0]) != payload[0]:
@@ -69,21 +72,23 @@ class ImmediateIfInState(ScmChecker):
                 self.notified[objects[0]] = payload[3]
             if payload[7]:
                 self.immediate.add(payload[0])
-        elif payload[0] in _NOTIFY and actor in self.expected:
-            request, due, at = self.expected.pop(actor)
-            fired = request in self.immediate
-            if due and not fired:
-                self.found(
-                    at,
-                    f"request #{request}: the service was in a requested state, "
-                    "yet the callback was not queued immediately",
-                )
-            elif fired and not due:
-                self.found(
-                    at,
-                    f"request #{request} fired at once though this handle was "
-                    "already notified of the current state",
-                )
+
+    def _returned(self, thread: int) -> None:
+        """NotifyServiceStatusChange returned on ``thread``: was its request queued at once?"""
+        request, due, at = self.expected.pop(thread)
+        fired = request in self.immediate
+        if due and not fired:
+            self.found(
+                at,
+                f"request #{request}: the service was in a requested state, "
+                "yet the callback was not queued immediately",
+            )
+        elif fired and not due:
+            self.found(
+                at,
+                f"request #{request} fired at once though this handle was "
+                "already notified of the current state",
+            )
 
 
 class TriggeredStateBit(ScmChecker):

@@ -27,6 +27,7 @@ from emu.properties.scm.requests import (
 
 SEED: Final = "NotifyServiceStatusChange (MS doc)"
 _NOTIFY: Final = ("NotifyServiceStatusChangeW", "NotifyServiceStatusChangeA")
+_FOLDED: Final = frozenset(KINDS)
 
 
 class RequestChecker(ScmChecker):
@@ -46,8 +47,11 @@ class RequestChecker(ScmChecker):
         self.requests = context.fold(Requests)
 
     def feed(self, seq: int, event: TraceTuple) -> None:
-        req = self.requests.feed_once(seq, event) if event[2] in KINDS else None
-        self.see(seq, event, req if isinstance(req, Request) else None)
+        if event[2] in _FOLDED:
+            req = self.requests.feed_once(seq, event)
+            self.see(seq, event, req if isinstance(req, Request) else None)
+        else:
+            self.see(seq, event, None)
 
     def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
         """One event, after the request records were updated."""
@@ -135,6 +139,11 @@ class LaggingIgnored(RequestChecker):
         super().__init__(context)
         self.lagging: dict[int, int] = {}  # SCM handle object -> seq of the LAGGING return
 
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        if event[2] == "api" and event[4][0] not in NOTIFY_API:
+            return  # the hot case: another call
+        super().feed(seq, event)
+
     def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
         _t, _a, kind, objects, payload, _c = event
         if kind == "handle.close":
@@ -168,6 +177,11 @@ class MarkedHandleKept(RequestChecker):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.marked: dict[int, int] = {}
+
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        if event[2] == "api" and event[4][0] not in NOTIFY_API:
+            return  # the hot case: another call
+        super().feed(seq, event)
 
     def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
         _t, _a, kind, objects, payload, _c = event
@@ -207,6 +221,11 @@ class StatusReadUnchecked(RequestChecker):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.invalid: dict[int, Request] = {}  # ServiceStatus struct oid -> failed request
+
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        if event[2] == "mem.read" and (not self.invalid or event[3][0] not in self.invalid):
+            return  # the hot case: a read of memory no failed notification wrote
+        super().feed(seq, event)
 
     def see(self, seq: int, event: TraceTuple, req: Request | None) -> None:
         _t, _a, kind, objects, payload, _c = event

@@ -44,8 +44,9 @@ OVERLAPPED_ARG: Final = 5  # lpOverlapped's position in WSARecv and WSASend
 class KeyChange(SockChecker):
     """An ENABLE on a registered socket with another completion key (or port) than its
     registration's, which keeps those of its creation; or a socket registered again with a
-    new key before the REMOVE notification of its removed registration was received; or
-    (profile sock-rereg-replaces) a registration replaced by one with another key."""
+    new key before the REMOVE notification of its removed registration was received; or a
+    registration replaced by one through another port (or with another key, under profile
+    sock-rereg-replaces)."""
 
     SEES = ("mem.read", "sock.register", "sock.deregister")
 

@@ -115,8 +115,10 @@ class Registration:
         return self.enabled and not self.ended
 
     def wanted(self, events: int) -> int:
-        """The events of ``events`` this registration notifies (its filter, and ERR)."""
-        return events & (self.event_filter | ALWAYS)
+        """The events of ``events`` this registration notifies: its filter's, and ERR unless
+        the filter is SOCK_NOTIFY_REGISTER_EVENT_NONE ("Notifications should not be issued",
+        an assumption of docs/rules.md)."""
+        return events & (self.event_filter | ALWAYS) if self.event_filter else 0
 
     def kind(self) -> str:
         how = "edge" if self.edge else "level" if self.level else "?"
@@ -167,7 +169,7 @@ class Registrations(Fold):
             reg = self.by_number.get(payload[0])
             if reg is not None:
                 self.before = replace(reg)
-                self._end(reg, "replaced" if "replaced" in str(payload[1]) else "closed", seq)
+                self._end(reg, "closed" if "closed" in str(payload[1]) else "replaced", seq)
             return reg
         if kind == "sock.close":
             self.closed[objects[0]] = seq

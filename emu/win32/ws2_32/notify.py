@@ -14,7 +14,9 @@ registrations themselves (their operations, triggers, coalescing) are
   entries array shorter than its count or a receivedEntryCount that is not a UINT32 with
   WSAEFAULT (10014), a handle that is not a completion port with WSA_INVALID_HANDLE (6): "the
   entire operation failed, and no changes occurred" (F2.8; the codes are not documented:
-  assumption).
+  assumption). The arrays cannot overlap here: each is a list of its own structure type, so
+  one array given for both fails the type check (WSAEFAULT). Counts and timeoutMs are C
+  unsigned integers: -1 is 0xFFFFFFFF (timeoutMs INFINITE), as for GetQueuedCompletionStatusEx.
 - **Then every registration**, in order, each with its own registrationResult ("you must
   inspect the elements for whether registration was processed successfully", F2.9): one that
   fails (a SOCKET that is not a socket: WSAENOTSOCK 10038; a bad operation or trigger:
@@ -56,13 +58,12 @@ from emu.kernel.iocp import IoCompletionPort, Packet
 from emu.kernel.memory import Struct
 from emu.kernel.thread import Thread
 from emu.kernel.time import ms_to_ticks
-from emu.win32.base import DWORD_VALUE, ApiCall, export
+from emu.win32.base import DWORD_VALUE, ApiCall, dword, export
 from emu.win32.types import DWORD, OVERLAPPED_ENTRY, ULONG
 from emu.win32.ws2_32.base import WsBase, plain_int
 
 UINT8_MAX = 0xFF
 UINT16_MAX = 0xFFFF
-UINT32_MAX = 0xFFFFFFFF
 COUNT_BOXES = (DWORD, ULONG)
 """What a ``UINT32 *receivedEntryCount`` accepts."""
 
@@ -140,16 +141,16 @@ class NotifyApi(WsBase):
         port, status = self._resolve(t, completionPort, IoCompletionPort, SYNCHRONIZE, pseudo=False)
         if status or not isinstance(port, IoCompletionPort):
             return self._done(t, name, args, WSA_INVALID_HANDLE)
-        registrations = list(registrationInfos or ())[: int(registrationCount)]
+        registrations = list(registrationInfos or ())[: dword(registrationCount) or 0]
         for info in registrations:
             info.bind(k)
             info.sys_set("registrationResult", self._register(t, port, info))
-        count = int(completionCount)
+        count = dword(completionCount) or 0
         if count == 0:
             return self._done(t, name, args, ERROR_SUCCESS)
         assert isinstance(receivedEntryCount, Struct)
         receivedEntryCount.bind(k)
-        wait = ms_to_ticks(int(timeoutMs))
+        wait = ms_to_ticks(dword(timeoutMs) or 0)
         status, packets = yield from port.remove(t, count, wait, False)
         receivedEntryCount.sys_set("value", len(packets))
         for entry, packet in zip(completionPortEntries, packets, strict=False):
@@ -172,9 +173,9 @@ class NotifyApi(WsBase):
         received: Any,
     ) -> int:
         """The parameter rules that fail the whole call (0: none broken)."""
-        count = _uint(registration_count, UINT32_MAX)
-        timeout = _uint(timeout_ms, UINT32_MAX)
-        wanted = _uint(completion_count, UINT32_MAX)
+        count = dword(registration_count)  # UINT32 and ULONG: C wraps -1 to 0xFFFFFFFF
+        timeout = dword(timeout_ms)
+        wanted = dword(completion_count)
         if count is None or timeout is None or wanted is None:
             return WSAEINVAL
         if (infos is None) != (count == 0):
@@ -196,8 +197,6 @@ class NotifyApi(WsBase):
             or not isinstance(received, COUNT_BOXES)
         ):
             return WSAEFAULT
-        if entries is infos:
-            return WSAEINVAL  # "must not overlap"
         return 0
 
     def _register(self, t: Thread, port: IoCompletionPort, info: SOCK_NOTIFY_REGISTRATION) -> int:

@@ -86,8 +86,8 @@ def test_an_enable_on_another_port_is_a_client_bug() -> None:
     found = status(trace_of(rekey("port")), "sock.key_change")
     assert messages(found) == [
         "ENABLE of Socket#9 with IoCompletion#12, but registration #1 of Socket#9 is on "
-        "IoCompletion#10 (the registration keeps those of its creation): a socket may be "
-        "associated with only a single I/O completion port"
+        "IoCompletion#10 (registration #2 replaced it): a socket may be associated with only a "
+        "single I/O completion port"
     ]
 
 

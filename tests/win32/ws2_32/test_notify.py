@@ -1,197 +1,38 @@
-"""ProcessSocketNotifications and SOCK_NOTIFY_REGISTRATION: each documented rule (module docs of
-emu.win32.ws2_32.notify and emu.devices.sockets.notify) with a test that fails if it breaks."""
+"""SOCK_NOTIFY_REGISTRATION's registrations: each documented rule (emu.devices.sockets.notify) with
+a test that fails if it breaks: level, edge, ONESHOT, coalescing, DISABLE, REMOVE, closesocket,
+ERR, re-registration."""
 
 from __future__ import annotations
 
 from collections.abc import Generator
 from typing import Any
 
-import pytest
-
 from emu.codes.winsock import (
     SOCK_NOTIFY_EVENT_ERR,
     SOCK_NOTIFY_EVENT_HANGUP,
     SOCK_NOTIFY_EVENT_IN,
-    SOCK_NOTIFY_EVENT_OUT,
     SOCK_NOTIFY_EVENT_REMOVE,
     SOCK_NOTIFY_OP_DISABLE,
-    SOCK_NOTIFY_OP_ENABLE,
     SOCK_NOTIFY_OP_NONE,
     SOCK_NOTIFY_OP_REMOVE,
-    SOCK_NOTIFY_REGISTER_EVENT_IN,
     SOCK_NOTIFY_REGISTER_EVENT_OUT,
-    SOCK_NOTIFY_TRIGGER_EDGE,
-    SOCK_NOTIFY_TRIGGER_LEVEL,
-    SOCK_NOTIFY_TRIGGER_ONESHOT,
     SOCK_NOTIFY_TRIGGER_PERSISTENT,
-    WSA_INVALID_HANDLE,
-    WSAEFAULT,
     WSAEINVAL,
-    WSAENOTSOCK,
-    WSANOTINITIALISED,
 )
-from emu.win32 import OVERLAPPED_ENTRY, Api
-from emu.win32.types import DWORD, PVOID, ULONG_PTR
-from emu.win32.ws2_32 import SOCK_NOTIFY_REGISTRATION
+from emu.win32 import Api
 from tests.support import run
-from tests.win32.ws2_32.helpers import startup, tcp, tcp_pair
-
-INVALID_HANDLE_VALUE = -1
-WAIT_TIMEOUT = 258
-ERROR_TIMEOUT = 1460
-LEVEL = SOCK_NOTIFY_TRIGGER_LEVEL
-EDGE = SOCK_NOTIFY_TRIGGER_EDGE
-ONESHOT = SOCK_NOTIFY_TRIGGER_ONESHOT
-IN = SOCK_NOTIFY_REGISTER_EVENT_IN
-
-
-def reg(
-    sock: int,
-    key: Any = 7,
-    event_filter: int = IN,
-    op: int = SOCK_NOTIFY_OP_ENABLE,
-    trigger: int = LEVEL,
-) -> SOCK_NOTIFY_REGISTRATION:
-    return SOCK_NOTIFY_REGISTRATION(
-        socket=sock,
-        completionKey=key,
-        eventFilter=event_filter,
-        operation=op,
-        triggerFlags=trigger,
-        registrationResult=0xDEAD,
-    )
-
-
-def port_of(api: Api) -> Generator[Any, None, int]:
-    port: int = yield from api.CreateIoCompletionPort(INVALID_HANDLE_VALUE, 0, 0, 1)
-    return port
-
-
-def psn(
-    api: Api, port: int, regs: list[SOCK_NOTIFY_REGISTRATION] | None, count: int = 4, ms: int = 0
-) -> Generator[Any, None, tuple[int, list[tuple[Any, int]]]]:
-    """Call ProcessSocketNotifications: (result, [(key, events) of each entry removed])."""
-    entries = [OVERLAPPED_ENTRY() for _ in range(count)] if count else None
-    received = DWORD(value=0xBAD) if count else None
-    result: int = yield from api.ProcessSocketNotifications(
-        port, len(regs or ()), regs, ms, count, entries, received
-    )
-    got: list[tuple[Any, int]] = []
-    if entries is not None and received is not None:
-        for entry in entries[: received.value]:
-            got.append((entry.lpCompletionKey, entry.dwNumberOfBytesTransferred))
-    return result, got
-
-
-def scenario(body: Any, **kw: Any) -> Any:
-    def main(api: Api) -> Generator[Any, None, None]:
-        yield from startup(api)
-        yield from body(api)
-
-    return run(main, **kw)
-
-
-# -- the parameters -----------------------------------------------------------------------------
-
-
-def test_before_wsastartup_the_call_fails_with_wsanotinitialised() -> None:
-    def main(api: Api) -> Generator[Any, None, None]:
-        port = yield from port_of(api)
-        result = yield from api.ProcessSocketNotifications(port, 0, None, 0, 0, None, None)
-        assert result == WSANOTINITIALISED
-
-    run(main)
-
-
-@pytest.mark.parametrize(
-    ("count", "infos", "timeout", "entries", "received", "code"),
-    [
-        (1, None, 0, None, None, WSAEINVAL),  # registrationInfos NULL with a count
-        (0, "regs", 0, None, None, WSAEINVAL),  # registrationInfos given with count 0
-        (0, None, 5, None, None, WSAEINVAL),  # timeoutMs must be 0 when completionCount is 0
-        (0, None, 0, "entries", None, WSAEINVAL),  # completionPortEntries must be NULL
-        (0, None, 0, None, "received", WSAEINVAL),  # receivedEntryCount must be NULL
-        (2, "regs1", 0, None, None, WSAEFAULT),  # fewer registrations than the count
-        (0, None, 0, None, None, 0),  # only registrations (none): success
-    ],
+from tests.win32.ws2_32.helpers import startup, tcp
+from tests.win32.ws2_32.notify_helpers import (
+    EDGE,
+    LEVEL,
+    ONESHOT,
+    WAIT_TIMEOUT,
+    pair_with_port,
+    port_of,
+    psn,
+    reg,
+    scenario,
 )
-def test_a_parameter_rule_broken_fails_the_whole_call_with_nothing_changed(
-    count: int, infos: Any, timeout: int, entries: Any, received: Any, code: int
-) -> None:
-    # F2.10, F2.11: "the entire operation failed, and no changes occurred" (F2.8).
-    def body(api: Api) -> Generator[Any, None, None]:
-        port = yield from port_of(api)
-        s = yield from tcp(api)
-        regs = [reg(s)] if infos == "regs1" else [reg(s), reg(s)] if infos == "regs" else None
-        result = yield from api.ProcessSocketNotifications(
-            port,
-            count,
-            regs,
-            timeout,
-            0,
-            [OVERLAPPED_ENTRY()] if entries else None,
-            DWORD() if received else None,
-        )
-        assert result == code
-        if regs:
-            assert all(r.registrationResult == 0xDEAD for r in regs)  # nothing processed
-
-    scenario(body)
-
-
-def test_entries_that_overlap_the_registrations_fail_the_call() -> None:
-    # F2.13: "completionPortEntries ... must not overlap with registrationInfos".
-    def body(api: Api) -> Generator[Any, None, None]:
-        port = yield from port_of(api)
-        s = yield from tcp(api)
-        both: list[Any] = [reg(s)]
-        result = yield from api.ProcessSocketNotifications(port, 1, both, 0, 1, both, DWORD())
-        assert result in (WSAEINVAL, WSAEFAULT)
-        assert both[0].registrationResult == 0xDEAD
-
-    scenario(body)
-
-
-def test_a_handle_that_is_not_a_port_fails_the_whole_call() -> None:
-    def body(api: Api) -> Generator[Any, None, None]:
-        s = yield from tcp(api)
-        r = reg(s)
-        result, _ = yield from psn(api, s, [r], count=0)
-        assert result == WSA_INVALID_HANDLE
-        assert r.registrationResult == 0xDEAD
-
-    scenario(body)
-
-
-def test_each_registration_has_its_own_result_and_a_bad_one_fails_alone() -> None:
-    # F2.9: "you must inspect the elements for whether registration was processed successfully".
-    def body(api: Api) -> Generator[Any, None, None]:
-        port = yield from port_of(api)
-        s = yield from tcp(api)
-        regs = [
-            reg(12345),  # not a socket
-            reg(s, trigger=LEVEL | EDGE),  # "Not compatible with edge-triggered"
-            reg(s, trigger=ONESHOT),  # neither level nor edge
-            reg(s, op=SOCK_NOTIFY_OP_ENABLE | SOCK_NOTIFY_OP_DISABLE),  # at most one operation
-            reg(s, trigger=LEVEL | ONESHOT | SOCK_NOTIFY_TRIGGER_PERSISTENT),
-            reg(s, op=SOCK_NOTIFY_OP_DISABLE),  # nothing registered yet
-            reg(s),  # this one works
-        ]
-        result, _ = yield from psn(api, port, regs, count=0)
-        assert result == 0
-        codes = [r.registrationResult for r in regs]
-        assert codes == [WSAENOTSOCK, WSAEINVAL, WSAEINVAL, WSAEINVAL, WSAEINVAL, WSAEINVAL, 0]
-
-    scenario(body)
-
-
-# -- level, edge, oneshot, coalescing -------------------------------------------------------------
-
-
-def pair_with_port(api: Api) -> Generator[Any, None, tuple[int, int, int]]:
-    client, server = yield from tcp_pair(api)
-    port = yield from port_of(api)
-    return client, server, port
 
 
 def test_level_triggered_notifies_at_once_when_the_condition_already_holds() -> None:
@@ -379,70 +220,6 @@ def test_err_is_notified_whatever_the_filter() -> None:
     scenario(body)
 
 
-def test_notifications_are_ordinary_packets_gqcs_can_take() -> None:
-    # F2.16: "you can retrieve them explicitly by calling the usual I/O completion port
-    # functions, such as GetQueuedCompletionStatus"; lpOverlapped is NULL.
-    def body(api: Api) -> Generator[Any, None, None]:
-        client, server, port = yield from pair_with_port(api)
-        yield from psn(api, port, [reg(server, key=99, trigger=EDGE)], count=0)
-        yield from api.send(client, b"a", 1, 0)
-        count, key, ov = DWORD(), ULONG_PTR(), PVOID()
-        ok = yield from api.GetQueuedCompletionStatus(port, count, key, ov, 1000)
-        assert ok and count.value == SOCK_NOTIFY_EVENT_IN and key.value == 99
-        assert ov.value is None
-
-    scenario(body)
-
-
-def test_posted_packets_come_back_through_process_socket_notifications() -> None:
-    def body(api: Api) -> Generator[Any, None, None]:
-        port = yield from port_of(api)
-        yield from api.PostQueuedCompletionStatus(port, 5, 42, None)
-        result, got = yield from psn(api, port, None, ms=0)
-        assert (result, got) == (0, [(42, 5)])
-
-    scenario(body)
-
-
-@pytest.mark.parametrize(
-    ("profile", "code"), [(None, WAIT_TIMEOUT), ("sock-timeout-error", ERROR_TIMEOUT)]
-)
-def test_a_timeout_returns_wait_timeout_or_error_timeout_under_its_profile(
-    profile: str | None, code: int
-) -> None:
-    # F2.8: the Return value section says WAIT_TIMEOUT, the timeoutMs text ERROR_TIMEOUT.
-    def body(api: Api) -> Generator[Any, None, None]:
-        port = yield from port_of(api)
-        s = yield from tcp(api)
-        r = reg(s)
-        result, got = yield from psn(api, port, [r], ms=5)
-        assert (result, got) == (code, [])
-        assert r.registrationResult == 0  # registrations are processed even on a timeout
-
-    def main(api: Api) -> Generator[Any, None, None]:
-        if profile is not None:
-            api.k.profile = profile
-        yield from startup(api)
-        yield from body(api)
-
-    sim = run(main)
-    assert sim.k.now >= 5 * 10_000
-
-
-def test_the_wait_is_not_alertable() -> None:
-    # The function has no fAlertable: an APC queued to the thread does not end its wait.
-    def body(api: Api) -> Generator[Any, None, None]:
-        port = yield from port_of(api)
-        ran: list[int] = []
-        yield from api.QueueUserAPC(ran.append, -2, 1)
-        result, _ = yield from psn(api, port, None, ms=5)
-        assert result == WAIT_TIMEOUT and ran == []
-        yield from api.SleepEx(0, True)
-        assert ran == [1]
-
-    scenario(body)
-
-
 def test_strict_triggers_profile_refuses_a_registration_without_oneshot_or_persistent() -> None:
     def main(api: Api) -> Generator[Any, None, None]:
         api.k.profile = "sock-strict-triggers"
@@ -482,9 +259,43 @@ def test_op_none_changes_nothing_and_succeeds() -> None:
     scenario(body)
 
 
-def test_socket_notification_retrieve_events_reads_the_bytes_transferred() -> None:
+def test_an_enable_through_another_port_moves_the_registration_there() -> None:
+    # "A socket handle can be registered to only one IOCP at a time. Re-registering a
+    # previously-registered socket handle overwrites the existing registration": the new port
+    # and key take effect; the old registration ends without a REMOVE notification.
     def body(api: Api) -> Generator[Any, None, None]:
-        entry = OVERLAPPED_ENTRY(dwNumberOfBytesTransferred=SOCK_NOTIFY_EVENT_OUT | 0x40)
-        assert (yield from api.SocketNotificationRetrieveEvents(entry)) == 0x42
+        client, server, first = yield from pair_with_port(api)
+        second = yield from port_of(api)
+        yield from psn(api, first, [reg(server, key=1, trigger=EDGE)], count=0)
+        moved = reg(server, key=2, trigger=EDGE)
+        yield from psn(api, second, [moved], count=0)
+        assert moved.registrationResult == 0
+        yield from api.send(client, b"a", 1, 0)
+        result, got = yield from psn(api, second, None, ms=100)
+        assert (result, got) == (0, [(2, SOCK_NOTIFY_EVENT_IN)])
+        result, got = yield from psn(api, first, None, ms=0)
+        assert (result, got) == (WAIT_TIMEOUT, [])
+        gone = reg(server, op=SOCK_NOTIFY_OP_REMOVE)
+        yield from psn(api, first, [gone], count=0)  # acts on the registration, on its port
+        result, got = yield from psn(api, second, None, ms=0)
+        assert got == [(2, SOCK_NOTIFY_EVENT_REMOVE)]
+
+    result = scenario(body)
+    reasons = [e.payload["reason"] for e in result.k.trace.view() if e.kind == "sock.deregister"]
+    assert reasons == ["re-registered with another port"]
+
+
+def test_the_filter_none_issues_no_notification_not_even_err() -> None:
+    # "SOCK_NOTIFY_REGISTER_EVENT_NONE. Notifications should not be issued." (the more specific
+    # sentence than ERR "regardless of registered event filter"; assumption).
+    def body(api: Api) -> Generator[Any, None, None]:
+        client, server, port = yield from pair_with_port(api)
+        yield from psn(api, port, [reg(server, event_filter=0, trigger=LEVEL)], count=0)
+        yield from api.send(server, b"x", 1, 0)
+        yield from api.Sleep(10)
+        yield from api.closesocket(client)  # unread data: a reset, ERR holds on the server
+        yield from api.Sleep(10)
+        result, got = yield from psn(api, port, None, ms=0)
+        assert (result, got) == (WAIT_TIMEOUT, [])
 
     scenario(body)
