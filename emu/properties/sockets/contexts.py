@@ -48,30 +48,21 @@ class KeyChange(SockChecker):
     registration replaced by one through another port (or with another key, under profile
     sock-rereg-replaces)."""
 
-    SEES = ("mem.read", "sock.register", "sock.deregister")
+    SEES = ("sock.register", "sock.deregister")
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.asked: dict[int, object] = {}  # thread -> completionKey the system just read
         self.replaced: dict[int, Registration] = {}  # socket -> registration just replaced
 
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
-        _t, actor, kind, objects, payload, _c = event
-        if kind == "mem.read":
-            if (
-                payload[0] == "completionKey"
-                and payload[2] == "system"
-                and self._struct(objects[0])
-            ):
-                self.asked[actor] = payload[1]
-            return
+        _t, _actor, kind, objects, payload, _c = event
         if reg is None:
             return
         if kind == "sock.deregister":
             if reg.ended == "replaced":
                 self.replaced[reg.socket] = reg
             return
-        asked = self.asked.pop(objects[2], reg.key)
+        asked = self.regs.asked  # the key the call gave (the registration keeps its own)
         if payload[1] != SOCK_NOTIFY_OP_ENABLE or payload[5] != 0:
             return
         if reg.seq != seq:  # an ENABLE of a live registration
@@ -97,9 +88,6 @@ class KeyChange(SockChecker):
                 "received: remove, wait for SOCK_NOTIFY_EVENT_REMOVE, then register",
                 old.remove_seq,
             )
-
-    def _struct(self, oid: int) -> bool:
-        return self.context.types.get(oid) == "SOCK_NOTIFY_REGISTRATION"
 
     def _compare(self, seq: int, reg: Registration, key: object, port: int, what: str) -> None:
         if key != reg.key:

@@ -28,7 +28,6 @@ from __future__ import annotations
 from typing import Final
 
 from emu.codes.winsock import (
-    FIONBIO,
     SOCK_NOTIFY_EVENT_IN,
     SOCK_NOTIFY_EVENT_OUT,
     SOCK_NOTIFY_OP_ENABLE,
@@ -106,54 +105,36 @@ class EdgeBlocking(SockChecker):
     """A data call (recv, send, accept, ... without an OVERLAPPED) on a socket in blocking
     mode while its edge-triggered registration is enabled: the drain loop blocks instead of
     ending with WSAEWOULDBLOCK. The mode is the one ``sock.register`` recorded, changed by a
-    later ioctlsocket(FIONBIO): setting it after registering and before the first call, as
-    Microsoft's edge-triggered sample does, is no breach."""
+    later ioctlsocket(FIONBIO) (the fold's ``blocking``): setting it after registering and
+    before the first call, as Microsoft's edge-triggered sample does, is no breach."""
 
-    SEES = ("sock.register", "mem.read", "api")
+    SEES = ("api",)
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.blocking: dict[int, bool] = {}  # socket -> in blocking mode
-        self.read: dict[int, object] = {}  # thread -> the last value the system read for it
         self.reported: set[int] = set()  # registrations already reported
 
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
-        _t, actor, kind, _objects, payload, _c = event
-        if kind == "mem.read":
-            if payload[0] == "value" and payload[2] == "system":
-                self.read[actor] = payload[1]
-            return
-        if kind == "sock.register":
-            if reg is not None and payload[5] == 0:
-                self.blocking[reg.socket] = not payload[7]
-            return
+        _t, actor, _kind, _objects, payload, _c = event
         name, args = payload[0], payload[1]
-        if not args:
-            return
-        sock = self.regs.handles.get(args[0]) if isinstance(args[0], int) else None
-        if sock is None:
-            return
-        if name == "ioctlsocket" and payload[2] == 0 and len(args) > 1:
-            if isinstance(args[1], int) and args[1] & 0xFFFFFFFF == FIONBIO:
-                self.blocking[sock] = self.read.get(actor) == 0
-            return
-        if name not in DATA_CALLS:
+        if name not in DATA_CALLS or not args or not isinstance(args[0], int):
             return
         if name in ("WSARecv", "WSASend") and len(args) > OVERLAPPED_ARG and args[OVERLAPPED_ARG]:
             return
-        live = self.regs.live.get(sock)
+        sock = self.regs.handles.get(args[0])
+        live = self.regs.live.get(sock) if sock is not None else None
         if live is None or not live.edge or not live.enabled:
             return
         wanted = SOCK_NOTIFY_EVENT_IN if name in READS else SOCK_NOTIFY_EVENT_OUT
         if not live.event_filter & wanted:
             return
         self.exercised = True
-        if self.blocking.get(sock, False) and live.number not in self.reported:
+        if self.regs.blocking.get(live.socket, False) and live.number not in self.reported:
             self.reported.add(live.number)
             self.found(
                 seq,
-                f"{self.context.name(actor)} called {name} on {self.context.name(sock)}, which "
-                f"is in blocking mode, while edge-triggered registration #{live.number} is "
+                f"{self.context.name(actor)} called {name} on {self.context.name(live.socket)}, "
+                f"which is in blocking mode, while edge-triggered registration #{live.number} is "
                 "enabled: edge triggering needs a non-blocking socket, or the drain loop (recv "
                 "until WSAEWOULDBLOCK) blocks",
                 live.enabled_seq,

@@ -7,7 +7,13 @@ key, event filter and trigger flags, whether it is enabled (and what disabled it
 its ONESHOT notification), the packet it has queued and the mask OR-ed into it
 (``sock.notify``), the REMOVE packet, and how it ended (REMOVE, closesocket, replaced). It also
 keeps each socket's readiness (``sock.state``), which SOCKET handle values name which socket
-(``handle.open``/``handle.close``) and which ports ran down (``iocp.close``). The state is
+(``handle.open``/``handle.close``), whether it is in blocking mode (``sock.register`` records it,
+a successful ioctlsocket(FIONBIO) changes it: the value the system read from argp), the
+completion key each ENABLE asked for (the system's read of the SOCK_NOTIFY_REGISTRATION's
+completionKey: ``sock.register`` records the registration's own), which ports ran down
+(``iocp.close``), and counts the steps after which the device's reaction to an event is over
+(a call returning, a thread blocking in a dequeue, a registration, the end) and the readiness
+changes (``SettlingChecker``). The state is
 re-derived from the operations, as SOCK_NOTIFY_REGISTRATION documents them, not read from the
 device's own flags: ENABLE enables ("Enables the registration"), DISABLE disables, a ONESHOT
 registration "will be disabled (not removed) upon delivery of the next notification" (when
@@ -21,10 +27,11 @@ The rule itself stays in the checker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Final
 
 from emu.codes.winsock import (
+    FIONBIO,
     SOCK_NOTIFY_EVENT_ERR,
     SOCK_NOTIFY_OP_DISABLE,
     SOCK_NOTIFY_OP_ENABLE,
@@ -46,9 +53,16 @@ KINDS: Final = (
     "iocp.dequeue",
     "iocp.drop",
     "iocp.close",
+    "iocp.block",
     "handle.open",
     "handle.close",
+    "mem.read",
+    "api",
+    "run.end",
 )
+FOLDED: Final = frozenset(KINDS)
+STEPS: Final = frozenset(("api", "iocp.block", "sock.register", "run.end"))
+"""The events after which the device's reaction to an earlier event is over (``step``)."""
 DEQUEUE_CALLS: Final = (
     "GetQueuedCompletionStatus",
     "GetQueuedCompletionStatusEx",
@@ -125,6 +139,14 @@ class Registration:
         return f"{how}{', oneshot' if self.oneshot else ''}"
 
 
+_FIELDS: Final = tuple(f.name for f in fields(Registration))
+
+
+def snapshot(reg: Registration) -> Registration:
+    """A copy of ``reg`` as it is now (what an event found)."""
+    return Registration(*[getattr(reg, name) for name in _FIELDS])
+
+
 class Registrations(Fold):
     """Every registration of a run, by number, with the indexes the checkers need."""
 
@@ -144,15 +166,32 @@ class Registrations(Fold):
         self.closed: dict[int, int] = {}  # socket -> its sock.close
         self.handles: dict[object, int] = {}  # SOCKET handle value -> socket
         self.closed_ports: dict[int, int] = {}  # port -> its iocp.close
+        self.blocking: dict[int, bool] = {}  # socket -> in blocking mode (FIONBIO off)
+        self.asked: object = None  # the completionKey the last sock.register was given
+        self.read: dict[tuple[int, str], object] = {}  # (thread, field) -> the system read it
         self.before: Registration | None = None  # the registration before the last event
         self.old = 0  # the socket's readiness before the last sock.state
+        self.step = 0  # counts the events of STEPS
+        self.change = 0  # counts the sock.state events
 
     def feed(self, seq: int, event: TraceTuple) -> Registration | None:
         """Update the records; returns the registration the event concerns, if any."""
-        _t, _actor, kind, objects, payload, _c = event
+        _t, actor, kind, objects, payload, _c = event
         self.before = None
+        if kind == "mem.read":
+            if payload[2] == "system":
+                self.read[actor, payload[0]] = payload[1]
+            return None
+        if kind in STEPS:
+            self.step += 1
+            if kind == "api":
+                self._call(actor, payload)
+                return None
+            if kind != "sock.register":
+                return None
         if kind == "sock.state":
             sock = objects[0]
+            self.change += 1
             self.old = self.readiness.get(sock, 0)
             self.readiness[sock] = payload[6]
             self.received[sock] = payload[3]
@@ -160,6 +199,7 @@ class Registrations(Fold):
             self.state_seq[sock] = seq
             return self.live.get(sock)
         if kind == "sock.register":
+            self.asked = self.read.pop((objects[2], "completionKey"), payload[4])
             return self._register(seq, objects, payload)
         if kind == "sock.notify":
             return self._notify(seq, payload)
@@ -168,7 +208,7 @@ class Registrations(Fold):
         if kind == "sock.deregister":
             reg = self.by_number.get(payload[0])
             if reg is not None:
-                self.before = replace(reg)
+                self.before = snapshot(reg)
                 self._end(reg, "closed" if "closed" in str(payload[1]) else "replaced", seq)
             return reg
         if kind == "sock.close":
@@ -182,12 +222,24 @@ class Registrations(Fold):
             del self.handles[payload[1]]
         return None
 
+    def _call(self, thread: int, payload: tuple[Any, ...]) -> None:
+        """A successful ioctlsocket(FIONBIO) sets the socket's mode (the value the system read
+        from argp)."""
+        args = payload[1]
+        if payload[0] != "ioctlsocket" or payload[2] != 0 or len(args) < 2:
+            return
+        sock = self.handles.get(args[0]) if isinstance(args[0], int) else None
+        if sock is not None and isinstance(args[1], int) and args[1] & 0xFFFFFFFF == FIONBIO:
+            self.blocking[sock] = self.read.get((thread, "value")) == 0
+
     def _register(
         self, seq: int, objects: tuple[int, ...], payload: tuple[Any, ...]
     ) -> Registration | None:
         number, op, event_filter, trigger, key, result = payload[:6]
         reg = self.by_number.get(number)
-        self.before = replace(reg) if reg is not None else None
+        self.before = snapshot(reg) if reg is not None else None
+        if result == 0 and number:
+            self.blocking[objects[0]] = not payload[7]
         if result != 0 or not number:
             return reg
         if reg is None:
@@ -213,7 +265,7 @@ class Registrations(Fold):
         reg = self.by_number.get(number)
         if reg is None:
             return None
-        self.before = replace(reg)
+        self.before = snapshot(reg)
         self.packets[packet] = reg
         if how == "removed":
             reg.remove_packet, reg.remove_seq = packet, seq
@@ -231,7 +283,7 @@ class Registrations(Fold):
         reg = self.packets.pop(packet, None)
         if reg is None:
             return None
-        self.before = replace(reg)
+        self.before = snapshot(reg)
         if packet == reg.remove_packet:
             reg.remove_taken = seq
             return reg
@@ -279,9 +331,8 @@ class SockChecker(Checker):
         self.regs = context.fold(Registrations)
 
     def feed(self, seq: int, event: TraceTuple) -> None:
-        reg = self.regs.feed_once(seq, event) if event[2] in KINDS else None
-        if event[2] in self.SEES:
-            self.see(seq, event, reg if isinstance(reg, Registration) else None)
+        reg = self.regs.feed_once(seq, event) if event[2] in FOLDED else None
+        self.see(seq, event, reg if isinstance(reg, Registration) else None)
 
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
         """One event, after the registration records were updated."""
@@ -295,56 +346,52 @@ class SettlingChecker(SockChecker):
     """A checker whose rule says what must follow an event at once: the device reacts to a
     readiness change, an ENABLE, a packet taken or a close inside the same step (the
     ``sock.notify``, ``iocp.post`` or ``sock.deregister`` right after it). The checker records
-    what it expects when it sees the event (``due``: registration number -> the event's seq and
-    the SOCK_NOTIFY_EVENT_* bits still expected), ``discharge`` removes what came, and whatever
-    is still due at the next event of ``SETTLES`` (a call returning, a thread blocking in a
-    dequeue, the next registration or readiness change: the reaction is over by then; such an
-    event reaches ``see`` only if it is in ``SEES`` too) or at the end of the trace is a
-    finding (``overdue``). The fold is fed each event before the checker, so what is due is
-    computed from the records as the event left them, and settling reads nothing else."""
+    what it expects when it sees the event (``expect``: the registration, the event's seq and
+    the SOCK_NOTIFY_EVENT_* bits, stamped with the fold's ``step`` and ``change``), and
+    ``discharge`` removes what came. Whatever is still expected once the fold counted a later
+    step (a call returning, a thread blocking in a dequeue, a registration, the end of the run)
+    or, if ``CHANGES`` says so, a later readiness change, is a finding (``overdue``): the
+    reaction was over by then. It is judged before each event the checker sees and at the end
+    of the trace, from the stamps alone, so the checker is not fed the events that settle."""
 
-    SETTLES: ClassVar[tuple[str, ...]] = (
-        "api",
-        "iocp.block",
-        "sock.register",
-        "sock.state",
-        "run.end",
-    )
-
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.KINDS = (*cls.SEES, *(kind for kind in cls.SETTLES if kind not in cls.SEES))
+    CHANGES: ClassVar[bool] = True
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.due: dict[int, tuple[int, int]] = {}
+        self.due: dict[int, tuple[int, int, int, int]] = {}  # number -> seq, bits, stamps
 
     def feed(self, seq: int, event: TraceTuple) -> None:
-        if self.due and event[2] in self.SETTLES:
+        reg = self.regs.feed_once(seq, event) if event[2] in FOLDED else None
+        if self.due:
             self.settle()
-        super().feed(seq, event)
+        self.see(seq, event, reg if isinstance(reg, Registration) else None)
 
     def expect(self, reg: Registration, seq: int, bits: int) -> None:
         """``reg`` owes a reaction to the event at ``seq`` (``bits``: what it must notify)."""
         held = self.due.get(reg.number)
-        self.due[reg.number] = (held[0] if held else seq, bits | (held[1] if held else 0))
+        if held is not None:
+            seq, bits = held[0], held[1] | bits
+        self.due[reg.number] = (seq, bits, self.regs.step, self.regs.change)
 
     def discharge(self, reg: Registration, bits: int) -> None:
         held = self.due.get(reg.number)
         if held is not None:
             left = held[1] & ~bits
             if left:
-                self.due[reg.number] = (held[0], left)
+                self.due[reg.number] = (held[0], left, held[2], held[3])
             else:
                 del self.due[reg.number]
 
-    def settle(self) -> None:
-        due, self.due = self.due, {}
-        for number, (seq, bits) in due.items():
-            self.overdue(self.regs.by_number[number], seq, bits)
+    def settle(self, everything: bool = False) -> None:
+        """Report what is overdue (``everything``: the trace ended)."""
+        step, change = self.regs.step, self.regs.change
+        for number, (seq, bits, stamp, changed) in list(self.due.items()):
+            if everything or step > stamp or (self.CHANGES and change > changed):
+                del self.due[number]
+                self.overdue(self.regs.by_number[number], seq, bits)
 
     def overdue(self, reg: Registration, seq: int, bits: int) -> None:
         """``reg`` did not react to the event at ``seq`` as it had to."""
 
     def finish(self) -> None:
-        self.settle()
+        self.settle(everything=True)
