@@ -210,10 +210,15 @@ WIN32_MESSAGES: Final[dict[int, str]] = {
 }
 
 
+_WIN32_ERROR_NAMES: Final = {value: member.name for value, member in WIN32_ERROR_MEMBERS.items()}
+"""value -> canonical name, read once: an enum member's ``name`` is a descriptor call (the
+SCM names dwNotificationStatus in every ``scm.fire`` event)."""
+
+
 def win32_error_name(code: int) -> str:
     """``ERROR_IO_PENDING``; the decimal value for a code emu does not know by name."""
-    member = WIN32_ERROR_MEMBERS.get(code)
-    return member.name if member is not None else str(code)
+    name = _WIN32_ERROR_NAMES.get(code)
+    return name if name is not None else str(code)
 
 
 def win32_message(code: int) -> str:

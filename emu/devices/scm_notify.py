@@ -39,7 +39,7 @@ docs/sources.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from types import GeneratorType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -61,9 +61,9 @@ from emu.codes.winerror import (
 from emu.devices.scm_handles import ScmHandle, ServiceHandle
 from emu.kernel import apc as kernel_apc
 from emu.kernel.actor import Park
-from emu.kernel.memory import Struct
+from emu.kernel.memory import MEM_STALE, MEM_WRITE, SYSTEM, Struct
 from emu.kernel.modules import modules_of, routine_module
-from emu.kernel.trace import trace_kind
+from emu.kernel.trace import KERNEL_ACTOR, payload_value, trace_kind
 
 if TYPE_CHECKING:
     from emu.devices.scm import Service, ServiceControlManager
@@ -137,6 +137,36 @@ CANCELLED: Final = "cancelled"
 REPLACED: Final = "replaced"
 DROPPED: Final = "dropped"
 LIVE: Final = (OUTSTANDING, FIRED, QUEUED)
+
+
+_PLAIN: Final = frozenset((int, str, bool, type(None)))
+"""The value types a ``mem.write`` payload holds as they are (as ``Struct.sys_set`` has it)."""
+
+
+def system_writes(struct: Struct, fields: Iterable[tuple[str, Any]]) -> None:
+    """``struct.sys_set(name, value)`` for each pair, in order: the same values stored and the
+    same ``mem.write`` events (each followed by ``mem.stale`` once the memory's lifetime ended),
+    with the acting actor and the structure looked up once for all of them.
+
+    A delivery copies a whole SERVICE_STATUS_PROCESS into the caller's SERVICE_NOTIFY, nine
+    traced writes, the SCM's hottest path (issue 12); tests/devices/test_scm_notify.py checks
+    the events against ``sys_set``'s."""
+    values = struct._values
+    k = struct._k
+    if k is None:  # not bound to a simulation: the program's own memory, nothing traced
+        values.update(fields)
+        return
+    cur = k.current
+    actor = cur.oid if cur is not None else KERNEL_ACTOR
+    objects = (struct._oid,)
+    ended = struct._ended
+    emit = k.emit
+    for name, value in fields:
+        values[name] = value
+        shown = value if type(value) in _PLAIN else payload_value(value)
+        emit(actor, MEM_WRITE, objects, (name, shown, SYSTEM))
+        if ended:
+            emit(actor, MEM_STALE, objects, (name, "written", ended))
 
 
 class Registration:
@@ -389,8 +419,7 @@ class Notifier:
         nested = buffer.peek("ServiceStatus")
         is_struct = isinstance(nested, Struct)
         if status == ERROR_SUCCESS and service_status is not None and is_struct:
-            for field_name, value in zip(nested._fields_, service_status, strict=True):
-                nested.sys_set(field_name, value)
+            system_writes(nested, zip(nested._fields_, service_status, strict=True))
         buffer.sys_set("dwNotificationTriggered", triggered)
         block: Struct | None = None
         if names:

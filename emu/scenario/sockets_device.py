@@ -21,9 +21,13 @@ what the peers do on the timeline.
       - {at: 5ms, sockets.reset: web}                        # or sockets.close: web
 
 The network and its rules are ``emu.devices.sockets``; the peers' behaviour is
-``emu.devices.sockets.peers``. An action that does not apply (a peer without a connection,
-a reset connection) is a ``world.skip`` with the reason. Without a ``devices.sockets`` section
-a scenario still has the network, with these defaults and no peers.
+``emu.devices.sockets.peers``. Each peer's name is declared (``$web`` in a step is the peer's
+address, an integer for ``sin_addr``), and a timeline action naming no declared peer is refused
+at load. An address is a host's: 0.0.0.0 (INADDR_ANY) and 255.255.255.255 (the broadcast
+address) are refused, and this machine's address is not a loopback one. An action that does
+not apply when it runs (a peer without a connection, a reset connection) is a ``world.skip``
+with the reason. Without a ``devices.sockets`` section a scenario still has the network, with
+these defaults and no peers.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+from emu.codes.winsock import INADDR_ANY, INADDR_BROADCAST
 from emu.devices.sockets import Network, network_of
 from emu.devices.sockets.base import (
     DEFAULT_BUFFER,
@@ -53,7 +58,7 @@ from emu.scenario.devices import ActionContext, ActionKind, DeviceKind, register
 from emu.scenario.format import LATENCY_KEYS
 from emu.scenario.model import Action, SimContext
 from emu.scenario.nodes import Map, Node, Scalar, Seq
-from emu.scenario.shape import Int, ListOf, MapOf, Record, Str
+from emu.scenario.shape import Int, ListOf, MapOf, Record, Str, did_you_mean
 
 LATENCY_KEYS["net"] = (
     "each network segment's delivery: a connection request, data, FIN, RST, datagram "
@@ -94,13 +99,30 @@ def parse_address(node: Node) -> int:
     return value
 
 
+def host_address(node: Node, whose: str) -> int:
+    """A dotted IPv4 address that names a host: not 0.0.0.0, not 255.255.255.255."""
+    value = parse_address(node)
+    if value == INADDR_ANY:
+        node.fail(f"{whose} cannot be 0.0.0.0: INADDR_ANY names no host")
+    if value == INADDR_BROADCAST:
+        node.fail(f"{whose} cannot be 255.255.255.255: the broadcast address names no host")
+    return value
+
+
 def _int(node: Node | None, default: int) -> int:
     return int(node.value) if isinstance(node, Scalar) else default
 
 
 def _declare(node: Map) -> tuple[dict[str, str], Callable[[SimContext], None]]:
     address_node = node.get("address")
-    address = parse_address(address_node) if address_node is not None else MACHINE_ADDRESS
+    address = MACHINE_ADDRESS
+    if address_node is not None:
+        address = host_address(address_node, "this machine's address")
+        if address >> 24 == 127:
+            address_node.fail(
+                "this machine's address cannot be a loopback one (127.x.x.x): the loopback "
+                "is always there besides it"
+            )
     peers: dict[str, PeerConfig] = {}
     taken: dict[int, str] = {address: "this machine"}
     peers_node = node.get("peers")
@@ -109,7 +131,7 @@ def _declare(node: Map) -> tuple[dict[str, str], Callable[[SimContext], None]]:
             assert isinstance(spec, Map)
             peer_node = spec.get("address")
             assert peer_node is not None
-            peer_address = parse_address(peer_node)
+            peer_address = host_address(peer_node, f"{name}'s address")
             if peer_address >> 24 == 127 or peer_address in taken:
                 owner = taken.get(peer_address, "the loopback")
                 peer_node.fail(f"{name}'s address is already {owner}'s")
@@ -131,14 +153,23 @@ def _declare(node: Map) -> tuple[dict[str, str], Callable[[SimContext], None]]:
         k = ctx.k
         net = k.device(NETWORK_DEVICE, lambda: Network(k, config))
         setup_peers(net)
+        for name, peer in config.peers.items():
+            ctx.shared[name] = peer.address
 
-    return {}, setup
+    return dict.fromkeys(peers, "peer"), setup
 
 
-def _peer_name(node: Node, what: str) -> str:
+def _peer_name(node: Node, what: str, cx: ActionContext) -> str:
+    """The declared peer ``node`` names (a load error otherwise)."""
     if not isinstance(node, Scalar) or not isinstance(node.value, str) or not node.value:
         node.fail(f"sockets.{what} names a peer of devices.sockets.peers")
-    return node.value
+    name = node.value
+    if cx.names.get(name) != "peer":
+        peers = [n for n, kind in cx.names.items() if kind == "peer"]
+        listing = ", ".join(peers) or "none"
+        hint = did_you_mean(name, peers)
+        node.fail(f"no peer named {name!r}{hint} in devices.sockets.peers (peers: {listing})")
+    return name
 
 
 def _field(node: Map, key: str, what: str) -> Node:
@@ -150,13 +181,10 @@ def _field(node: Map, key: str, what: str) -> Node:
 
 def _on_peer(what: str, act: Callable[[Network, str], str | None]) -> Callable[..., Action]:
     def compile_action(node: Node, cx: ActionContext) -> Action:
-        name = _peer_name(node, what)
+        name = _peer_name(node, what, cx)
 
         def run(ctx: SimContext) -> str | None:
-            net = network_of(ctx.k)
-            if name not in net.config.peers:
-                return f"no peer {name!r} in devices.sockets.peers"
-            return act(net, name)
+            return act(network_of(ctx.k), name)
 
         return run
 
@@ -166,16 +194,15 @@ def _on_peer(what: str, act: Callable[[Network, str], str | None]) -> Callable[.
 def _connect(node: Node, cx: ActionContext) -> Action:
     if not isinstance(node, Map):
         node.fail("sockets.connect is {peer: NAME, port: PORT, address: A.B.C.D}")
-    name = _peer_name(_field(node, "peer", "connect"), "connect")
+    name = _peer_name(_field(node, "peer", "connect"), "connect", cx)
     port = _int(_field(node, "port", "connect"), 0)
     address_node = node.get("address")
-    address = parse_address(address_node) if address_node is not None else None
+    address = None
+    if address_node is not None:
+        address = host_address(address_node, "sockets.connect's address")
 
     def run(ctx: SimContext) -> str | None:
-        net = network_of(ctx.k)
-        if name not in net.config.peers:
-            return f"no peer {name!r} in devices.sockets.peers"
-        return peer_connect(net, name, port, address)
+        return peer_connect(network_of(ctx.k), name, port, address)
 
     return run
 

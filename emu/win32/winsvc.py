@@ -94,7 +94,9 @@ class SERVICE_NOTIFY(Struct):
 
     def bind(self, k: Kernel, name: str | None = None) -> int:
         status = self.peek("ServiceStatus")
-        nested = isinstance(status, Struct) and status.oid == 0
+        nested = isinstance(status, Struct) and status._oid == 0
+        if self._k is k and not nested:  # each NotifyServiceStatusChange binds its buffer
+            return self._oid
         if nested and name:
             object.__setattr__(status, "_name", f"{name}.ServiceStatus")
         oid = super().bind(k, name)

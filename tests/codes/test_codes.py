@@ -116,6 +116,8 @@ def test_codes_print_by_name() -> None:
     assert c.wait_result_name(0x82) == "WAIT_ABANDONED_0+2"
     assert c.win32_error_name(0) == "ERROR_SUCCESS"
     assert c.win32_error_name(54321) == "54321"
+    # the name table gives every code the canonical name its enum member has
+    assert all(c.win32_error_name(int(m)) == c.Win32Error(int(m)).name for m in c.Win32Error)
 
 
 def test_message_texts() -> None:

@@ -32,10 +32,12 @@ from emu.codes import (
     SERVICE_STOPPED,
     WAIT_IO_COMPLETION,
 )
+from emu.codes.services import ServiceState
 from emu.devices.scm import ScmConfig, ServiceConfig, ServiceControlManager
+from emu.devices.scm_notify import system_writes
 from emu.kernel import Kernel
 from emu.win32 import Api, Process
-from emu.win32.winsvc import SERVICE_NOTIFY, SERVICE_STATUS
+from emu.win32.winsvc import SERVICE_NOTIFY, SERVICE_STATUS, SERVICE_STATUS_PROCESS
 from tests.support import Sim
 
 MS = 10_000  # ticks
@@ -457,3 +459,39 @@ def test_F1_20_one_request_one_notification_never_coalesced() -> None:
         (2, "SERVICE_NOTIFY_RUNNING"),
         (3, "SERVICE_NOTIFY_STOPPED"),
     ]
+
+
+# -- the delivery's batched system writes ----------------------------------------------------
+
+
+def _writes_by_sys_set(struct: Any, fields: list[tuple[str, Any]]) -> None:
+    for name, value in fields:
+        struct.sys_set(name, value)
+
+
+@pytest.mark.parametrize("ended", [False, True], ids=["alive", "ended"])
+@pytest.mark.parametrize("bound", [True, False], ids=["bound", "unbound"])
+def test_system_writes_stores_and_records_what_sys_set_would(bound: bool, ended: bool) -> None:
+    # deliver copies ServiceStatus with system_writes: the values stored and the events
+    # recorded (mem.write by the system, then mem.stale once the memory's lifetime ended, an
+    # IntEnum value as its plain int) must be exactly those of one sys_set per field.
+    running = ServiceState(SERVICE_RUNNING)  # an IntEnum member: recorded as its plain int
+    fields = [("dwServiceType", 0x10), ("dwCurrentState", running), ("dwProcessId", 7)]
+    recorded: list[list[Any]] = []
+    stored: list[dict[str, Any]] = []
+    for write in (_writes_by_sys_set, system_writes):
+        k = Kernel()
+        status = SERVICE_STATUS_PROCESS()
+        if bound:
+            status.bind(k, "note.ServiceStatus")
+        if ended:
+            status.end_lifetime("freed")
+        start = len(k.trace.events)
+        write(status, fields)
+        recorded.append([e[1:] for e in k.trace.events[start:]])
+        stored.append({name: status.peek(name) for name, _ in fields})
+    assert recorded[0] == recorded[1]
+    assert stored[0] == stored[1] == dict(fields)
+    assert len(recorded[0]) == (len(fields) * (2 if ended else 1) if bound else 0)
+    shown = [e[3][1] for e in recorded[1] if e[1] == "mem.write" and e[3][0] == "dwCurrentState"]
+    assert [type(v) for v in shown] == ([int] if bound else [])

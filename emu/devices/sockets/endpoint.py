@@ -13,7 +13,9 @@ requests work for it as for any file. What it holds:
   arrived (``eof``), this side shut down its sending or receiving (``shut_send``,
   ``shut_recv``); for a listening socket, the connections waiting to be accepted (``incoming``,
   at most ``backlog``); for a datagram socket, the datagrams waiting (``datagrams``);
-- SO_ERROR (``error``), the FIONBIO mode (``nonblocking``) and whether its handle is closed.
+- SO_ERROR (``error``), the FIONBIO mode (``nonblocking``) and whether its handle is closed;
+  once the connection is reset, the error recv and send report (``reset_error``: WSAECONNRESET,
+  or WSAECONNABORTED, ``emu.devices.sockets.stream``).
 
 Every change of what the trace shows (state, addresses, the byte counts, the backlog, the
 readiness mask, the shutdown flags, the end of stream) is one ``sock.state`` event with all of
@@ -27,7 +29,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any, Final
 
-from emu.codes.winsock import sock_notify_event_names
+from emu.codes.winsock import WSAECONNRESET, sock_notify_event_names
 from emu.devices.sockets.readiness import ReadinessWatcher, readiness
 from emu.devices.sockets.states import SockState
 from emu.kernel import waits
@@ -107,6 +109,7 @@ class Socket(FileObject):
         "reads",
         "received",
         "remote",
+        "reset_error",
         "shown",
         "shut_recv",
         "shut_send",
@@ -153,6 +156,7 @@ class Socket(FileObject):
         self.lingering = False  # closed gracefully, still sending: the network holds it
         self.by_closesocket = False
         self.epoch = 0  # bumped when the connection is reset: segments in flight are void
+        self.reset_error = WSAECONNRESET  # what recv and send report once it is reset
         self.mask = 0
         self.shown: tuple[Any, ...] = ()
         self.watchers: list[ReadinessWatcher] = []

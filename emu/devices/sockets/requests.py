@@ -21,6 +21,9 @@ ERROR_OPERATION_ABORTED and WSAGetOverlappedResult as WSA_OPERATION_ABORTED). Th
   STATUS_CONNECTION_RESET.
 - A request is refused before it starts when the call would fail at once (not connected,
   shut down, reset): then nothing completes, no event, no packet.
+- A thread blocked on the socket that issued the request (a WSARecv or WSASend with an
+  OVERLAPPED on a socket without WSA_FLAG_OVERLAPPED waits for its request) is woken when the
+  request completes, to look again.
 """
 
 from __future__ import annotations
@@ -31,13 +34,26 @@ from emu.codes.ntstatus import STATUS_CANCELLED, STATUS_CONNECTION_RESET, STATUS
 from emu.devices.sockets.base import NetBase
 from emu.devices.sockets.endpoint import Socket
 from emu.devices.sockets.states import SockState
+from emu.kernel import waits
 from emu.kernel.io import IoRequest, complete
+from emu.kernel.trace import NO_CAUSE
 
 Buffers = list[bytearray | memoryview]
 
 
 class RequestOps(NetBase):
     """The overlapped half of the stream operations."""
+
+    def complete_request(
+        self, sock: Socket, irp: IoRequest, status: int, count: int, cause: int = NO_CAUSE
+    ) -> None:
+        """Complete ``irp``; wake the thread that issued it if it is blocked on ``sock``."""
+        complete(self.k, irp, status, count)
+        thread = irp.thread
+        if thread in sock.blocked:
+            sock.blocked.remove(thread)
+            if waits.is_waiting(thread):
+                waits.end_wait(self.k, thread, 0, cause)
 
     def start_receive(self, sock: Socket, irp: IoRequest, buffers: Buffers) -> int:
         """Queue an overlapped receive; returns the bytes it took from the receive buffer
@@ -49,12 +65,11 @@ class RequestOps(NetBase):
     def satisfy_reads(self, sock: Socket, cause: int = -1) -> int:
         """Complete the pending receives that can be now; the bytes taken from ``received``."""
         taken = 0
-        k = self.k
         while sock.reads:
             irp = sock.reads[0]
             if sock.state is SockState.RESET:
                 sock.reads.popleft()
-                complete(k, irp, STATUS_CONNECTION_RESET, 0)
+                self.complete_request(sock, irp, STATUS_CONNECTION_RESET, 0, cause)
                 continue
             if not sock.received and not sock.eof:
                 break
@@ -68,7 +83,7 @@ class RequestOps(NetBase):
                 del sock.received[: len(chunk)]
                 count += len(chunk)
             taken += count
-            complete(k, irp, STATUS_SUCCESS, count)
+            self.complete_request(sock, irp, STATUS_SUCCESS, count, cause)
         if taken:
             sock.update(cause)
         return taken
@@ -98,18 +113,17 @@ class RequestOps(NetBase):
             if done < len(data):
                 break
             sock.writes.popleft()
-            complete(self.k, irp, STATUS_SUCCESS, len(data))
+            self.complete_request(sock, irp, STATUS_SUCCESS, len(data), cause)
         if moved:
             sock.update(cause)
         return moved
 
     def fail_requests(self, sock: Socket, status: int) -> None:
         """Complete every pending request of ``sock`` with ``status``."""
-        k = self.k
         while sock.reads:
-            complete(k, sock.reads.popleft(), status, 0)
+            self.complete_request(sock, sock.reads.popleft(), status, 0)
         while sock.writes:
-            complete(k, sock.writes.popleft(), status, 0)
+            self.complete_request(sock, sock.writes.popleft(), status, 0)
 
     def cancel(self, irp: IoRequest) -> None:
         """CancelIo/CancelIoEx (and a thread's exit): the request gives up."""
@@ -119,4 +133,4 @@ class RequestOps(NetBase):
             sock.reads.remove(irp)
         if irp in sock.writes:
             sock.writes.remove(irp)
-        complete(self.k, irp, STATUS_CANCELLED, 0)
+        self.complete_request(sock, irp, STATUS_CANCELLED, 0)

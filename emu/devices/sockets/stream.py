@@ -21,14 +21,25 @@ each function; Wine dlls/ws2_32/tests/sock.c, whose assertions hold on Windows):
   has room for, and the sender's buffer frees when they arrive. ``recv`` takes what is there (up
   to the size asked), returns 0 bytes at end of stream ("If the connection has been gracefully
   closed, the return value is zero"), WSAECONNRESET after a reset, WSAEWOULDBLOCK when nothing
-  waits; reading frees room, which lets the peer's sender go on.
+  waits; reading frees room, which lets the peer's sender go on. A recv of 0 bytes takes
+  nothing and returns 0 once bytes wait or at end of stream (Wine test_empty_recv), else
+  would block like any recv (assumption); the page's WSAEINVAL for "len was zero or
+  negative" is kept for a negative len.
 - **shutdown(SD_SEND)** queues a FIN after the unsent bytes ("For TCP sockets, a FIN will be
   sent after all data is sent"); the peer then reads the rest and 0. **SD_RECEIVE**: "if there
   is still data queued on the socket waiting to be received, or data arrives subsequently, the
-  connection is reset". Later send or recv in a shut direction: WSAESHUTDOWN.
+  connection is reset" -- but bytes arriving while overlapped receives are pending go to them
+  first (Wine test_shutdown, "Test shutting down with async I/O pending"); only what they do
+  not take resets. Later send or recv in a shut direction: WSAESHUTDOWN.
 - **Reset**: both ends go to RESET, each discarding what it held (``sock.discard``: unread and
   unsent bytes are lost, assumption), a pending connect or recv fails with WSAECONNRESET.
-  SO_ERROR stays 0 after a reset (Wine test_tcp_reset).
+  SO_ERROR stays 0 after a reset (Wine test_tcp_reset). A reset after the peer's FIN (the
+  peer closed, then refused the bytes sent to it) aborts the connection: recv and send report
+  WSAECONNABORTED (Wine test_shutdown, "Send data to a peer which is closed"; the pending
+  requests still complete with STATUS_CONNECTION_RESET: assumption). Bytes reaching a socket
+  whose own side was reset in the same instant are discarded (its reset is on its way back).
+- **accept**: the new socket takes the listener's blocking mode at the accept ("the same
+  properties as socket s", accept, MS docs), not when the connection arrived.
 - **Closing** (the last handle): a listening socket resets every connection still waiting in its
   backlog; a connected socket with unread bytes resets the connection (the bytes are discarded:
   assumption, as TCP stacks abort a close that loses data); otherwise the close is graceful,
@@ -47,6 +58,7 @@ from emu.codes.winsock import (
     INADDR_ANY,
     WSAEADDRNOTAVAIL,
     WSAEALREADY,
+    WSAECONNABORTED,
     WSAECONNREFUSED,
     WSAECONNRESET,
     WSAEINVAL,
@@ -101,8 +113,10 @@ class StreamOps(RequestOps):
             return WSAECONNRESET, None
         return 0, sock
 
-    def accepted(self, sock: Socket) -> None:
-        """The accepted socket has its handle: the backlog's reference goes."""
+    def accepted(self, listener: Socket, sock: Socket) -> None:
+        """The accepted socket has its handle: it takes the listening socket's blocking mode
+        now, and the backlog's reference goes."""
+        sock.nonblocking = listener.nonblocking
         sock.dereference()
 
     # -- connecting ---------------------------------------------------------------------------
@@ -160,7 +174,6 @@ class StreamOps(RequestOps):
         server.host = listener.host
         self.sockets.append(server)
         server.reference()  # the backlog holds it until it is accepted
-        server.nonblocking = listener.nonblocking
         server.rcvbuf, server.sndbuf = listener.rcvbuf, listener.sndbuf
         server.local = (address, port)
         server.remote = client.local
@@ -197,7 +210,7 @@ class StreamOps(RequestOps):
 
     def _can_send(self, sock: Socket) -> int:
         if sock.state is SockState.RESET:
-            return WSAECONNRESET
+            return sock.reset_error
         if sock.state is not CONNECTED:
             return WSAENOTCONN
         if sock.shut_send:
@@ -205,19 +218,19 @@ class StreamOps(RequestOps):
         return 0
 
     def recv(self, sock: Socket, size: int, peek: bool) -> tuple[int, bytes]:
-        """(0, bytes) — empty at end of stream — or (error, b"")."""
+        """(0, bytes) — empty at end of stream, or for a size of 0 — or (error, b"")."""
         if sock.state is SockState.RESET:
-            return WSAECONNRESET, b""
+            return sock.reset_error, b""
         if sock.state is not CONNECTED:
             return WSAENOTCONN, b""
         if sock.shut_recv:
             return WSAESHUTDOWN, b""
-        if size <= 0:
+        if size < 0:
             return WSAEINVAL, b""  # "(for byte stream sockets only) len was zero or negative"
         if not sock.received:
             return (0, b"") if sock.eof else (WSAEWOULDBLOCK, b"")
         data = bytes(sock.received[:size])
-        if not peek:
+        if not peek and data:
             del sock.received[:size]
             sock.update()
             if sock.peer is not None:
@@ -254,21 +267,36 @@ class StreamOps(RequestOps):
         data = bytes(sock.unsent[:count])
         del sock.unsent[:count]
         sock.in_flight = 0
-        if peer.closed or peer.shut_recv:
-            why = "closed" if peer.closed else "shut down for receiving"
-            peer.discard(count, f"data reached a socket {why}: the connection is reset", cause)
+        if peer.state is SockState.RESET or peer.peer is not sock:
+            # The peer's side was reset in the same instant: its reset is on its way here.
+            peer.discard(count, "data reached a socket whose connection was reset", cause)
             sock.update(cause)
-            self.reset(peer, cause)
+            return
+        refuses = peer.closed or peer.shut_recv
+        if refuses and not peer.reads:
+            self._refused(sock, peer, count, cause)
             return
         peer.received += data
-        if peer.reads:
+        if peer.reads:  # pending receives take the bytes first, even shut down for receiving
             self.satisfy_reads(peer, cause)
+        if refuses and peer.received:
+            left = len(peer.received)
+            peer.received.clear()
+            self._refused(sock, peer, left, cause)
+            return
         peer.update(cause)
         if sock.writes:
             self.feed_writes(sock, cause)
         sock.update(cause)
         self.pump(sock)
         self._finished(sock)
+
+    def _refused(self, sock: Socket, peer: Socket, count: int, cause: int) -> None:
+        """``count`` bytes reached a peer that is closed or shut down for receiving."""
+        why = "closed" if peer.closed else "shut down for receiving"
+        peer.discard(count, f"data reached a socket {why}: the connection is reset", cause)
+        sock.update(cause)
+        self.reset(peer, cause)
 
     def _fin(self, sock: Socket, epoch: int, cause: int) -> None:
         if sock.epoch != epoch:
@@ -296,7 +324,7 @@ class StreamOps(RequestOps):
             return WSAEINVAL
         if sock.stream:
             if sock.state is SockState.RESET:
-                return WSAECONNRESET
+                return sock.reset_error
             if sock.state is not CONNECTED:
                 return WSAENOTCONN
         send = how in (1, 2) and not sock.shut_send
@@ -323,6 +351,8 @@ class StreamOps(RequestOps):
 
     def _rst(self, sock: Socket, sender: Socket, cause: int) -> None:
         if sock.peer is sender:
+            if sock.eof:  # the peer had closed: the connection is aborted (module docstring)
+                sock.reset_error = WSAECONNABORTED
             self._drop(sock, SockState.RESET, "the peer reset the connection", cause)
 
     def _drop(self, sock: Socket, state: SockState, reason: str, cause: int) -> None:

@@ -1,5 +1,9 @@
 """StartService, ControlService, QueryServiceStatus, QueryServiceStatusEx (winsvc.h).
 
+- StartService and ControlService look their handle up again when the RPC returns, as
+  OpenService, DeleteService, CloseServiceHandle and NotifyServiceStatusChange do: a handle
+  another thread closed during the call names nothing any more (ERROR_INVALID_HANDLE), and
+  the service is neither started nor sent the control.
 - StartService: SERVICE_START; ERROR_SERVICE_DISABLED for a disabled service (F1.19),
   ERROR_SERVICE_ALREADY_RUNNING unless it is stopped, ERROR_SERVICE_MARKED_FOR_DELETE once
   marked, ERROR_SERVICE_DEPENDENCY_FAIL when a dependency is disabled. It returns once the
@@ -100,14 +104,14 @@ class ServiceControlApi(ScBase):
 
     def _service_entry(
         self, scm: ServiceControlManager, hService: Any
-    ) -> tuple[Service, int] | tuple[None, int]:
-        """The service a handle names and the access granted (None, 0 if it names none)."""
+    ) -> tuple[ServiceHandle, int] | tuple[None, int]:
+        """The service handle a value names and the access granted (None, 0 if none)."""
         entry = self._sc_entry(scm, hService, ServiceHandle)
         if entry is None:
             return None, 0
         handle = entry.obj
         assert isinstance(handle, ServiceHandle)
-        return handle.service, entry.access
+        return handle, entry.access
 
     def _timeout(self, t: Thread, name: str, alertable: bool | None) -> ApiCall[None]:
         """The SCM waits for a service that never reports (its 30-second timeout), inside the
@@ -128,14 +132,17 @@ class ServiceControlApi(ScBase):
         name = "StartServiceW"
         args = (hService, dwNumServiceArgs)
         scm = self._scm()
-        service, granted = self._service_entry(scm, hService)
-        if service is None:
+        handle, granted = self._service_entry(scm, hService)
+        if handle is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         if dword(dwNumServiceArgs) is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
         if not granted & SERVICE_START:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
         alertable = yield from self._rpc(t, name, scm)
+        if self._closed_during_call(scm, hService, handle):
+            return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
+        service = handle.service
         if service.marked:
             return self._fail(t, name, args, 0, ERROR_SERVICE_MARKED_FOR_DELETE)
         if scm.is_disabled(service):
@@ -185,8 +192,8 @@ class ServiceControlApi(ScBase):
         if control not in _CONTROL_ACCESS:
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
         scm = self._scm()
-        service, granted = self._service_entry(scm, hService)
-        if service is None:
+        handle, granted = self._service_entry(scm, hService)
+        if handle is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         bad_status = _status_pointer_error(lpServiceStatus)
         if bad_status:
@@ -195,6 +202,9 @@ class ServiceControlApi(ScBase):
         if needed and not granted & needed:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
         alertable = yield from self._rpc(t, name, scm)
+        if self._closed_during_call(scm, hService, handle):
+            return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
+        service = handle.service
         code = self._control(scm, service, control)
         if code == ERROR_SERVICE_REQUEST_TIMEOUT:
             yield from self._timeout(t, name, alertable)
@@ -248,8 +258,8 @@ class ServiceControlApi(ScBase):
         name = "QueryServiceStatus"
         args = (hService, lpServiceStatus)
         scm = self._scm()
-        service, granted = self._service_entry(scm, hService)
-        if service is None:
+        handle, granted = self._service_entry(scm, hService)
+        if handle is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         bad_status = _status_pointer_error(lpServiceStatus)
         if bad_status:
@@ -257,7 +267,7 @@ class ServiceControlApi(ScBase):
         if not granted & SERVICE_QUERY_STATUS:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
         yield from self._rpc(t, name, scm)
-        self._fill(lpServiceStatus, service.status())
+        self._fill(lpServiceStatus, handle.service.status())
         return self._done(t, name, args, 1)
 
     @export("advapi32", BOOL)
@@ -292,8 +302,8 @@ class ServiceControlApi(ScBase):
             self._put(needed_box, SERVICE_STATUS_PROCESS.SIZEOF)
             return self._fail(t, name, args, 0, ERROR_INSUFFICIENT_BUFFER)
         scm = self._scm()
-        service, granted = self._service_entry(scm, hService)
-        if service is None:
+        handle, granted = self._service_entry(scm, hService)
+        if handle is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         if lpBuffer is None or needed_box is None:
             return self._fail(t, name, args, 0, ERROR_INVALID_ADDRESS)
@@ -302,7 +312,7 @@ class ServiceControlApi(ScBase):
         if not granted & SERVICE_QUERY_STATUS:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
         yield from self._rpc(t, name, scm)
-        self._fill(lpBuffer, service.status())
+        self._fill(lpBuffer, handle.service.status())
         self._put(needed_box, SERVICE_STATUS_PROCESS.SIZEOF)
         return self._done(t, name, args, 1)
 

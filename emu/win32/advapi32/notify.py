@@ -100,13 +100,12 @@ class NotifyApi(ScBase):
         pNotifyBuffer.bind(k)
         pNotifyBuffer.sys_get("dwVersion")
         callback = pNotifyBuffer.sys_get("pfnNotifyCallback")
+        assert isinstance(handle, ScHandle)
         yield from self._rpc(t, name, scm)
-        after = self._sc_entry(scm, hService, ScHandle)
-        if after is None or after.obj is not handle:  # closed during the call
+        if self._closed_during_call(scm, hService, handle):
             return self._done(t, name, args, ERROR_INVALID_HANDLE)
         if isinstance(handle, ServiceHandle) and handle.service.marked:
             return self._done(t, name, args, ERROR_SERVICE_MARKED_FOR_DELETE)
-        assert isinstance(handle, ScHandle)
         code = scm.notifier.register(handle, t, pNotifyBuffer, mask, callback, _names_block)
         return self._done(t, name, args, code)
 

@@ -157,6 +157,13 @@ class ScBase(Win32Base):
             return None
         return entry
 
+    def _closed_during_call(self, scm: ServiceControlManager, value: Any, handle: ScHandle) -> bool:
+        """Whether the SC_HANDLE ``value`` no longer names ``handle`` once the call's RPC
+        returned: another thread closed it meanwhile (the call fails with
+        ERROR_INVALID_HANDLE)."""
+        entry = self._sc_entry(scm, value, ScHandle)
+        return entry is None or entry.obj is not handle
+
     def _granted(self, handle: Any) -> int:
         entry = self._scm().handles.get(handle)
         return entry.access if entry is not None else 0

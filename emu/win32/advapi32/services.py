@@ -255,11 +255,10 @@ class ServiceHandleApi(ScBase):
         handle = entry.obj
         if not entry.access & DELETE:
             return self._fail(t, name, args, 0, ERROR_ACCESS_DENIED)
-        yield from self._rpc(t, name, scm)
-        after = self._sc_entry(scm, hService, ServiceHandle)
-        if after is None or after.obj is not handle:
-            return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         assert isinstance(handle, ServiceHandle)
+        yield from self._rpc(t, name, scm)
+        if self._closed_during_call(scm, hService, handle):
+            return self._fail(t, name, args, 0, ERROR_INVALID_HANDLE)
         if handle.service.marked:
             return self._fail(t, name, args, 0, ERROR_SERVICE_MARKED_FOR_DELETE)
         scm.mark_for_delete(handle.service)

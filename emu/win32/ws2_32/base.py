@@ -34,8 +34,11 @@ from typing import Any, Final
 from emu.codes.ntstatus import STATUS_USER_APC
 from emu.codes.winsock import (
     AF_INET,
+    AF_UNSPEC,
+    INADDR_ANY,
     SOCKADDR_IN_SIZE,
     SOCKET_ERROR,
+    WSAEAFNOSUPPORT,
     WSAEFAULT,
     WSAENOTSOCK,
     WSANOTINITIALISED,
@@ -49,7 +52,7 @@ from emu.win32.ws2_32.types import INT_BOXES, SOCKADDR_IN
 
 AT_WINSOCK: Final = register_apc_site(
     "a blocking Winsock call's wait",
-    ("accept", "connect", "recv", "recvfrom", "send", "sendto"),
+    ("accept", "connect", "recv", "recvfrom", "send", "sendto", "WSARecv", "WSASend"),
     "a blocking Winsock call waits alertably for the network: APCs queued to the thread run "
     "inside the call, which then goes on waiting",
     'recv (MS doc), Remarks: "Winsock performs an alertable wait in this situation, which '
@@ -117,10 +120,14 @@ class WsBase(Win32Base):
             return None, self._fail(t, name, args, result, WSAENOTSOCK)
         return sock, None
 
-    def _address(self, name: Any, namelen: Any, family_error: int) -> tuple[int, tuple[int, int]]:
+    def _address(
+        self, name: Any, namelen: Any, *, unspec: bool = False
+    ) -> tuple[int, tuple[int, int]]:
         """A ``const sockaddr *name, int namelen`` pair: (0, (address, port)) or (error, ...).
         WSAEFAULT for a missing or short structure or a member out of its C range; another
-        family than AF_INET gives ``family_error``."""
+        family than AF_INET is WSAEAFNOSUPPORT (Wine test_bind, test_connect). With
+        ``unspec``, AF_UNSPEC is (0, (INADDR_ANY, 0)) whatever the other members hold (a
+        datagram socket's connect: it disconnects)."""
         length = plain_int(namelen)
         if not isinstance(name, SOCKADDR_IN) or length is None or length < SOCKADDR_IN_SIZE:
             return WSAEFAULT, (0, 0)
@@ -128,8 +135,10 @@ class WsBase(Win32Base):
         family = name.sys_get("sin_family")
         port = name.sys_get("sin_port")
         address = name.sys_get("sin_addr")
+        if family == AF_UNSPEC and unspec and type(family) is int:
+            return 0, (INADDR_ANY, 0)
         if family != AF_INET:
-            return (family_error if type(family) is int else WSAEFAULT), (0, 0)
+            return (WSAEAFNOSUPPORT if type(family) is int else WSAEFAULT), (0, 0)
         if type(port) is not int or not 0 <= port <= MAX_PORT:
             return WSAEFAULT, (0, 0)
         if type(address) is not int or not 0 <= address <= MAX_ADDRESS:

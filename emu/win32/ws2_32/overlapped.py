@@ -1,4 +1,4 @@
-"""Overlapped I/O on sockets (winsock2.h): WSARecv, WSASend, WSAGetOverlappedResult.
+"""Overlapped I/O on sockets (winsock2.h): WSARecv and WSASend.
 
 With an OVERLAPPED on an overlapped socket, WSARecv and WSASend start an I/O request on the
 socket's file object (``emu.devices.sockets.requests``), which completes exactly like a named
@@ -12,24 +12,30 @@ CreateIoCompletionPort (the classic IOCP server). The contract (MS docs, WSARecv
   returned ... The error code WSA_IO_PENDING indicates that the overlapped operation has been
   successfully initiated and that completion will be indicated at a later time." A request
   completed at once still queues its packet on an associated port, as a pipe's does.
-- "For non overlapped sockets, the blocking semantics are identical to that of the standard
-  recv function and the lpOverlapped and lpCompletionRoutine parameters are ignored": without
-  an OVERLAPPED, or on a socket created without WSA_FLAG_OVERLAPPED, the call is recv or send
-  (blocking or not as the socket is), and ``lpNumberOfBytesRecvd`` (``lpNumberOfBytesSent``)
-  must point to a DWORD ("This parameter can be NULL only if the lpOverlapped parameter is
-  not NULL"), else WSAEFAULT.
+- Without an OVERLAPPED the call is recv or send (blocking or not as the socket is), and
+  ``lpNumberOfBytesRecvd`` (``lpNumberOfBytesSent``) must point to a DWORD ("This parameter
+  can be NULL only if the lpOverlapped parameter is not NULL"), else WSAEFAULT.
+- With an OVERLAPPED on a socket created without WSA_FLAG_OVERLAPPED, the documentation says
+  the OVERLAPPED is ignored ("For non overlapped sockets, the blocking semantics are identical
+  to that of the standard recv function and the lpOverlapped and lpCompletionRoutine
+  parameters are ignored"); Windows does otherwise, and emu follows Windows: "With a
+  non-overlapped socket, WSARecv() always blocks when passed an overlapped structure, but
+  returns WSAEWOULDBLOCK otherwise" (Wine dlls/ws2_32/tests/sock.c,
+  test_nonblocking_async_recv, which passes on Windows: the call blocks even on a non-blocking
+  socket, returns 0 once the data came, the count pointer may be NULL, and
+  GetOverlappedResult then reads the count from the OVERLAPPED). So the request is started as
+  on an overlapped socket (its OVERLAPPED, its event; CreateIoCompletionPort refuses a handle
+  without the overlapped attribute, so there is no port) and the call waits for it to
+  complete, alertably like every blocking Winsock call (assumption), then returns 0 and the
+  count, or SOCKET_ERROR with the request's error.
 - The buffers are a list of WSABUF; ``dwBufferCount`` of them are used (at least one, else
   WSAEINVAL); a receive scatters the bytes over them in order, a send gathers them.
 - closesocket: "Any pending overlapped send and receive operations ... are also canceled.
   Any event, completion routine, or completion port action specified for these overlapped
   operations is performed. The pending overlapped operations fail with the error status
   WSA_OPERATION_ABORTED" (F2.37).
-- WSAGetOverlappedResult: WSA_IO_INCOMPLETE while pending without fWait; with fWait it waits
-  (non-alertably) on the OVERLAPPED's event, or on the socket when there is none; a failed
-  request is FALSE with its WSA code: a cancelled one WSA_OPERATION_ABORTED, a reset one
-  WSAECONNRESET. If the event or socket was signalled by another request and this one is
-  still pending after the wait, the result is WSA_IO_INCOMPLETE (assumption: the documented
-  hazard of sharing an event).
+
+WSAGetOverlappedResult is ``emu.win32.ws2_32.results``.
 
 Emulation notes: completion routines (lpCompletionRoutine), datagram sockets and receive flags
 other than 0 on an overlapped receive raise UnsupportedApi.
@@ -37,22 +43,13 @@ other than 0 on an overlapped receive raise UnsupportedApi.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
-from emu.codes.ntmap import win32_from_ntstatus
-from emu.codes.ntstatus import (
-    STATUS_CANCELLED,
-    STATUS_CONNECTION_RESET,
-    STATUS_PENDING,
-    nt_success,
-)
+from emu.codes.ntstatus import STATUS_INVALID_PARAMETER, nt_success
 from emu.codes.winsock import (
     MSG_PEEK,
     SOCKET_ERROR,
-    WSA_IO_INCOMPLETE,
     WSA_IO_PENDING,
-    WSA_OPERATION_ABORTED,
-    WSAECONNRESET,
     WSAEFAULT,
     WSAEINTR,
     WSAEINVAL,
@@ -62,26 +59,16 @@ from emu.codes.winsock import (
 )
 from emu.devices.sockets import Socket, SockState
 from emu.errors import UnsupportedApi
-from emu.kernel import waits
 from emu.kernel.actor import PARK
 from emu.kernel.event import KEvent
-from emu.kernel.io import IoRequest
+from emu.kernel.io import IoRequest, start_io
 from emu.kernel.thread import Thread
-from emu.win32.base import BOOL, LONG_VALUE, ApiCall, dword, export, handle_value
+from emu.win32.base import LONG_VALUE, ApiCall, dword, export, handle_value
 from emu.win32.kernel32.iobase import IoBase, source_bytes, target_buffer
 from emu.win32.types import DWORD, OVERLAPPED
 from emu.win32.ws2_32.base import WsBase, plain_int
+from emu.win32.ws2_32.results import wsa_error
 from emu.win32.ws2_32.types import WSABUF
-
-WSA_FROM_NTSTATUS: Final = {
-    STATUS_CANCELLED: WSA_OPERATION_ABORTED,
-    STATUS_CONNECTION_RESET: WSAECONNRESET,
-}
-
-
-def wsa_error(status: int) -> int:
-    """The WSA code a failed request reports through WSAGetOverlappedResult."""
-    return WSA_FROM_NTSTATUS.get(status) or win32_from_ntstatus(status)
 
 
 class OverlappedApi(WsBase, IoBase):
@@ -113,12 +100,33 @@ class OverlappedApi(WsBase, IoBase):
         if not sock.stream:
             raise UnsupportedApi("overlapped I/O on a datagram socket: not modelled")
         if sock.state is SockState.RESET:
-            return WSAECONNRESET
+            return sock.reset_error
         if sock.state is not SockState.CONNECTED:
             return WSAENOTCONN
         if sock.shut_recv if receive else sock.shut_send:
             return WSAESHUTDOWN
         return 0
+
+    def _request(
+        self, t: Thread, sock: Socket, name: str, lpOverlapped: OVERLAPPED
+    ) -> IoRequest | int:
+        """Start the request (or return the NTSTATUS that refuses it). On a socket without
+        WSA_FLAG_OVERLAPPED it is the same request as on an overlapped one: the OVERLAPPED and
+        its event, or the socket when there is none."""
+        if sock.overlapped:
+            return self._begin(t, sock, name, lpOverlapped)
+        lpOverlapped.bind(self.k)
+        value = handle_value(lpOverlapped.sys_get("hEvent"))
+        if value is None:
+            return STATUS_INVALID_PARAMETER
+        event: KEvent | None = None
+        if value:
+            obj, status = self._resolve(t, value & ~1, KEvent, 0, pseudo=False)
+            if status:
+                return status
+            assert isinstance(obj, KEvent)
+            event = obj
+        return start_io(self.k, sock, t, name, lpOverlapped, event=event, post=not value & 1)
 
     def _start(
         self,
@@ -127,16 +135,17 @@ class OverlappedApi(WsBase, IoBase):
         args: tuple[Any, ...],
         sock: Socket,
         buffers: list[Any],
-        lpOverlapped: Any,
+        lpOverlapped: OVERLAPPED,
         count_box: Any,
         receive: bool,
     ) -> ApiCall[int]:
-        """The overlapped path: start the request; 0 when it completed at once, else
-        SOCKET_ERROR with WSA_IO_PENDING."""
+        """The OVERLAPPED path: start the request; 0 when it completed at once, else
+        SOCKET_ERROR with WSA_IO_PENDING. On a non-overlapped socket the call waits for the
+        request instead (see the module docstring)."""
         error = self._immediate_error(sock, receive)
         if error:
             return self._fail(t, name, args, SOCKET_ERROR, error)
-        irp = self._begin(t, sock, name, lpOverlapped)
+        irp = self._request(t, sock, name, lpOverlapped)
         if not isinstance(irp, IoRequest):
             return self._fail_nt(t, name, args, SOCKET_ERROR, irp)
         net = self._net()
@@ -145,6 +154,9 @@ class OverlappedApi(WsBase, IoBase):
                 net.pump(sock.peer)
         elif net.start_send(sock, irp, b"".join(bytes(b) for b in buffers)):
             net.pump(sock)
+        if not sock.overlapped:
+            while not irp.done:  # the device wakes the blocked threads when a request completes
+                yield from self._block(t, sock)
         if not irp.done:
             return self._fail(t, name, args, SOCKET_ERROR, WSA_IO_PENDING)
         if not nt_success(irp.status):
@@ -153,7 +165,6 @@ class OverlappedApi(WsBase, IoBase):
             count_box.bind(self.k)
             count_box.sys_set("value", irp.information)
         return self._done(t, name, args, 0)
-        yield  # type: ignore[unreachable]  # every path is a generator
 
     def _receive_now(
         self, t: Thread, name: str, args: tuple[Any, ...], sock: Socket, buffers: list[Any]
@@ -218,11 +229,10 @@ class OverlappedApi(WsBase, IoBase):
         flags = dword(lpFlags.sys_get("value"))
         if flags is None:
             return self._fail(t, name, args, SOCKET_ERROR, WSAEINVAL)
-        overlapped = lpOverlapped is not None and sock.overlapped
         if flags:
             what = "MSG_PEEK" if flags == MSG_PEEK else f"flags 0x{flags:X}"
             raise UnsupportedApi(f"WSARecv with {what}: not modelled")
-        if overlapped:
+        if lpOverlapped is not None:
             if not isinstance(lpOverlapped, OVERLAPPED):
                 return self._fail(t, name, args, SOCKET_ERROR, WSAEFAULT)
             return (
@@ -278,7 +288,7 @@ class OverlappedApi(WsBase, IoBase):
             return self._fail(t, name, args, SOCKET_ERROR, WSAEINVAL)
         if flags:
             raise UnsupportedApi(f"WSASend with flags 0x{flags:X}: not modelled")
-        if lpOverlapped is not None and sock.overlapped:
+        if lpOverlapped is not None:
             if not isinstance(lpOverlapped, OVERLAPPED):
                 return self._fail(t, name, args, SOCKET_ERROR, WSAEFAULT)
             return (
@@ -309,58 +319,3 @@ class OverlappedApi(WsBase, IoBase):
                 error = WSAEINTR
                 break
         return self._fail(t, name, args, SOCKET_ERROR, error)
-
-    @export("ws2_32", BOOL)
-    def WSAGetOverlappedResult(
-        self, s: Any, lpOverlapped: Any, lpcbTransfer: Any, fWait: Any, lpdwFlags: Any
-    ) -> ApiCall[int]:
-        """BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
-        LPDWORD lpcbTransfer, BOOL fWait, LPDWORD lpdwFlags);
-
-        "The WSAGetOverlappedResult function retrieves the results of an overlapped operation
-        on the specified socket." "If WSAGetOverlappedResult succeeds, the return value is
-        TRUE." "WSA_IO_INCOMPLETE: The fWait parameter is FALSE and the I/O operation has not
-        yet completed."
-        """
-        t = self._caller()
-        k = self.k
-        name = "WSAGetOverlappedResult"
-        args = (s, lpOverlapped, lpcbTransfer, fWait, lpdwFlags)
-        sock, failed = self._lookup(t, name, args, s, 0)
-        if sock is None:
-            return int(failed)
-        wait = dword(fWait)
-        if wait is None:
-            return self._fail(t, name, args, 0, WSAEINVAL)
-        if not all(isinstance(box, DWORD) for box in (lpcbTransfer, lpdwFlags)) or not (
-            isinstance(lpOverlapped, OVERLAPPED)
-        ):
-            return self._fail(t, name, args, 0, WSAEFAULT)
-        lpOverlapped.bind(k)
-        lpcbTransfer.bind(k)
-        lpdwFlags.bind(k)
-        if k.ready and k.preempted(name, ((lpOverlapped.oid, "r"),)):
-            yield PARK
-        status = lpOverlapped.sys_get("Internal")
-        if status == STATUS_PENDING:
-            if not wait:
-                return self._fail(t, name, args, 0, WSA_IO_INCOMPLETE)
-            event = handle_value(lpOverlapped.sys_get("hEvent")) or 0
-            if event:
-                obj, nt = self._resolve(t, event & ~1, KEvent, 0, pseudo=False)
-            else:
-                obj, nt = sock, 0
-            if nt or obj is None:
-                return self._fail_nt(t, name, args, 0, nt)
-            assert isinstance(obj, (KEvent, Socket))
-            yield from waits.wait(k, t, (obj,), False, None, False)
-            status = lpOverlapped.sys_get("Internal")
-            if status == STATUS_PENDING:  # woken by another request's completion
-                return self._fail(t, name, args, 0, WSA_IO_INCOMPLETE)
-        if type(status) is not int:
-            return self._fail(t, name, args, 0, WSAEINVAL)
-        lpcbTransfer.sys_set("value", lpOverlapped.sys_get("InternalHigh"))
-        lpdwFlags.sys_set("value", 0)
-        if nt_success(status):
-            return self._done(t, name, args, 1)
-        return self._fail(t, name, args, 0, wsa_error(status))

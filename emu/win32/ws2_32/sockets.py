@@ -12,8 +12,11 @@ is what each function adds (MS docs of each; Wine dlls/ws2_32/tests/sock.c):
   Types: SOCK_STREAM, SOCK_DGRAM (0: the protocol's), another WSAESOCKTNOSUPPORT; protocols:
   0, IPPROTO_TCP for streams and IPPROTO_UDP for datagrams, the other pairing WSAEPROTOTYPE,
   another protocol WSAEPROTONOSUPPORT. A socket's handle has read and write access.
-- bind: WSAEFAULT for a NULL or short ``name`` or one of another family ("the first two bytes
-  of the memory block specified by name do not match the address family").
+- bind: WSAEFAULT for a NULL or short ``name``; a ``name`` of another family than AF_INET is
+  WSAEAFNOSUPPORT, as on Windows (Wine test_bind: ``sa_family`` 0xdead gives WSAEAFNOSUPPORT).
+  The bind page gives WSAEFAULT also when "the first two bytes of the memory block specified
+  by name do not match the address family associated with the socket descriptor s"; Windows
+  does not, and emu follows Windows.
 - accept: the new socket "has the same properties as socket s" (its blocking mode and
   overlapped attribute); ``addr`` and ``addrlen`` are filled only when both are given, and a
   too small ``*addrlen`` is WSAEFAULT before any connection is taken (Wine test_accept).
@@ -23,7 +26,9 @@ is what each function adds (MS docs of each; Wine dlls/ws2_32/tests/sock.c):
   and a failure in SO_ERROR (and as ERR). A blocking one waits: "On a blocking socket, the
   return value indicates success or failure of the connection attempt"; after a failed
   blocking connect SO_ERROR reads 0 (Wine test_select). Another family than AF_INET is
-  WSAEAFNOSUPPORT.
+  WSAEAFNOSUPPORT, except AF_UNSPEC on a datagram socket, which disconnects it (its default
+  peer goes; Wine test_connect_udp: the connect succeeds and getpeername then fails with
+  WSAENOTCONN), whatever the rest of the structure holds.
 - closesocket: releases the SOCKET ("the socket descriptor passed in the s parameter may
   immediately be reused by the system"); the network closes the socket (``Network.close``).
   Linger options are not modelled: every close is the default one ("closesocket returns
@@ -63,7 +68,6 @@ from emu.codes.winsock import (
     WSA_FLAG_OVERLAPPED,
     WSA_FLAG_REGISTERED_IO,
     WSAEAFNOSUPPORT,
-    WSAEFAULT,
     WSAEINTR,
     WSAEINVAL,
     WSAEPROTONOSUPPORT,
@@ -213,7 +217,7 @@ class SocketApi(WsBase):
         sock, failed = self._lookup(t, "bind", args, s)
         if sock is None:
             return int(failed)
-        error, (address, port) = self._address(name, namelen, WSAEFAULT)
+        error, (address, port) = self._address(name, namelen)
         if not error:
             error = self._net().bind(sock, address, port)
         if error:
@@ -272,7 +276,7 @@ class SocketApi(WsBase):
         if new is None:
             return self._fail(t, "accept", args, INVALID_SOCKET, error)
         handle = k.handles.insert(new, SOCKET_ACCESS)
-        net.accepted(new)
+        net.accepted(sock, new)
         self._winsock().sockets[handle] = new
         self._fill_address(addr, addrlen, new.remote)
         return self._done(t, "accept", args, handle)
@@ -292,7 +296,7 @@ class SocketApi(WsBase):
         sock, failed = self._lookup(t, "connect", args, s)
         if sock is None:
             return int(failed)
-        error, (address, port) = self._address(name, namelen, WSAEAFNOSUPPORT)
+        error, (address, port) = self._address(name, namelen, unspec=not sock.stream)
         if not error:
             error = self._net().connect_any(sock, address, port)
         if error:

@@ -21,8 +21,11 @@ add (MS docs of each):
   ``from`` and ``fromlen`` are given (a ``*fromlen`` below 16: WSAEFAULT).
 - ``buf`` is bytes (send) or a writable bytearray (recv) of at least ``len`` bytes, else
   WSAEFAULT ("The buf parameter is not completely contained in a valid part of the user
-  address space"); a negative ``len`` is WSAEINVAL (assumption); unknown ``flags`` bits are
-  WSAEINVAL ("an unknown flag was specified"). MSG_DONTROUTE is accepted and ignored ("A
+  address space"); a recv of ``len`` 0 accepts a NULL ``buf`` and, on a stream socket,
+  returns 0 once bytes wait (Wine test_empty_recv: ``recv(client, NULL, 0, 0)`` returns 0,
+  which Windows passes; the recv page's WSAEINVAL for "len was zero" is not what Windows
+  does); a negative ``len`` is WSAEINVAL (assumption); unknown ``flags`` bits are WSAEINVAL
+  ("an unknown flag was specified"). MSG_DONTROUTE is accepted and ignored ("A
   Windows Sockets service provider can choose to ignore this flag").
 
 Emulation notes: out-of-band data (MSG_OOB) and MSG_WAITALL raise UnsupportedApi.
@@ -38,7 +41,6 @@ from emu.codes.winsock import (
     MSG_PEEK,
     MSG_WAITALL,
     SOCKET_ERROR,
-    WSAEAFNOSUPPORT,
     WSAEDESTADDRREQ,
     WSAEFAULT,
     WSAEINTR,
@@ -101,7 +103,7 @@ class TransferApi(WsBase):
             return (yield from self._send_stream(t, name, args, sock, data))
         destination = None
         if datagram_only and to is not None:
-            error, destination = self._address(to, tolen, WSAEAFNOSUPPORT)
+            error, destination = self._address(to, tolen)
             if error:
                 return self._fail(t, name, args, SOCKET_ERROR, error)
         elif datagram_only and sock.remote is None:
@@ -187,7 +189,7 @@ class TransferApi(WsBase):
         mode = _flags(name, flags, RECV_FLAGS)
         if size is None or size < 0 or mode is None:
             return self._fail(t, name, args, SOCKET_ERROR, WSAEINVAL)
-        target = target_buffer(buf, size)
+        target = bytearray() if buf is None and size == 0 else target_buffer(buf, size)
         if target is None:
             return self._fail(t, name, args, SOCKET_ERROR, WSAEFAULT)
         if not sock.stream:

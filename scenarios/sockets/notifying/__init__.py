@@ -6,6 +6,7 @@ share. Each program keeps its run's state in locals or ``api.context.state``, ne
 level (every schedule of a campaign calls it again)."""
 
 from .buggy import (
+    blocking_edge_server,
     close_then_remove_server,
     edge_no_drain_server,
     free_on_close_server,
@@ -24,9 +25,10 @@ from .lifecycle import (
     timeout_error_demo,
 )
 from .servers import closing_clients, echo_clients, epoll_echo_server, mt_echo_server
-from .triggers import coalesce_demo, disable_demo, edge_demo, level_demo, oneshot_demo
+from .triggers import coalesce_demo, disable_demo, edge_demo, level_demo
 
 __all__ = [
+    "blocking_edge_server",
     "close_demo",
     "close_then_remove_server",
     "closing_clients",
@@ -42,7 +44,6 @@ __all__ = [
     "hangup_demo",
     "level_demo",
     "mt_echo_server",
-    "oneshot_demo",
     "pause_resume_server",
     "rekey_server",
     "remove_demo",

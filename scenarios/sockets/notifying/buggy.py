@@ -2,6 +2,8 @@
 (the ``bug-*.yaml`` scenarios). Each is the correct server of ``servers`` with one rule
 broken, marked ``# the bug:``; the scenario names the catalogue property that reports it.
 
+- ``blocking_edge_server``: edge-triggered on sockets left blocking (F2.20: the drain reads
+  "until WSAEWOULDBLOCK", which a blocking socket never returns): sock.edge_blocking.
 - ``edge_no_drain_server``: edge-triggered, but the accepted socket is not drained after
   registering ("after registering, the socket's receive buffer must be completely drained to
   ensure a notification is received", SOCK_NOTIFY_REGISTRATION): sock.edge_stuck.
@@ -67,15 +69,19 @@ LEVEL = SOCK_NOTIFY_TRIGGER_LEVEL
 EDGE = SOCK_NOTIFY_TRIGGER_EDGE
 
 
-def _accept_all(api: Api, trigger: int, events: int = IN) -> Gen:
-    """Startup, listen, accept every client and register it (its context conn[i] as the
-    key): (port, {socket: Connection}); port 0 when something failed."""
+def _accept_all(api: Api, trigger: int, events: int = IN, fionbio: bool = True) -> Gen:
+    """Startup, listen, accept every client (made non-blocking unless ``fionbio`` is False)
+    and register it (its context conn[i] as the key): (port, {socket: Connection}); port 0
+    when something failed."""
     clients, _, contexts = sizes(api)
     port = yield from startup(api)
     listener = yield from _serve(api, port)
     conns: dict[int, Connection] = {}
     for index in range(clients):
-        sock = yield from accept_one(api, listener)
+        if fionbio:
+            sock = yield from accept_one(api, listener)
+        else:
+            sock = yield from api.accept(listener, None, None)
         if sock == INVALID_SOCKET:
             return 0, conns
         ctx = contexts[index]
@@ -144,6 +150,32 @@ def edge_no_drain_server(api: Api) -> Gen:
 def _log_cost(api: Api) -> Gen:
     """CPU time for logging a connection: 1 to 60 µs, as the chooser picks (10 ticks a µs)."""
     return 10 * (1 + 59 * (yield from api.rand(2, "log cost")))
+
+
+# -- sock.edge_blocking -------------------------------------------------------------------------
+
+
+def blocking_edge_server(api: Api) -> Gen:
+    """A single-threaded edge-triggered loop that drains each notified socket as it should,
+    but never made the accepted sockets non-blocking (no ioctlsocket FIONBIO): the drain's
+    last recv, which should fail with WSAEWOULDBLOCK, blocks instead, before the echo is
+    sent; the client waits for its echo and the server for the client."""
+    clients, _, _ = sizes(api)
+    port, conns = yield from _accept_all(api, EDGE, IN, fionbio=False)  # the bug
+    if not port:
+        return 1
+    removed = 0
+    while removed < clients:
+        _, got = yield from wait(api, port, INFINITE, 8)
+        for ctx, events in got:
+            if events & SOCK_NOTIFY_EVENT_REMOVE:
+                yield from api.closesocket(ctx.value)
+                yield from api.free(ctx)
+                removed += 1
+            elif not (yield from _serve_one(api, port, ctx, conns[ctx.value])):
+                yield from remove(api, port, ctx.value, ctx)
+    yield from _end(api, port, [])
+    return 0
 
 
 # -- sock.shared_persistent ---------------------------------------------------------------------

@@ -45,7 +45,7 @@ def connected(net: Network, port: int = PORT) -> tuple[Socket, Socket, Socket]:
     settle(net)
     error, accepted = net.accept(server)
     assert error == 0 and accepted is not None
-    net.accepted(accepted)
+    net.accepted(server, accepted)
     return client, accepted, server
 
 

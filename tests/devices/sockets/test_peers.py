@@ -14,7 +14,7 @@ from emu.devices.sockets.peers import (
     peer_shutdown,
     setup_peers,
 )
-from tests.devices.sockets.net import PORT, network, settle
+from tests.devices.sockets.net import PORT, events, network, settle
 
 WEB = 0x0A000002  # 10.0.0.2
 
@@ -85,6 +85,24 @@ def test_a_peer_resets_or_closes_its_connection() -> None:
     settle(net)
     assert other.eof and other.state is SockState.CONNECTED
     assert peer_close(net, "web") == "web closed its connection"
+
+
+def test_bytes_in_flight_when_the_peer_resets_are_discarded_not_lost() -> None:
+    # The program's bytes leave, the peer resets in the same instant: they reach a socket
+    # whose side of the connection is gone and are discarded with a reason (nothing is lost
+    # silently, nothing lands in the reset socket's buffer).
+    net = with_peer()
+    client = net.create(True, True)
+    net.connect(client, WEB, 80)
+    settle(net)
+    assert net.send(client, b"hello") == (0, 5)
+    assert peer_reset(net, "web") is None
+    settle(net)
+    peer = net.peer_connections["web"]
+    assert peer.state is SockState.RESET and not peer.received
+    reasons = [(e.payload["bytes"], e.payload["reason"]) for e in events(net, "sock.discard")]
+    assert reasons == [(5, "data reached a socket whose connection was reset")]
+    assert client.state is SockState.RESET and not client.unsent
 
 
 def test_a_peer_connecting_to_a_loopback_only_listener_reaches_it_only_on_the_loopback() -> None:

@@ -10,6 +10,7 @@ from emu.codes import (
     SD_SEND,
     WSAEADDRNOTAVAIL,
     WSAEALREADY,
+    WSAECONNABORTED,
     WSAECONNREFUSED,
     WSAECONNRESET,
     WSAEINVAL,
@@ -207,8 +208,24 @@ def test_recv_and_send_need_a_connection() -> None:
     assert net.send(sock, b"x") == (WSAENOTCONN, 0)
     assert net.shutdown(sock, SD_SEND) == WSAENOTCONN
     client, _server, _ = connected(net)
-    assert net.recv(client, 0, False) == (WSAEINVAL, b"")  # "len was zero or negative"
+    assert net.recv(client, -1, False) == (WSAEINVAL, b"")  # "len was zero or negative"
     assert net.shutdown(client, 3) == WSAEINVAL
+
+
+def test_a_zero_length_recv_takes_nothing_and_returns_zero_once_bytes_wait() -> None:
+    # Wine test_empty_recv (it passes on Windows): recv(client, NULL, 0, 0) returns 0 with
+    # data waiting, and the next recv still reads all of it; with nothing waiting it would
+    # block (assumption, like the zero-length overlapped receive Wine sees stay pending).
+    net = network()
+    client, server, _ = connected(net)
+    assert net.recv(client, 0, False) == (WSAEWOULDBLOCK, b"")
+    net.send(server, b"data\0")
+    settle(net)
+    assert net.recv(client, 0, False) == (0, b"")
+    assert net.recv(client, 5, False) == (0, b"data\0")
+    net.shutdown(server, SD_SEND)
+    settle(net)
+    assert net.recv(client, 0, False) == (0, b"")  # at end of stream too
 
 
 def test_shutdown_receive_refuses_recv_and_resets_when_data_arrives() -> None:
@@ -297,6 +314,22 @@ def test_bytes_reaching_a_closed_socket_reset_the_connection() -> None:
     settle(net)
     assert (7, "data reached a socket closed: the connection is reset") in discards(net)
     assert client.state is SockState.RESET
+
+
+def test_a_reset_after_the_peer_s_fin_aborts_the_connection() -> None:
+    # Wine test_shutdown, "Send data to a peer which is closed" (it passes on Windows): the
+    # peer shut down its sending side and closed; the bytes sent to it are refused with a
+    # reset, after which recv fails with WSAECONNABORTED, not WSAECONNRESET.
+    net = network()
+    client, server, _ = connected(net)
+    assert net.shutdown(client, SD_SEND) == 0
+    close(net, client)
+    assert net.send(server, b"test\0") == (0, 5)
+    settle(net)
+    assert server.state is SockState.RESET
+    assert net.recv(server, 5, False) == (WSAECONNABORTED, b"")
+    assert net.send(server, b"x") == (WSAECONNABORTED, 0)
+    assert net.shutdown(server, SD_SEND) == WSAECONNABORTED
 
 
 def test_closing_a_listener_resets_the_connections_in_its_backlog() -> None:

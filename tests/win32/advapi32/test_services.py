@@ -20,6 +20,7 @@ from emu.codes.services import (
     SERVICE_FILE_SYSTEM_DRIVER,
     SERVICE_KERNEL_DRIVER,
     SERVICE_RUNNING,
+    SERVICE_STOPPED,
     SERVICE_WIN32_OWN_PROCESS,
     SERVICE_WIN32_SHARE_PROCESS,
 )
@@ -544,7 +545,7 @@ def test_a_handle_closed_by_another_thread_during_the_rpc_fails_the_call() -> No
     # Each call looks its SC_HANDLE up again when its RPC returns: a handle another thread
     # closed meanwhile names nothing any more (ERROR_INVALID_HANDLE, returned by
     # NotifyServiceStatusChange, the last error of the others), and nothing is registered,
-    # deleted or opened. (StartService and ControlService go on with the service they found.)
+    # deleted or opened. (StartService and ControlService: the next test.)
     log: list[Any] = []
     shared: dict[str, int] = {}
 
@@ -593,3 +594,80 @@ def test_a_handle_closed_by_another_thread_during_the_rpc_fails_the_call() -> No
     assert sim.events("scm.register") == []
     assert sim.events("scm.service") == []
     assert len(sim.events("handle.open")) == 4  # the SCM handle and three service handles
+
+
+def test_start_and_control_on_a_handle_closed_during_the_rpc_fail_and_change_nothing() -> None:
+    # StartService and ControlService look their handle up again when the RPC returns, as the
+    # other SCM calls do: a handle another thread closed meanwhile is ERROR_INVALID_HANDLE (the
+    # last error), the stopped service is not started, the running one not stopped, and
+    # lpServiceStatus is not written.
+    log: list[Any] = []
+    shared: dict[str, int] = {}
+    status = SERVICE_STATUS()
+
+    def main(api: Api) -> Generator[Any, None, None]:
+        scm = yield from api.OpenSCManagerW(None, None, SC_MANAGER_ALL_ACCESS)
+        for name in ("Stopped", "Running"):
+            handle = yield from api.OpenServiceW(scm, name, SERVICE_ALL_ACCESS)
+            shared["handle"] = handle
+            while "started" not in shared:  # other's call on the handle has begun
+                yield from api.Sleep(1)
+            del shared["started"]
+            log.append(("main", (yield from api.CloseServiceHandle(handle))))  # inside it
+        log.append(("states", (yield from states(api, scm))))
+
+    def states(api: Api, scm: int) -> Generator[Any, Any, list[int]]:
+        found = []
+        for name in ("Stopped", "Running"):
+            handle = yield from api.OpenServiceW(scm, name, SERVICE_ALL_ACCESS)
+            found.append((yield from query(api, handle))[0])
+        return found
+
+    def other(api: Api) -> Generator[Any, None, None]:
+        calls: list[Callable[[int], Any]] = [
+            lambda h: api.StartServiceW(h, 0, None),
+            lambda h: api.ControlService(h, SERVICE_CONTROL_STOP, status),
+        ]
+        for make in calls:
+            while "handle" not in shared:
+                yield from api.Sleep(1)
+            handle = shared.pop("handle")
+            shared["started"] = 1
+            result = yield from make(handle)
+            log.append((result, (yield from api.GetLastError())))
+
+    services = {
+        "Stopped": ServiceConfig(),
+        "Running": ServiceConfig(state=SERVICE_RUNNING),
+    }
+    sim = two_threads(main, other, services, chooser=SlowCalls(), rpc=(MS, 10 * MS))
+    assert log == [
+        ("main", 1),
+        (0, ERROR_INVALID_HANDLE),  # StartService
+        ("main", 1),
+        (0, ERROR_INVALID_HANDLE),  # ControlService
+        ("states", [SERVICE_STOPPED, SERVICE_RUNNING]),
+    ]
+    assert [e.payload["state"] for e in sim.events("scm.service")] == ["SERVICE_RUNNING"]
+    assert status.peek("dwCurrentState") == 0  # never written
+    calls = [e.payload for e in sim.events("api") if e.payload["name"] != "Sleep"]
+    failed = [c["name"] for c in calls if c["error"] == ERROR_INVALID_HANDLE]
+    assert failed == ["StartServiceW", "ControlService"]
+
+
+def test_a_service_notify_is_bound_once_and_a_fresh_service_status_in_it_is_bound_then() -> None:
+    # Each NotifyServiceStatusChange binds its buffer: bound already, binding records nothing;
+    # a SERVICE_STATUS_PROCESS the program put into it since is bound then, under the
+    # buffer's name, so the system's writes to it are traced.
+    k = Kernel()
+    note = SERVICE_NOTIFY(dwVersion=2)
+    oid = note.bind(k, "note")
+    start = len(k.trace.events)
+    assert note.bind(k) == oid
+    assert len(k.trace.events) == start
+    fresh = SERVICE_STATUS_PROCESS()
+    note.ServiceStatus = fresh
+    assert note.bind(k) == oid
+    created = [e[4] for e in k.trace.events[start:] if e[2] == "obj.create"]
+    assert created == [("SERVICE_STATUS_PROCESS", "note.ServiceStatus")]
+    assert fresh.oid != 0

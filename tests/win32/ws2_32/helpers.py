@@ -5,8 +5,18 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from emu.codes import AF_INET, INADDR_LOOPBACK, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_STREAM
-from emu.win32 import INT, SOCKADDR_IN, WSADATA, Api
+from emu.codes import (
+    AF_INET,
+    FIONBIO,
+    INADDR_LOOPBACK,
+    IPPROTO_TCP,
+    IPPROTO_UDP,
+    SO_ERROR,
+    SOCK_DGRAM,
+    SOCK_STREAM,
+    SOL_SOCKET,
+)
+from emu.win32 import DWORD, INT, SOCKADDR_IN, ULONG, WSADATA, Api
 
 PORT = 5000
 
@@ -55,3 +65,14 @@ def last_error(api: Api) -> Generator[Any, None, int]:
 
 def int_box(value: int = 16) -> INT:
     return INT(value=value)
+
+
+def nonblocking(api: Api, s: int, on: int = 1) -> Generator[Any, None, None]:
+    """ioctlsocket(FIONBIO): non-blocking (``on`` 1) or blocking again (0)."""
+    assert (yield from api.ioctlsocket(s, FIONBIO, ULONG(value=on))) == 0
+
+
+def so_error(api: Api, s: int) -> Generator[Any, None, int]:
+    value, length = DWORD(value=0xDEAD), INT(value=4)
+    assert (yield from api.getsockopt(s, SOL_SOCKET, SO_ERROR, value, length)) == 0
+    return int(value.value)

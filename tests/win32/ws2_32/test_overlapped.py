@@ -12,21 +12,25 @@ from emu.codes import (
     ERROR_IO_PENDING,
     ERROR_NETNAME_DELETED,
     ERROR_OPERATION_ABORTED,
+    SD_RECEIVE,
     SD_SEND,
     STATUS_CANCELLED,
     STATUS_CONNECTION_RESET,
     STATUS_PENDING,
+    WAIT_OBJECT_0,
     WAIT_TIMEOUT,
     WSA_IO_INCOMPLETE,
     WSA_OPERATION_ABORTED,
+    WSAECONNRESET,
     WSAEFAULT,
     WSAEINVAL,
     WSAENOTCONN,
+    WSAESHUTDOWN,
 )
 from emu.errors import UnsupportedApi
 from emu.win32 import DWORD, OVERLAPPED, PVOID, ULONG_PTR, WSABUF, Api
 from tests.support import calls, run
-from tests.win32.ws2_32.helpers import last_error, startup, tcp, tcp_pair, udp
+from tests.win32.ws2_32.helpers import last_error, nonblocking, startup, tcp, tcp_pair, udp
 
 KEY = 0x12345678
 
@@ -194,6 +198,115 @@ def test_a_pending_receive_takes_the_bytes_before_readiness_sees_them() -> None:
     assert sim_log == [5]
     server_states = [e for e in sim.events("sock.state") if e.payload["received"]]
     assert not server_states
+
+
+def test_a_receive_pending_at_shutdown_receive_still_gets_the_bytes() -> None:
+    # Wine test_shutdown, "Test shutting down with async I/O pending" (it passes on Windows):
+    # the receive pending when the client shuts down receiving completes with the 5 bytes the
+    # server sends afterwards; a new receive, plain or overlapped, fails with WSAESHUTDOWN; the
+    # client's SD_SEND then completes the server's pending receive with 0 bytes.
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        yield from startup(api)
+        client, server = yield from tcp_pair(api)
+        yield from nonblocking(api, client)
+        event = yield from api.CreateEventW(None, False, False, None)
+        ov, buffer, flags = OVERLAPPED(hEvent=event), bytearray(5), DWORD(value=0)
+        bufs = [WSABUF(len=5, buf=buffer)]
+        log.append((yield from api.WSARecv(client, bufs, 1, DWORD(), flags, ov)))
+        log.append((yield from last_error(api)))
+        log.append((yield from api.shutdown(client, SD_RECEIVE)))
+        log.append((yield from api.WSARecv(client, bufs, 1, DWORD(), flags, None)))
+        log.append((yield from last_error(api)))
+        log.append((yield from api.send(server, b"test\0", 5, 0)))
+        log.append((yield from api.WaitForSingleObject(event, 1000)))
+        size = DWORD(value=0xDEADBEEF)
+        log.append(((yield from api.GetOverlappedResult(client, ov, size, False)), size.value))
+        log.append(bytes(buffer))
+        log.append((yield from api.WSARecv(client, bufs, 1, DWORD(), flags, ov)))
+        log.append((yield from last_error(api)))
+        log.append((yield from api.WSARecv(server, bufs, 1, DWORD(), flags, ov)))
+        log.append((yield from last_error(api)))
+        log.append((yield from api.shutdown(client, SD_SEND)))
+        log.append((yield from api.WaitForSingleObject(event, 1000)))
+        size.value = 0xDEADBEEF
+        log.append(((yield from api.GetOverlappedResult(server, ov, size, False)), size.value))
+
+    assert calls(program) == [
+        -1,
+        ERROR_IO_PENDING,
+        0,
+        -1,
+        WSAESHUTDOWN,
+        5,
+        WAIT_OBJECT_0,
+        (1, 5),
+        b"test\0",
+        -1,
+        WSAESHUTDOWN,
+        -1,
+        ERROR_IO_PENDING,
+        0,
+        WAIT_OBJECT_0,
+        (1, 0),
+    ]
+
+
+def test_bytes_the_pending_receives_do_not_take_still_reset_a_shut_down_socket() -> None:
+    # shutdown: "if ... data arrives subsequently, the connection is reset": what the pending
+    # receive has no room for resets the connection, and is traced as discarded.
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        yield from startup(api)
+        client, server = yield from tcp_pair(api)
+        ov, buffer = OVERLAPPED(), bytearray(3)
+        yield from api.WSARecv(client, [WSABUF(len=3, buf=buffer)], 1, None, DWORD(), ov)
+        yield from api.shutdown(client, SD_RECEIVE)
+        log.append((yield from api.send(server, b"abcdefgh", 8, 0)))
+        yield from api.Sleep(1)
+        log.append((ov.Internal, ov.InternalHigh, bytes(buffer)))
+        log.append(((yield from api.send(server, b"x", 1, 0)), (yield from last_error(api))))
+
+    sim_log: list[Any] = []
+    sim = run(lambda api: program(api, sim_log))
+    assert sim_log == [8, (0, 3, b"abc"), (-1, WSAECONNRESET)]
+    reasons = [(e.payload["bytes"], e.payload["reason"]) for e in sim.events("sock.discard")]
+    assert (5, "data reached a socket shut down for receiving: the connection is reset") in (
+        reasons
+    )
+
+
+def test_an_empty_overlapped_receive_waits_for_bytes_and_takes_none() -> None:
+    # Wine test_empty_recv (it passes on Windows): no buffer is WSAEINVAL; a zero-length
+    # buffer pends until bytes arrive, then completes with 0 and leaves them; with bytes
+    # waiting it completes at once with 0; recv(NULL, 0) returns 0; recv then reads all 5.
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        yield from startup(api)
+        client, server = yield from tcp_pair(api)
+        event = yield from api.CreateEventW(None, True, False, None)
+        ov, flags, buffer = OVERLAPPED(hEvent=event), DWORD(value=0), bytearray(5)
+        empty = [WSABUF(len=0, buf=buffer)]
+        for bufs, count in ((None, 0), (empty, 0), (empty, 1)):
+            result = yield from api.WSARecv(client, bufs, count, None, flags, ov)
+            log.append((result, (yield from last_error(api))))
+        log.append((yield from api.send(server, b"data\0", 5, 0)))
+        log.append((yield from api.WaitForSingleObject(event, 1000)))
+        size = DWORD(value=0xDEADBEEF)
+        log.append(((yield from api.GetOverlappedResult(client, ov, size, False)), size.value))
+        size.value = 0xDEADBEEF
+        log.append(((yield from api.WSARecv(client, empty, 1, size, flags, ov)), size.value))
+        log.append((yield from api.recv(client, None, 0, 0)))
+        log.append(((yield from api.recv(client, buffer, 5, 0)), bytes(buffer)))
+
+    assert calls(program) == [
+        (-1, WSAEINVAL),
+        (-1, WSAEINVAL),
+        (-1, ERROR_IO_PENDING),
+        5,
+        WAIT_OBJECT_0,
+        (1, 0),
+        (0, 0),
+        0,
+        (5, b"data\0"),
+    ]
 
 
 def test_an_overlapped_send_completes_once_its_bytes_are_in_the_buffer() -> None:

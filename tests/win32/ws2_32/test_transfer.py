@@ -14,6 +14,7 @@ from emu.codes import (
     MSG_WAITALL,
     SD_RECEIVE,
     SD_SEND,
+    WSAECONNABORTED,
     WSAECONNRESET,
     WSAEDESTADDRREQ,
     WSAEFAULT,
@@ -136,6 +137,49 @@ def test_a_reset_fails_send_and_recv_with_wsaeconnreset() -> None:
         )
 
     assert calls(program) == [(-1, WSAECONNRESET), (-1, WSAECONNRESET), (-1, WSAECONNRESET)]
+
+
+def test_data_sent_to_a_peer_that_closed_aborts_the_connection() -> None:
+    # Wine test_shutdown, "Send data to a peer which is closed" (it passes on Windows): the
+    # client shuts down sending and closes; the server's send succeeds, and its recv then
+    # fails with WSAECONNABORTED. On Windows' loopback the reset that refuses the bytes is
+    # back before the recv; here a segment takes a latency, so the recv waits for it (the
+    # Sleep); before it arrives the recv would see the client's FIN (0), as on a network.
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        yield from startup(api)
+        client, server = yield from tcp_pair(api)
+        log.append((yield from api.shutdown(client, SD_SEND)))
+        yield from api.closesocket(client)
+        log.append((yield from api.send(server, b"test\0", 5, 0)))
+        yield from api.Sleep(1)
+        buffer = bytearray(5)
+        log.append(((yield from api.recv(server, buffer, 5, 0)), (yield from last_error(api))))
+        log.append(((yield from api.send(server, b"x", 1, 0)), (yield from last_error(api))))
+
+    assert calls(program) == [0, 5, (-1, WSAECONNABORTED), (-1, WSAECONNABORTED)]
+
+
+def test_a_zero_length_recv_accepts_a_null_buffer_and_waits_for_bytes() -> None:
+    # Wine test_empty_recv: recv(client, NULL, 0, 0) returns 0 (bytes were waiting). With
+    # nothing waiting a blocking one waits for bytes and returns 0, leaving them (assumption);
+    # a non-blocking one would block (WSAEWOULDBLOCK).
+    def program(api: Api, log: list[Any]) -> Generator[Any, None, None]:
+        yield from startup(api)
+        client, server = yield from tcp_pair(api)
+        api.context.state["server"] = server
+        log.append((yield from api.recv(client, None, 0, 0)))
+        log.append((api.k.now >= 10_000, (yield from api.recv(client, bytearray(8), 8, 0))))
+        yield from nonblocking(api, client)
+        log.append(((yield from api.recv(client, None, 0, 0)), (yield from last_error(api))))
+        log.append(((yield from api.recv(client, None, 1, 0)), (yield from last_error(api))))
+
+    def sender(api: Api) -> Generator[Any, None, None]:
+        yield from api.Sleep(1)
+        yield from api.send(api.context.state["server"], b"late", 4, 0)
+
+    log: list[Any] = []
+    run({"main": lambda api: program(api, log), "sender": sender})
+    assert log == [0, (True, 4), (-1, WSAEWOULDBLOCK), (-1, WSAEFAULT)]
 
 
 def test_shut_directions_fail_with_wsaeshutdown_and_unconnected_with_wsaenotconn() -> None:
