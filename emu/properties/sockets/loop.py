@@ -103,19 +103,26 @@ class EdgeStuck(SockChecker):
 
 class EdgeBlocking(SockChecker):
     """A data call (recv, send, accept, ... without an OVERLAPPED) on a socket in blocking
-    mode while its edge-triggered registration is enabled: the drain loop blocks instead of
+    mode while its edge-triggered registration is enabled, seen when the call returns or when
+    it blocks on the socket (a drain that never returns): the drain loop blocks instead of
     ending with WSAEWOULDBLOCK. The mode is the one ``sock.register`` recorded, changed by a
     later ioctlsocket(FIONBIO) (the fold's ``blocking``): setting it after registering and
     before the first call, as Microsoft's edge-triggered sample does, is no breach."""
 
-    SEES = ("api",)
+    SEES = ("api", "thread.wait")
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.reported: set[int] = set()  # registrations already reported
 
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
-        _t, actor, _kind, _objects, payload, _c = event
+        _t, actor, kind, objects, payload, _c = event
+        if kind == "thread.wait":
+            for oid in payload[4]:
+                live = self.regs.live.get(oid)
+                if live is not None and live.edge and live.enabled:
+                    self._judge(seq, live, f"{self.context.name(objects[0])} blocked in a call")
+            return
         name, args = payload[0], payload[1]
         if name not in DATA_CALLS or not args or not isinstance(args[0], int):
             return
@@ -126,17 +133,18 @@ class EdgeBlocking(SockChecker):
         if live is None or not live.edge or not live.enabled:
             return
         wanted = SOCK_NOTIFY_EVENT_IN if name in READS else SOCK_NOTIFY_EVENT_OUT
-        if not live.event_filter & wanted:
-            return
+        if live.event_filter & wanted:
+            self._judge(seq, live, f"{self.context.name(actor)} called {name}")
+
+    def _judge(self, seq: int, live: Registration, what: str) -> None:
         self.exercised = True
         if self.regs.blocking.get(live.socket, False) and live.number not in self.reported:
             self.reported.add(live.number)
             self.found(
                 seq,
-                f"{self.context.name(actor)} called {name} on {self.context.name(live.socket)}, "
-                f"which is in blocking mode, while edge-triggered registration #{live.number} is "
-                "enabled: edge triggering needs a non-blocking socket, or the drain loop (recv "
-                "until WSAEWOULDBLOCK) blocks",
+                f"{what} on {self.context.name(live.socket)}, which is in blocking mode, while "
+                f"edge-triggered registration #{live.number} is enabled: edge triggering needs a "
+                "non-blocking socket, or the drain loop (recv until WSAEWOULDBLOCK) blocks",
                 live.enabled_seq,
             )
 
@@ -252,9 +260,9 @@ register(
         "also be non-blocking.",
         checker=EdgeBlocking,
         note="judged at the socket's first data call (recv, recvfrom, send, sendto, accept, "
-        "WSARecv or WSASend without an OVERLAPPED) while an edge-triggered registration is "
-        "enabled: the socket must be in non-blocking mode by then (FIONBIO may be set after "
-        "registering, as the sample does)",
+        "WSARecv or WSASend without an OVERLAPPED), when it returns or blocks, while an "
+        "edge-triggered registration is enabled: the socket must be in non-blocking mode by "
+        "then (FIONBIO may be set after registering, as the sample does)",
     ),
     Property(
         "sock.shared_persistent",

@@ -143,6 +143,25 @@ def test_reading_a_blocking_socket_under_an_edge_registration_is_a_client_bug() 
     assert [events[seq][2] for seq in finding.related] == ["sock.register"]
 
 
+def test_a_drain_after_registering_that_blocks_for_ever_is_reported_where_it_blocks() -> None:
+    # "after registering, the socket's receive buffer must be completely drained": on a
+    # blocking socket with nothing received the drain's recv never returns.
+    def main(api: Api) -> Generator[Any, None, None]:
+        _client, server, port = yield from connected(api)
+        yield from psn(api, port, [reg(server, trigger=EDGE)], count=0)
+        yield from api.recv(server, bytearray(8), 8, 0)
+
+    events = trace_of(main)
+    found = status(events, "sock.edge_blocking")
+    (finding,) = found.findings
+    assert events[finding.seq][2] == "thread.wait"
+    assert finding.message == (
+        "main blocked in a call on Socket#9, which is in blocking mode, while edge-triggered "
+        "registration #1 is enabled: edge triggering needs a non-blocking socket, or the drain "
+        "loop (recv until WSAEWOULDBLOCK) blocks"
+    )
+
+
 def test_a_socket_made_non_blocking_before_or_after_registering_keeps_the_rule() -> None:
     assert status(trace_of(edge_on(True)), "sock.edge_blocking").state == HELD
     assert status(trace_of(edge_on(False)), "sock.edge_blocking").state == HELD
