@@ -129,5 +129,12 @@ def _load() -> None:
         run_end,
     )
     from emu.properties.scm import checks, client, rules  # noqa: F401, PLC0415
+    from emu.properties.sockets import (  # noqa: F401, PLC0415
+        contexts,
+        delivery,
+        lifecycle,
+        loop,
+        overlapped,
+    )
 
     _LOADED[0] = True  # only once every module registered (a failed import is raised again)

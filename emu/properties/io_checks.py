@@ -225,7 +225,15 @@ register(
     Property(
         "kernel.overlapped_unique",
         CLIENT_RULE,
-        ("ReadFile", "WriteFile", "ReadFileEx", "WriteFileEx", "ConnectNamedPipe"),
+        (
+            "ReadFile",
+            "WriteFile",
+            "ReadFileEx",
+            "WriteFileEx",
+            "ConnectNamedPipe",
+            "WSARecv",
+            "WSASend",
+        ),
         "ReadFile (MS doc), lpOverlapped",
         "If hFile is opened with FILE_FLAG_OVERLAPPED, the lpOverlapped parameter must point "
         "to a valid and unique OVERLAPPED structure, otherwise the function can incorrectly "
