@@ -209,7 +209,10 @@ class NotifyApi(WsBase):
         trigger = _uint(info.sys_get("triggerFlags"), UINT8_MAX)
         if event_filter is None or operation is None or trigger is None:
             return WSAEINVAL
-        request = Request(info.sys_get("completionKey"), event_filter, operation, trigger)
+        key = info.sys_get("completionKey")
+        if isinstance(key, Struct):
+            key.bind(self.k)  # a per-socket context as the key: traced from now on, by its name
+        request = Request(key, event_filter, operation, trigger)
         return notifications_of(self.k).apply(sock, port, request, t.oid)
 
     @export("ws2_32", DWORD_VALUE)
