@@ -5,9 +5,9 @@
   message echoed exactly once (bench/echo_servers.py moves 10,000);
 - the correct servers hold in schedules exploration draws (the full 1,000 + 1,000 per
   scenario is tests/scenario/test_shipped_explored.py, marked slow);
-- the schedule-dependent buggy servers are clean under the canonical schedule, ``emu
-  explore`` finds them within their budgets, and the replay it writes reproduces the
-  violation;
+- each buggy server declares the sock.* property that reports it; the schedule-dependent
+  ones are clean under the canonical schedule, ``emu explore`` finds them within their
+  budgets, and the replay it writes reproduces the violation;
 - every socket scenario opens with a comment citing the sentence it demonstrates.
 """
 
@@ -20,12 +20,15 @@ from pathlib import Path
 
 import pytest
 
+from emu.cli import main
 from emu.explore.campaign import Campaign
 from emu.explore.declared import open_target
 from emu.properties.expectation import assess
+from emu.properties.verdict import VIOLATED, verdict
 from emu.scenario.loader import load_text
 from emu.scenario.model import ExploreBudget, Scenario
 from emu.sim import Simulation
+from emu.sim.simulation import run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SOCKETS = ROOT / "scenarios" / "sockets"
@@ -40,6 +43,16 @@ RACES = {
     "bug-free-before-remove": "sock.free_before_remove",
 }
 """The buggy servers only a schedule emu explore finds shows, and the property each breaks."""
+BUGS = {
+    "bug-edge-blocking": "sock.edge_blocking",
+    "bug-edge-no-drain": "sock.edge_stuck",
+    "bug-free-before-remove": "sock.free_before_remove",
+    "bug-key-change": "sock.key_change",
+    "bug-reenable-early": "sock.reenable_early",
+    "bug-remove-after-close": "sock.remove_after_close",
+    "bug-shared-persistent": "sock.shared_persistent",
+}
+"""Every buggy server and the catalogue property that must report it."""
 
 
 def sized(name: str, clients: int, messages: int) -> Scenario:
@@ -98,6 +111,38 @@ def test_the_notification_echo_servers_hold_in_explored_schedules(name: str, str
     result = Campaign(scenario, ExploreBudget(strategy, schedules=100, seed=7)).run()
     assert result.schedules_run == 100
     assert result.found is None, f"schedule {result.hit_at} broke {name}"
+
+
+@pytest.mark.parametrize("name", sorted(RACES))
+def test_the_canonical_schedule_does_not_show_the_race(name: str) -> None:
+    scenario = open_target(SOCKETS / f"{name}.yaml").scenario
+    events = run_scenario(scenario).k.trace.events
+    judged = verdict(events, profile=scenario.machine.profile)
+    violated = [s.property.id for s in judged.statuses if s.state == VIOLATED]
+    assert RACES[name] not in violated
+
+
+@pytest.mark.parametrize("name", sorted(RACES))
+def test_explore_finds_the_race_and_its_replay_reproduces_it(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / f"{name}.replay.json"
+    assert main(["explore", str(SOCKETS / f"{name}.yaml"), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"-- PASS: {name}: the declared bug was shown" in captured.out
+    replay = json.loads(out.read_text(encoding="utf-8"))
+    assert RACES[name] in replay["properties"]
+    assert main(["run", "--quiet", str(out)]) == 0
+    assert f"VIOLATED {RACES[name]} (expected)" in capsys.readouterr().out
+
+
+def test_each_buggy_server_declares_the_property_that_reports_it() -> None:
+    # tests/scenario/test_shipped.py checks each one gives its declared verdict.
+    shipped = {p.stem for p in SOCKETS.glob("bug-*.yaml")}
+    assert shipped == set(BUGS)
+    for name, property_id in BUGS.items():
+        scenario = open_target(SOCKETS / f"{name}.yaml").scenario
+        assert scenario.expect.violated == (property_id,), name
 
 
 def test_the_echo_servers_benchmark_checks_every_message(
