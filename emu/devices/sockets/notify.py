@@ -285,7 +285,12 @@ class Notifications:
                     request.trigger,
                     payload_value(reg.key if reg is not None else request.key),
                     result,
-                    bool(reg is not None and reg.live and reg.enabled),
+                    bool(
+                        reg is not None
+                        and reg.live
+                        and reg.enabled
+                        and not (result == 0 and request.operation == SOCK_NOTIFY_OP_REMOVE)
+                    ),
                     sock.nonblocking,
                 ),
             )

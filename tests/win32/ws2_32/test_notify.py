@@ -177,7 +177,9 @@ def test_remove_issues_the_remove_notification_after_what_is_queued_and_then_not
         result, got = yield from psn(api, port, None, ms=0)
         assert (result, got) == (WAIT_TIMEOUT, [])
 
-    scenario(body)
+    result = scenario(body)
+    registers = [e.payload for e in result.k.trace.view() if e.kind == "sock.register"]
+    assert [(r["op"], r["enabled"]) for r in registers] == [(1, True), (4, False)]  # afterwards
 
 
 def test_closesocket_deregisters_without_a_remove_notification() -> None:
