@@ -58,8 +58,14 @@ def test_compiled_once_run_twice_gives_identical_traces(path: Path) -> None:
     )
 
 
-def test_a_scenario_trace_is_byte_identical_in_fresh_processes_under_any_hash_seed() -> None:
-    path = ROOT / "scenarios" / "kernel" / "iocp-fan-out.yaml"
+@pytest.mark.parametrize(
+    "name", ["kernel/iocp-fan-out.yaml", "scm/monitor.yaml", "sockets/notify-mt-echo.yaml"]
+)
+def test_a_scenario_trace_is_byte_identical_in_fresh_processes_under_any_hash_seed(
+    name: str,
+) -> None:
+    # One scenario of each subsystem, under a seeded random schedule.
+    path = ROOT / "scenarios" / name
     code = (
         "import sys; from emu.scenario import load_scenario; from emu.sim import run_scenario;"
         f"sys.stdout.write(run_scenario(load_scenario({str(path)!r}), seed=9).k.trace.to_jsonl())"
