@@ -40,9 +40,10 @@ from emu.win32.base import API_SPECS, ApiSpec
 
 
 def surfaces() -> tuple[dict[str, ApiSpec], dict[str, ApiSpec]]:
-    """The functions a user-mode program and a driver can call."""
+    """The functions a user-mode program and a driver can call (netio's are both: netio.sys
+    for drivers, iphlpapi.dll for applications)."""
     user = {n: s for n, s in API_SPECS.items() if s.dll != "ntoskrnl"}
-    kernel = {n: s for n, s in API_SPECS.items() if s.dll == "ntoskrnl"}
+    kernel = {n: s for n, s in API_SPECS.items() if s.dll in ("ntoskrnl", "netio")}
     return user, kernel
 
 

@@ -31,6 +31,7 @@ from emu.kernel.actor import Park
 from emu.kernel.dispatcher import Kernel
 from emu.kernel.thread import Thread
 from emu.kernel.trace import trace_kind, value_text
+from emu.win32.netio import Netio
 from emu.win32.ntos_types import DRIVER_OBJECT
 from emu.win32.ntoskrnl import Ntoskrnl
 
@@ -50,8 +51,8 @@ DRIVER_UNLOAD = trace_kind(
 DriverProgram = Callable[["KernelApi"], Callable[..., Any]]
 
 
-class KernelApi(Ntoskrnl):
-    """The kernel-mode surface a driver program receives."""
+class KernelApi(Ntoskrnl, Netio):
+    """The kernel-mode surface a driver program receives: ntoskrnl's exports and netio's."""
 
     __slots__ = ("k", "process")
 

@@ -99,3 +99,11 @@ class OVERLAPPED_ENTRY(Struct):
     lpOverlapped: Any
     Internal: int
     dwNumberOfBytesTransferred: int
+
+
+class HANDLE(Struct):
+    """A HANDLE a function writes through a pointer (``HANDLE *NotificationHandle``)."""
+
+    __slots__ = ()
+
+    value: int
