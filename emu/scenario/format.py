@@ -63,6 +63,12 @@ PROFILES: Final[dict[str, str]] = {
     "SOCK_NOTIFY_TRIGGER_PERSISTENT; without either it fails (WSAEINVAL)",
     "sock-rereg-replaces": "re-registering a registered socket replaces its registration "
     "wholly: the new port and completion key take effect",
+    "netio-dispatch": "NETIO callbacks of drivers run at DISPATCH_LEVEL (serialized), where a "
+    "wait or a PASSIVE_LEVEL call is a bug check; by default they run at PASSIVE_LEVEL",
+    "netio-overlap": "callbacks of one NotifyIpInterfaceChange registration may run at once "
+    "(two workers per registration), as a field report observed, despite 'serialized'",
+    "netio-literal-codes": "kernel-mode NETIO returns the page's ERROR_INVALID_HANDLE literally, "
+    "the Win32 value 6 (which NT_SUCCESS accepts), instead of STATUS_INVALID_HANDLE",
 }
 """Behaviour profiles by name; the subsystems that depend on a release add theirs."""
 

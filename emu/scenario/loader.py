@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from emu.errors import ScenarioError, ScenarioErrors, gather
 from emu.scenario import format as fmt
 from emu.scenario import (
+    nic_device,  # noqa: F401 - registers the nic device
     scm_device,  # noqa: F401 - registers the scm device
     sockets_device,  # noqa: F401 - registers the sockets device
 )

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from emu.devices.nic import MIB_IPINTERFACE_ROW
 from emu.kernel.memory import Struct
 from emu.scenario.nodes import Map, Node, Scalar
 from emu.scenario.shape import did_you_mean
@@ -33,6 +34,7 @@ from emu.win32.ntos_types import KDPC, KEVENT, KIRQL, KSPIN_LOCK, LARGE_INTEGER,
 from emu.win32.types import (
     CRITICAL_SECTION,
     DWORD,
+    HANDLE,
     LONG,
     OVERLAPPED,
     OVERLAPPED_ENTRY,
@@ -71,6 +73,8 @@ STRUCT_TYPES: Final[dict[str, type[Struct]]] = {
         INT,
         WSABUF,
         SOCK_NOTIFY_REGISTRATION,
+        HANDLE,
+        MIB_IPINTERFACE_ROW,
     )
 }
 """The structures a scenario may declare, by their header names."""

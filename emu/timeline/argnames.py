@@ -13,7 +13,7 @@ headers spell it, or by the parameter's name alone when it means the same in eve
   the name the header gives it (``PIPE_TYPE_BYTE|...`` has none, so plain ``0``);
 - an **enumeration** prints the one name of the value, or the number if it has none.
 
-The values are the headers' (winnt.h, fileapi.h, winbase.h, winsvc.h, wdm.h), from
+The values are the headers' (winnt.h, fileapi.h, winbase.h, winsvc.h, wdm.h, ws2def.h, netioapi.h), from
 ``emu.codes`` and the kernel-mode constants; nothing here is consulted while a run happens.
 """
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from emu.codes import access, files, services
+from emu.codes import access, files, netio, services, winsock
 from emu.kernel import irql
 from emu.win32.base import api_family
 from emu.win32.ntoskrnl import base as ntos
@@ -248,6 +248,18 @@ WORK_QUEUE: Final = Naming(
     _named(ntos, "CriticalWorkQueue", "DelayedWorkQueue", "HyperCriticalWorkQueue"), flags=False
 )
 IRQL: Final = Naming(_named(irql, "PASSIVE_LEVEL", "APC_LEVEL", "DISPATCH_LEVEL"), flags=False)
+ADDRESS_FAMILY: Final = Naming(_named(winsock, "AF_UNSPEC", "AF_INET", "AF_INET6"), flags=False)
+NOTIFICATION_TYPE: Final = Naming(
+    _named(
+        netio,
+        "MibParameterNotification",
+        "MibAddInstance",
+        "MibDeleteInstance",
+        "MibInitialNotification",
+    ),
+    flags=False,
+)
+BOOLEAN: Final = Naming((("FALSE", 0), ("TRUE", 1)), flags=False)
 
 BY_FUNCTION: Final[dict[tuple[str, str], Naming]] = {
     ("CreateFile", "dwDesiredAccess"): FILE_ACCESS,
@@ -262,6 +274,8 @@ BY_FUNCTION: Final[dict[tuple[str, str], Naming]] = {
     ("CreateThread", "dwCreationFlags"): THREAD_CREATION,
     ("KeInitializeEvent", "Type"): EVENT_TYPE,
     ("KeWaitForSingleObject", "WaitMode"): PROCESSOR_MODE,
+    ("NotifyIpInterfaceChange", "Family"): ADDRESS_FAMILY,
+    ("NotifyIpInterfaceChange", "InitialNotification"): BOOLEAN,
 }
 """Namings that depend on the function (an access mask means different rights per object)."""
 
@@ -278,6 +292,7 @@ BY_PARAMETER: Final[dict[str, Naming]] = {
     "QueueType": WORK_QUEUE,
     "NewIrql": IRQL,
     "dwVersion": NOTIFY_VERSION,
+    "NotificationType": NOTIFICATION_TYPE,
 }
 """Namings a parameter name carries in every function that has it."""
 

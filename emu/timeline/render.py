@@ -38,6 +38,10 @@ def format_result(api: str, result: Any) -> str:
         return win32_error_name(result)
     if returns == "NTSTATUS":
         return ntstatus_name(result)
+    if returns == "NETIO_STATUS":  # NTSTATUS in kernel mode, a Win32 error in user mode
+        if result == 0:
+            return "STATUS_SUCCESS"  # = NO_ERROR: NETIO_SUCCESS in both modes
+        return ntstatus_name(result) if result >= 0x40000000 else win32_error_name(result)
     return str(result)
 
 
@@ -73,7 +77,7 @@ def _arg(value: Any, param: str = "", handles: dict[int, str] | None = None, api
 def _is_handle(param: str) -> bool:
     return (
         (param[:1] == "h" and param[1:2].isupper())
-        or param in ("Handles", "FileHandle")
+        or param in ("Handles", "FileHandle", "NotificationHandle")
         or param.endswith("CompletionPort")
     )
 

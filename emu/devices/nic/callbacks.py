@@ -45,7 +45,7 @@ STALL_TICKS: Final = 100 * TICKS_PER_MS
 NETIO_CALLBACK = trace_kind(
     "netio.callback",
     ("handle", "type", "interface", "item"),
-    text="{actor} calls back 0x{handle:X}: {type} for {interface} (row {o1})",
+    text="call back 0x{handle:X}: {type} for {interface} (notification #{item})",
     doc="A worker thread started a registration's (objects[0]) callback for notification "
     "#`item`; objects[1] is the row it passes (absent for MibInitialNotification's NULL row); "
     "`cause` is the notification's netio.queue event.",
@@ -73,7 +73,7 @@ class NotifyWorker(Thread):
 
     @property
     def settled(self) -> bool:
-        return self.idle
+        return self.idle or self.state is ActorState.TERMINATED
 
     def wake(self) -> None:
         if self.idle:
