@@ -14,7 +14,10 @@ and the I/O requests still pending (``io.pending``). The trace says which rule d
 - ``kernel.handle_leak`` (client rule): a handle a program opened and never closed, when every
   program finished: in every handle namespace the trace names (kernel handles, SC_HANDLEs and
   any namespace a subsystem adds), from the ``handle.open``/``handle.close`` events alone.
-  Handles the world opened (a scenario's ``devices:`` objects) are not a program's.
+  Handles the world opened (a scenario's ``devices:`` objects) are not a program's. NETIO
+  notification handles are not counted: an application's registrations end with it ("If the
+  application terminates, the system will automatically deregister", F3.13), and a driver's
+  left at unload are ``netio.registration_at_unload``.
 
 A scenario that demonstrates one of these on purpose declares it ``intended``
 (docs/scenarios.md). A run that ends at a time or step limit, or with a thread still blocked,
@@ -30,6 +33,8 @@ from emu.kernel.trace import TraceTuple
 from emu.properties.catalogue import CLIENT_RULE, LIVENESS, Property, register
 from emu.properties.checker import Checker, Context
 
+UNCOUNTED: Final = frozenset(("netio",))
+"""Handle namespaces whose handles a program need not close (see the module docstring)."""
 PROGRAM: Final = "Thread"
 """The object type of the actors that run programs (threads, and drivers' entry points)."""
 
@@ -120,6 +125,8 @@ class HandleLeak(Checker):
     def feed(self, seq: int, event: TraceTuple) -> None:
         _t, actor, kind, objects, payload, _c = event
         key = (str(payload[0]), payload[1])
+        if key[0] in UNCOUNTED:
+            return
         if kind == "handle.close":
             self.open.pop(key, None)
         elif self.context.types.get(actor) == PROGRAM:

@@ -13,8 +13,9 @@ headers spell it, or by the parameter's name alone when it means the same in eve
   the name the header gives it (``PIPE_TYPE_BYTE|...`` has none, so plain ``0``);
 - an **enumeration** prints the one name of the value, or the number if it has none.
 
-The values are the headers' (winnt.h, fileapi.h, winbase.h, winsvc.h, wdm.h, ws2def.h, netioapi.h), from
-``emu.codes`` and the kernel-mode constants; nothing here is consulted while a run happens.
+The values are the headers' (winnt.h, fileapi.h, winbase.h, winsvc.h, wdm.h, ws2def.h,
+netioapi.h), from ``emu.codes`` and the kernel-mode constants; nothing here is consulted while a
+run happens.
 """
 
 from __future__ import annotations

@@ -95,16 +95,17 @@ class NotifyWorker(Thread):
             note = reg.pending.popleft()
             self.current = note
             reg.running += 1
-            yield from run_callback(self, note)
+            returned = yield from run_callback(self, note)
             self.current = None
             reg.running -= 1
-            reg.callback_returned(note.type)
+            reg.callback_returned(note.type, returned)
             if reg.pending and k.ready:
                 yield from k.preempt("netio", ())
 
 
-def run_callback(worker: NotifyWorker, note: Notification) -> Generator[Park, None, None]:
-    """Call the registration's callback for ``note`` on ``worker``."""
+def run_callback(worker: NotifyWorker, note: Notification) -> Generator[Park, None, int]:
+    """Call the registration's callback for ``note`` on ``worker``; returns the seq of its
+    ``netio.return``."""
     reg = worker.reg
     k = worker.k
     row: MIB_IPINTERFACE_ROW | None = None
@@ -140,7 +141,7 @@ def run_callback(worker: NotifyWorker, note: Notification) -> Generator[Park, No
     if worker.irql != PASSIVE_LEVEL:
         set_irql(k, worker, PASSIVE_LEVEL)
     orphan_spinlocks(k, worker, f"NETIO callback {name} returned")
-    k.emit(worker.oid, NETIO_RETURN, (reg.oid,), (reg.handle, note.number, held))
+    returned = k.emit(worker.oid, NETIO_RETURN, (reg.oid,), (reg.handle, note.number, held))
     if held > STALL_TICKS:
         k.violation(
             "netio.callback_stall",
@@ -148,3 +149,4 @@ def run_callback(worker: NotifyWorker, note: Notification) -> Generator[Park, No
             f"{STALL_TICKS}); the notifications queued behind it waited",
             (reg.oid, worker.oid),
         )
+    return returned

@@ -147,11 +147,12 @@ class Registration(DispatcherObject):
     def concerns(self, iface: IpInterface) -> bool:
         return not self.cancelled and self.family in (AF_UNSPEC, iface.family)
 
-    def callback_returned(self, type_: int) -> None:
+    def callback_returned(self, type_: int, cause: int) -> None:
+        """A callback returned (``cause``: its netio.return): release the waits it ends."""
         if type_ == MibInitialNotification:
             self.initial_pending = False
         if self.waiters and self.is_signaled_for(self.waiters[0]):
-            waits.signal(self.k, self, -1)
+            waits.signal(self.k, self, cause)
 
     def running_on(self, actor: Actor) -> bool:
         """Whether ``actor`` is one of this registration's workers inside its callback."""
