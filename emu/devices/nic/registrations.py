@@ -20,6 +20,8 @@ Every rule cites the seed page (NotifyIpInterfaceChange, netio) or a fact of doc
   ``netio.cancel`` marks the barrier. Called from the registration's own callback it waits for
   itself: "the thread executing that callback will result in deadlock" (F3.11), reported as
   ``netio.cancel_in_callback`` and then as the deadlock it is (the worker never returns).
+- **The end.** Notifications still queued when the run ends are reported (``netio.pending``);
+  nothing is lost without a trace event.
 - **Faults.** An injected allocation failure fails the next registration with the
   out-of-memory code, an injected internal error with the invalid-handle one ("An internal
   error occurred where an invalid handle was encountered").
@@ -44,7 +46,7 @@ from emu.devices.nic.interfaces import AdapterConfig, IpInterface, Nics
 from emu.kernel import waits
 from emu.kernel.apc import routine_label
 from emu.kernel.objects import DispatcherObject
-from emu.kernel.trace import trace_kind
+from emu.kernel.trace import KERNEL_ACTOR, trace_kind
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -79,6 +81,12 @@ NETIO_DROP = trace_kind(
     ("handle", "type", "interface", "item", "reason"),
     text="drop {type} for {interface} queued to 0x{handle:X} (#{item}): {reason}",
     doc="A queued notification will never be delivered, and why (cancelled).",
+)
+NETIO_PENDING = trace_kind(
+    "netio.pending",
+    ("handle", "type", "interface", "item"),
+    text="{type} for {interface} (#{item}) still queued to 0x{handle:X} at the end",
+    doc="At the end of the run the notification was still queued for its callback.",
 )
 NETIO_CANCEL = trace_kind(
     "netio.cancel",
@@ -154,6 +162,18 @@ class Registration(DispatcherObject):
         if self.waiters and self.is_signaled_for(self.waiters[0]):
             waits.signal(self.k, self, cause)
 
+    def at_end(self) -> None:
+        """Report the notifications still queued when the run ends (nothing lost silently)."""
+        k = self.k
+        for note in self.pending:
+            k.emit(
+                KERNEL_ACTOR,
+                NETIO_PENDING,
+                (self.oid,),
+                (self.handle, notification_type_name(note.type), note.interface, note.number),
+                note.seq,
+            )
+
     def running_on(self, actor: Actor) -> bool:
         """Whether ``actor`` is one of this registration's workers inside its callback."""
         return any(w is actor and w.current is not None for w in self.workers)
@@ -201,6 +221,7 @@ class Netio:
             objects,
             (handle, family_name(family), mode, int(initial), routine_label(callback)),
         )
+        k.end_reporters.append(reg)
         if initial:
             reg.initial_pending = True
             self._queue(reg, MibInitialNotification, "(none)", {}, seq)
