@@ -19,7 +19,8 @@ Every rule cites the seed page (NotifyIpInterfaceChange, netio) or a fact of doc
   are dropped (``netio.drop``, reason ``cancelled``), a callback in flight is waited for, and
   ``netio.cancel`` marks the barrier. Called from the registration's own callback it waits for
   itself: "the thread executing that callback will result in deadlock" (F3.11), reported as
-  ``netio.cancel_in_callback`` and then as the deadlock it is (the worker never returns).
+  ``netio.cancel_in_callback`` and then as the deadlock it is (the worker never returns). A
+  caller at DISPATCH_LEVEL (``kernel.irql_too_high`` already) cannot wait and does not.
 - **The end.** Notifications still queued when the run ends are reported (``netio.pending``);
   nothing is lost without a trace event.
 - **Faults.** An injected allocation failure fails the next registration with the
@@ -45,6 +46,7 @@ from emu.devices.nic.callbacks import NotifyWorker
 from emu.devices.nic.interfaces import AdapterConfig, IpInterface, Nics
 from emu.kernel import waits
 from emu.kernel.apc import routine_label
+from emu.kernel.irql import DISPATCH_LEVEL
 from emu.kernel.objects import DispatcherObject
 from emu.kernel.trace import KERNEL_ACTOR, trace_kind
 
@@ -297,7 +299,7 @@ class Netio:
                 "callback: it waits for the callback to return, which waits for it (deadlock)",
                 (reg.oid, actor.oid),
             )
-        if not reg.is_signaled_for(actor):
+        if actor.irql < DISPATCH_LEVEL and not reg.is_signaled_for(actor):
             reg.reference()
             yield from waits.wait(k, actor, (reg,), False, None, False)
             reg.dereference()

@@ -51,7 +51,7 @@ from emu.devices.nic import MIB_IPINTERFACE_ROW, Registration, netio_of
 from emu.errors import ProgramError
 from emu.kernel.actor import Actor
 from emu.kernel.chooser import SCHED, ChoicePoint
-from emu.kernel.irql import APC_LEVEL, PASSIVE_LEVEL, check_irql
+from emu.kernel.irql import APC_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL, check_irql
 from emu.kernel.waits import wait
 from emu.win32.base import VOID, ApiCall, Win32Base, export
 from emu.win32.types import HANDLE
@@ -147,8 +147,11 @@ class NetioSurface(Win32Base):
         return self._done(ctx, name, args, status)
 
     def _await_initial(self, ctx: Actor, reg: Registration) -> ApiCall[None]:
-        """Return only once the initial notification's callback returned (or was dropped)."""
-        if not reg.is_signaled_for(ctx):
+        """Return only once the initial notification's callback returned (or was dropped).
+
+        A caller at DISPATCH_LEVEL or above (already ``kernel.irql_too_high``) cannot wait: it
+        returns at once, as a wait there is performed as a poll."""
+        if ctx.irql < DISPATCH_LEVEL and not reg.is_signaled_for(ctx):
             reg.reference()
             yield from wait(self.k, ctx, (reg,), False, None, False)
             reg.dereference()
