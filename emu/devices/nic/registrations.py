@@ -291,6 +291,9 @@ class Netio:
             )
         for worker in reg.workers:
             worker.wake()  # an idle worker sees the cancellation and exits
+        if reg.waiters and reg.is_signaled_for(reg.waiters[0]):
+            # A NotifyIpInterfaceChange waiting for the initial notification just dropped.
+            waits.signal(k, reg, -1)
         started = k.now
         if reg.running_on(actor):
             k.violation(

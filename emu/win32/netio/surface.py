@@ -209,7 +209,7 @@ class NetioSurface(Win32Base):
         family = Row.sys_get("Family")
         luid = Row.sys_get("InterfaceLuid")
         index = Row.sys_get("InterfaceIndex") if not luid else 0
-        if family not in ROW_FAMILIES or (not luid and not index):
+        if type(family) is not int or family not in ROW_FAMILIES or (not luid and not index):
             return self._done(ctx, name, args, codes.invalid_parameter)
         nics = netio_of(k).nics
         iface = nics.find(family, luid, index)
