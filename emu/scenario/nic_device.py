@@ -49,15 +49,17 @@ BURST_MTUS: Final = (1500, 1280, 9000)
 BURST_METRICS: Final = (25, 5, 50)
 BURST_CHANGES: Final = ("link", "mtu", "metric", "presence")
 
+_MTU: Final = f"the NlMtu, {MTU_RANGE[0]} to {MTU_RANGE[1]}"
+_METRIC: Final = "the Metric, 0 to 9999"
 _FAMILY: Final = Choice(tuple(FAMILY_WORDS), "an address family")
 _ADAPTER: Final = Record(
     {
         "families": ListOf(_FAMILY, low=1, high=2),
         "present": Bool(),
         "connected": Bool(),
-        "mtu": Int(*MTU_RANGE, "NlMtu"),
-        "metric": Int(0, 9999, "Metric"),
-        "index": Int(2, 0xFFFF, "InterfaceIndex"),
+        "mtu": Int(*MTU_RANGE, _MTU),
+        "metric": Int(0, 9999, _METRIC),
+        "index": Int(2, 0xFFFF, "the InterfaceIndex, 2 to 65535"),
     },
     description="an adapter (defaults: IPv4 and IPv6, present, connected, MTU 1500, metric 25)",
 )
@@ -262,18 +264,18 @@ register_device(
                 _LINK, _link, "an adapter's link goes up or down (Connected; MibParameter...)"
             ),
             "mtu": ActionKind(
-                _value_change("mtu", Int(*MTU_RANGE, "NlMtu"), "MTU"),
+                _value_change("mtu", Int(*MTU_RANGE, _MTU), "MTU"),
                 _member("mtu", "mtu", "NlMtu"),
                 "an interface's MTU changes (NlMtu; MibParameterNotification)",
             ),
             "metric": ActionKind(
-                _value_change("metric", Int(0, 9999, "Metric"), "metric"),
+                _value_change("metric", Int(0, 9999, _METRIC), "metric"),
                 _member("metric", "metric", "Metric"),
                 "an interface's metric changes (Metric; MibParameterNotification)",
             ),
             "burst": ActionKind(
                 Record(
-                    {"changes": Int(1, 1000, "how many changes")},
+                    {"changes": Int(1, 1000, "how many changes, 1 to 1000")},
                     required=("changes",),
                     description="changes drawn by the chooser, all at this instant",
                 ),

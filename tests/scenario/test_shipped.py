@@ -59,7 +59,13 @@ def test_compiled_once_run_twice_gives_identical_traces(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["kernel/iocp-fan-out.yaml", "scm/monitor.yaml", "sockets/notify-mt-echo.yaml"]
+    "name",
+    [
+        "kernel/iocp-fan-out.yaml",
+        "scm/monitor.yaml",
+        "sockets/notify-mt-echo.yaml",
+        "nic/initial-notification.yaml",
+    ],
 )
 def test_a_scenario_trace_is_byte_identical_in_fresh_processes_under_any_hash_seed(
     name: str,
