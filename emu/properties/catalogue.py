@@ -128,6 +128,17 @@ def _load() -> None:
         kernel_rules,
         run_end,
     )
+    from emu.properties.netio import (  # noqa: F401, PLC0415
+        client as netio_client,
+    )
+    from emu.properties.netio import (  # noqa: F401, PLC0415
+        guarantees,
+        liveness,
+        race,
+    )
+    from emu.properties.netio import (  # noqa: F401, PLC0415
+        rules as netio_rules,
+    )
     from emu.properties.scm import checks, client, rules  # noqa: F401, PLC0415
     from emu.properties.sockets import (  # noqa: F401, PLC0415
         contexts,

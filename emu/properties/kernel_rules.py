@@ -73,8 +73,11 @@ _NO_FAILURE_RETURN = (
     "IoFreeWorkItem",
     "ExInitializeWorkItem",
     *_QUEUE_WORK,
+    "NotifyIpInterfaceChange",  # a NotificationHandle or a Row of the wrong type (it also fails)
+    "GetIpInterfaceEntry",
+    "InitializeIpInterfaceEntry",
 )
-"""The functions that record ``win32.bad_argument`` (they have no failure return to give)."""
+"""The functions that record ``win32.bad_argument`` (most have no failure return to give)."""
 
 register(
     Property(
