@@ -366,3 +366,34 @@ def test_a_registration_left_at_the_end_keeps_its_idle_worker_unreported() -> No
     sim = user_sim(body, adapters=(AdapterConfig("eth0"),))
     assert sim.reason == "all threads done"
     assert sim.events("actor.blocked") == []
+
+
+def test_notifications_still_queued_at_the_end_are_reported() -> None:
+    # Nothing lost silently: a callback that never returns holds the worker; what was queued
+    # behind it is reported as netio.pending when the run ends.
+    def body(api: Any) -> Generator[Any, None, None]:
+        never = yield from api.CreateEventW(None, True, False, None)
+
+        def on_change(CallerContext: Any, Row: Any, NotificationType: Any) -> Any:
+            yield from api.WaitForSingleObject(never, 0xFFFFFFFF)
+
+        yield from api.NotifyIpInterfaceChange(AF_UNSPEC, on_change, None, False, HANDLE())
+
+    sim = user_sim(body, world=[(1, leave("eth0")), (2, arrive("later"))])
+    pending = payloads(sim, "netio.pending")
+    assert [(p["type"], p["interface"]) for p in pending] == [
+        ("MibDeleteInstance", "eth0/IPv6"),
+        ("MibAddInstance", "later/IPv4"),
+        ("MibAddInstance", "later/IPv6"),
+    ]
+    queue_items = {e.seq: e.payload["item"] for e in sim.events("netio.queue")}
+    assert [queue_items[e.cause] for e in sim.events("netio.pending")] == [
+        p["item"] for p in pending
+    ]
+    (blocked,) = sim.events("actor.blocked")
+    assert blocked.objects[0].endswith("worker 1")
+
+
+def test_nothing_is_pending_when_every_notification_was_delivered() -> None:
+    sim = user_sim(monitor(AF_UNSPEC, [], ms=5), world=[(1, leave("eth0"))])
+    assert sim.events("netio.pending") == [] and len(sim.events("netio.callback")) == 2

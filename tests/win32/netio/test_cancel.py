@@ -156,3 +156,20 @@ def test_the_cancel_records_the_registration_and_what_it_dropped() -> None:
     assert cancel.object_ids == (reg.object_ids[0],)
     assert cancel.payload["handle"] == reg.payload["handle"]
     assert (cancel.payload["dropped"], cancel.payload["waited"]) == (0, 0)
+
+
+def test_F3_19_a_notification_handle_is_not_a_kernel_handle() -> None:
+    # Wine's test_NotifyUnicastIpAddressChange: ret = CancelMibChangeNotify2( handle );
+    # ok( ret == NO_ERROR ); ok( !CloseHandle( handle ) ).
+    log: list[Any] = []
+
+    def body(api: Any) -> Generator[Any, None, None]:
+        cell = yield from register(api)
+        log.append((yield from api.CloseHandle(cell.value)))
+        log.append((yield from api.GetLastError()))
+        log.append((yield from api.CancelMibChangeNotify2(cell.value)))
+        log.append((yield from api.CloseHandle(cell.value)))
+
+    sim = sim_in("user", body)
+    assert log == [False, ERROR_INVALID_HANDLE, 0, False]
+    assert sim.violations() == []

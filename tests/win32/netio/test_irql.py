@@ -15,7 +15,7 @@ from emu.devices.nic import MIB_IPINTERFACE_ROW
 from emu.kernel.irql import APC_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL
 from emu.win32.ntos_types import KIRQL
 from emu.win32.types import HANDLE
-from tests.win32.netio.helpers import kernel_sim, user_sim
+from tests.win32.netio.helpers import kernel_sim, leave, sleep, user_sim
 
 
 def ignore(CallerContext: Any, Row: Any, NotificationType: Any) -> None:
@@ -82,3 +82,49 @@ def test_application_threads_have_no_irql_rule() -> None:
         yield from api.CancelMibChangeNotify2(cell.value)
 
     assert user_sim(main).violations() == []
+
+
+def test_a_registration_at_dispatch_level_does_not_wait_for_its_initial_callback() -> None:
+    # The caller broke the IRQL rule (recorded); it cannot wait there, so it does not: the
+    # initial callback runs after NotifyIpInterfaceChange returned.
+    order: list[str] = []
+
+    def body(kapi: Any) -> Generator[Any, None, None]:
+        def on_change(CallerContext: Any, Row: Any, NotificationType: Any) -> None:
+            order.append("initial callback")
+
+        cell = HANDLE()
+        old = KIRQL()
+        yield from kapi.KeRaiseIrql(DISPATCH_LEVEL, old)
+        order.append(str((yield from kapi.NotifyIpInterfaceChange(0, on_change, None, 1, cell))))
+        yield from kapi.KeLowerIrql(old.value)
+        yield from sleep(kapi, 1)
+        yield from kapi.CancelMibChangeNotify2(cell.value)
+
+    sim = kernel_sim(body)
+    assert order == ["0", "initial callback"]
+    assert sim.violations() == ["kernel.irql_too_high"]
+    assert sim.reason == "all threads done"
+
+
+def test_a_cancel_at_dispatch_level_does_not_wait_for_the_callback_in_flight() -> None:
+    log: list[str] = []
+
+    def body(kapi: Any) -> Generator[Any, None, None]:
+        def on_change(CallerContext: Any, Row: Any, NotificationType: Any) -> Any:
+            log.append("callback starts")
+            yield from sleep(kapi, 5)
+            log.append("callback returns")
+
+        cell = HANDLE()
+        yield from kapi.NotifyIpInterfaceChange(0, on_change, None, 0, cell)
+        yield from sleep(kapi, 2)  # the callback for the 1 ms change is in flight
+        old = KIRQL()
+        yield from kapi.KeRaiseIrql(DISPATCH_LEVEL, old)
+        log.append(f"cancel returns {(yield from kapi.CancelMibChangeNotify2(cell.value))}")
+        yield from kapi.KeLowerIrql(old.value)
+
+    sim = kernel_sim(body, world=[(1, leave("eth0"))])  # eth0/IPv4 runs, eth0/IPv6 waits
+    assert log == ["callback starts", "cancel returns 0", "callback returns"]
+    assert sim.violations() == ["kernel.irql_too_high"]
+    assert [p["dropped"] for p in (e.payload for e in sim.events("netio.cancel"))] == [1]

@@ -29,6 +29,7 @@ from emu.codes.ntstatus import nt_success
 from emu.codes.winsock import AF_INET, AF_INET6, AF_UNSPEC
 from emu.devices.nic import netio_of
 from emu.devices.nic.callbacks import NotifyWorker
+from emu.kernel.chooser import ReplayChooser
 from emu.win32.types import DWORD, HANDLE
 from tests.win32.netio.helpers import (
     MODES,
@@ -38,6 +39,7 @@ from tests.win32.netio.helpers import (
     results,
     sim_in,
     sleep,
+    user_sim,
 )
 
 SENTINEL: Final = 0x5EED
@@ -326,8 +328,6 @@ def test_a_cancel_while_the_registrant_awaits_its_initial_notification_releases_
             yield from api.Sleep(0)
         log.append((yield from api.CancelMibChangeNotify2(cells[0].value)))
 
-    from tests.win32.netio.helpers import user_sim
-
     sim = user_sim({"registrant": registrant, "canceller": canceller})
     assert sim.reason == "all threads done"
     assert sorted(log) == [NO_ERROR, NO_ERROR]
@@ -346,3 +346,20 @@ def test_the_registering_context_gets_status_success_by_name(mode: str) -> None:
 
     sim_in(mode, body)
     assert log[0][0] == (STATUS_SUCCESS if mode == "kernel" else NO_ERROR)
+
+
+def test_a_recorded_handle_last_schedule_replays_to_the_same_trace() -> None:
+    # The choice is a recorded schedule step like any other: a ReplayChooser reproduces it.
+    def body(api: Any) -> Generator[Any, None, None]:
+        def on_change(CallerContext: Any, Row: Any, NotificationType: Any) -> None:
+            assert CallerContext.value == 0  # the handle is written after this callback
+
+        cell = HANDLE()
+        yield from api.NotifyIpInterfaceChange(AF_UNSPEC, on_change, cell, True, cell)
+        yield from api.CancelMibChangeNotify2(cell.value)
+
+    first = sim_in("user", body, chooser=PickAt("netio-initial@", 1))
+    recorded = list(first.k.chooser.schedule)
+    assert (1, "callback first") in recorded
+    again = sim_in("user", body, chooser=ReplayChooser(recorded))
+    assert again.k.trace.to_jsonl() == first.k.trace.to_jsonl()
