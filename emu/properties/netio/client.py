@@ -8,11 +8,11 @@ inline: ``netio.rules``.
 - The row "contains incomplete data ... only enough information that an application can call
   the GetIpInterfaceEntry function": only Family, InterfaceLuid and InterfaceIndex may be read
   from it (F3.10, ``netio.partial_row``).
-- GetIpInterfaceEntry fills the row only when it succeeds; once the interface is gone it fails
-  (STATUS_NOT_FOUND), and the program must not use the members it would have filled
-  (``netio.entry_unchecked``).
+- GetIpInterfaceEntry's Row "on successful return, receives information for an interface";
+  once the interface is gone it fails (STATUS_NOT_FOUND, F3.16), and the program must not use
+  the members it would have filled (``netio.entry_unchecked``).
 - Whether the initial callback runs before NotifyIpInterfaceChange writes *NotificationHandle
-  is not documented (F3.7; a choice point): a callback that reads the handle variable before
+  is not documented (F3.20; a choice point): a callback that reads the handle variable before
   the system wrote it reads garbage (``netio.handle_in_initial_callback``).
 - A driver deregisters with CancelMibChangeNotify2 before it unloads: its callback's code goes
   with it (F3.13, ``netio.registration_at_unload``).
@@ -32,6 +32,7 @@ from emu.properties.checker import Checker, Context
 from emu.properties.netio.registrations import IDENTITY, INITIAL, NetioChecker, Registration
 
 SEED: Final = "NotifyIpInterfaceChange (MS doc)"
+USER_PAGE: Final = "NotifyIpInterfaceChange (user mode, MS doc)"
 NOTIFY: Final = ("NotifyIpInterfaceChange",)
 CANCEL: Final = ("CancelMibChangeNotify2",)
 GET: Final = ("GetIpInterfaceEntry",)
@@ -261,7 +262,7 @@ register(
         "netio.row_after_callback",
         CLIENT_RULE,
         NOTIFY,
-        "F3.10",
+        USER_PAGE + ", Remarks; F3.10",
         "The memory pointed to by the Row parameter used in the callback indications is "
         "managed by the operating system.",
         checker=RowAfterCallback,
@@ -273,7 +274,7 @@ register(
         "netio.partial_row",
         CLIENT_RULE,
         (*NOTIFY, *GET),
-        "F3.10",
+        USER_PAGE + ", Remarks; F3.10",
         "When the callback function is received when a change occurs and the Row parameter is "
         "not NULL, the pointer to the MIB_IPINTERFACE_ROW structure passed in the Row parameter "
         "contains incomplete data. The information returned in the MIB_IPINTERFACE_ROW "
@@ -289,11 +290,9 @@ register(
         "netio.entry_unchecked",
         CLIENT_RULE,
         (*GET, "InitializeIpInterfaceEntry"),
-        "F3.10",
-        "When the callback function is received, an application should allocate a "
-        "MIB_IPINTERFACE_ROW structure and initialize it with the Family, InterfaceLuid and "
-        "InterfaceIndex members in the MIB_IPINTERFACE_ROW structure pointed to by the Row "
-        "parameter received.",
+        "GetIpInterfaceEntry (MS doc), Row and Return value; F3.16",
+        "A pointer to a MIB_IPINTERFACE_ROW structure that, on successful return, receives "
+        "information for an interface on the local computer.",
         checker=EntryUnchecked,
         note="GetIpInterfaceEntry fills the row only when it succeeds; after a failure (the "
         "interface was deleted: STATUS_NOT_FOUND, ERROR_NOT_FOUND or ERROR_FILE_NOT_FOUND) a "
@@ -304,7 +303,7 @@ register(
         "netio.handle_in_initial_callback",
         CLIENT_RULE,
         NOTIFY,
-        SEED + ", NotificationHandle and InitialNotification; F3.7",
+        SEED + ", NotificationHandle and InitialNotification; F3.7; F3.20",
         "A pointer used to return a handle that can be later used to deregister the change "
         "notification. On success, a notification handle is returned in this parameter.",
         checker=HandleInInitialCallback,

@@ -39,7 +39,7 @@ register(
         "netio.cancel_in_callback",
         CLIENT_RULE,
         CANCEL,
-        "F3.11",
+        "CancelMibChangeNotify2 (MS doc), Remarks; F3.11",
         "An application cannot make a call to the CancelMibChangeNotify2 function from the "
         "context of the thread which is currently executing the notification callback function "
         "for the same NotificationHandle parameter. Otherwise, the thread executing that "
