@@ -59,18 +59,37 @@ class HandleEntry:
 
 
 class HandleTable:
-    """One handle namespace: values ``base + step * slot``, freed slots reused LIFO."""
+    """One handle namespace: values ``base + step * slot``, freed slots reused LIFO (unless
+    ``reuse`` is False: then a closed handle's value never names another object)."""
 
-    __slots__ = ("_entries", "_free", "base", "k", "live", "namespace", "step", "untag")
+    __slots__ = (
+        "_entries",
+        "_free",
+        "base",
+        "k",
+        "live",
+        "namespace",
+        "reuse",
+        "step",
+        "untag",
+    )
 
     def __init__(
-        self, k: Registry, namespace: str, base: int, step: int, *, tag_bits: int = 0
+        self,
+        k: Registry,
+        namespace: str,
+        base: int,
+        step: int,
+        *,
+        tag_bits: int = 0,
+        reuse: bool = True,
     ) -> None:
         self.k = k
         self.namespace = namespace
         self.base = base
         self.step = step
         self.untag = HANDLE_MASK & ~tag_bits
+        self.reuse = reuse
         self._entries: list[HandleEntry | None] = []
         self._free: list[int] = []
         self.live: dict[int, HandleEntry] = {}
@@ -121,7 +140,8 @@ class HandleTable:
         if entry is None:
             return None
         self._entries[slot] = None
-        self._free.append(slot)
+        if self.reuse:
+            self._free.append(slot)
         handle = self.base + self.step * slot
         del self.live[handle]
         obj = entry.obj

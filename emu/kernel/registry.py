@@ -91,11 +91,12 @@ class Registry:
             device = self._devices[name] = factory()
         return cast(T, device)
 
-    def namespace(self, name: str, base: int, step: int) -> HandleTable:
-        """A separate handle namespace (SC_HANDLE, PEERDIST, NETIO), created on first use."""
+    def namespace(self, name: str, base: int, step: int, *, reuse: bool = True) -> HandleTable:
+        """A separate handle namespace (SC_HANDLE, PEERDIST, NETIO), created on first use;
+        without ``reuse`` a closed handle's value is never given out again."""
         table = self.namespaces.get(name)
         if table is None:
-            table = HandleTable(self, name, base, step)
+            table = HandleTable(self, name, base, step, reuse=reuse)
             self.namespaces[name] = table
         return table
 

@@ -28,6 +28,18 @@ def test_freed_slots_are_reused_most_recent_first() -> None:
     assert again == [h[3], h[1], 20]
 
 
+def test_a_namespace_without_reuse_never_gives_a_value_twice() -> None:
+    # NETIO notification handles: a stale one must stay stale (a double cancel is reported).
+    k = Kernel()
+    table = k.namespace("netio", 0x1000, 0x10, reuse=False)
+    first = table.insert(create_event(k, True, False), 0)
+    assert table.remove(first) is not None
+    second = table.insert(create_event(k, True, False), 0)
+    assert second == first + 0x10
+    assert table.get(first) is None
+    assert table.remove(first) is None
+
+
 def test_a_stale_handle_names_the_new_object() -> None:
     log: list[Any] = []
 

@@ -187,7 +187,9 @@ class Netio:
     def __init__(self, k: Kernel, configs: tuple[AdapterConfig, ...] = ()) -> None:
         self.k = k
         self.nics = Nics(k, configs, self.notify)
-        self.handles = k.namespace("netio", NETIO_HANDLE_BASE, NETIO_HANDLE_STEP)
+        # Never reused: a double cancel after a new registration is reported on the call that
+        # makes it, not taken for the new registration's cancel.
+        self.handles = k.namespace("netio", NETIO_HANDLE_BASE, NETIO_HANDLE_STEP, reuse=False)
         self.registrations: list[Registration] = []
         self.issued: dict[int, Registration] = {}
         self.faults: deque[str] = deque()

@@ -116,6 +116,27 @@ def test_a_double_cancel_is_a_stale_handle(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_double_cancel_after_a_new_registration_does_not_cancel_the_new_one(mode: str) -> None:
+    # Handle values are never reused: the second cancel of A is reported on the call that makes
+    # it, and B stays registered until its own cancel.
+    log: list[Any] = []
+
+    def body(api: Any) -> Generator[Any, None, None]:
+        first = yield from register(api)
+        log.append((yield from api.CancelMibChangeNotify2(first.value)))
+        second = yield from register(api)
+        log.append(second.value != first.value)
+        log.append((yield from api.CancelMibChangeNotify2(first.value)))
+        log.append((yield from api.CancelMibChangeNotify2(second.value)))
+
+    sim = sim_in(mode, body)
+    assert log == [0, True, codes_of(mode).invalid_handle, 0]
+    assert sim.violations() == ["netio.stale_handle"]
+    assert "a double cancel" in str(sim.events("violation")[0].payload["message"])
+    assert len(sim.events("netio.cancel")) == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_stale_handle_of_another_simulation_is_unknown_here(mode: str) -> None:
     # The first registration of every simulation gets the same value; cancelling it in a run
     # that never registered anything names nothing.
