@@ -132,7 +132,12 @@ class NetioSurface(Win32Base):
                 cell.sys_set("value", 0)
             return self._done(ctx, name, args, status)
         assert cell is not None
-        initial = bool(InitialNotification)
+        # BOOLEAN is a UCHAR: an int argument keeps its low byte, as C converts it.
+        initial = (
+            bool(InitialNotification & 0xFF)
+            if isinstance(InitialNotification, int)
+            else bool(InitialNotification)
+        )
         reg = device.register(Family, Callback, CallerContext, initial, self.MODE, cell.oid)
         order = 0
         if initial:

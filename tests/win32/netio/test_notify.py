@@ -138,10 +138,22 @@ def test_each_documented_family_registers_and_writes_the_handle(mode: str, famil
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     ("value", "initial"),
-    [(True, 1), (1, 1), (2, 1), (-1, 1), (0xFF, 1), ("yes", 1), (0, 0), (False, 0), (None, 0)],
+    [
+        (True, 1),
+        (1, 1),
+        (2, 1),
+        (-1, 1),
+        (0xFF, 1),
+        ("yes", 1),
+        (0, 0),
+        (False, 0),
+        (None, 0),
+        (0x100, 0),
+    ],
 )
 def test_initial_notification_is_any_nonzero_boolean(mode: str, value: Any, initial: int) -> None:
     # A BOOLEAN is TRUE when it is not zero; the callback runs once more with the initial one.
+    # It is a UCHAR: 0x100 converts to FALSE, as C passes it.
     seen: list[Any] = []
 
     def body(api: Any) -> Generator[Any, None, None]:
