@@ -5,7 +5,7 @@ NTSTATUS codes) and once as an application (``monitor_app``, iphlpapi.dll, Win32
 keeps a table of the machine's IP interfaces, (Family, InterfaceLuid) -> a MIB_IPINTERFACE_ROW
 it filled itself, that must equal the device's interfaces once the changes stop:
 
-- It registers for both families with InitialNotification TRUE (seed page 004: AF_UNSPEC
+- It registers for both families with InitialNotification TRUE (NotifyIpInterfaceChange: AF_UNSPEC
   "registers the driver to be notified for both IPv4 and IPv6 changes"), and fills the table in
   the initial callback (F3.7: it "provide[s] confirmation that the callback is registered"), so
   that no change can fall between the enumeration and the registration. emu does not model
