@@ -70,6 +70,10 @@ class DeviceKind:
     doc: str
 
 
+DRIVER_VISIBLE: frozenset[str] = frozenset(("adapter", "adapter index"))
+"""Kinds of declared names whose values are plain constants a driver's steps may use too (an
+adapter's NET_LUID and InterfaceIndex); the others (handles, peers) belong to the process."""
+
 DEVICE_KINDS: dict[str, DeviceKind] = {}
 """Every device kind scenarios may configure, by name; subsystems register theirs."""
 

@@ -22,7 +22,7 @@ from emu.scenario import (
     scm_device,  # noqa: F401 - registers the scm device
     sockets_device,  # noqa: F401 - registers the sockets device
 )
-from emu.scenario.devices import DEVICE_KINDS, ActionContext
+from emu.scenario.devices import DEVICE_KINDS, DRIVER_VISIBLE, ActionContext
 from emu.scenario.durations import DurationError, parse_duration
 from emu.scenario.model import (
     Limits,
@@ -297,6 +297,7 @@ class _Compiler:
                         self.kernel,
                         _why(self.user, USER_ONLY),
                         self.refs.resolve,
+                        {n: b for n, b in self.shared.items() if b.what in DRIVER_VISIBLE},
                         default=None,
                     )
                 )

@@ -227,7 +227,10 @@ def compile_driver(
     surface: dict[str, ApiSpec],
     elsewhere: dict[str, str],
     resolve: Callable[[Node], Callable[..., Any]],
+    constants: dict[str, Binding] | None = None,
 ) -> ProgramSpec:
+    """A driver; ``constants`` are the devices' declared names it may read (an adapter's
+    ``$eth0``), a driver's globals from the start."""
     if not isinstance(node, Map):
         node.fail("a driver is a mapping with entry: (and unload:, routines:, locals:) or python:")
     _one_source(node, "entry", "driver")
@@ -241,7 +244,8 @@ def compile_driver(
             name, "driver", str(python_node.plain()), False, lambda ctx: factory, position(node)
         )
     owner = f"driver {name}"
-    globals_scope = Scope(owner, {})
+    visible = dict(constants or {})
+    globals_scope = Scope(owner, dict(visible))
     global_decls = declarations(node.get("locals"), globals_scope, shared=True)
     routines_node = node.get("routines")
     routine_nodes = list(routines_node.items()) if isinstance(routines_node, Map) else []
@@ -276,7 +280,7 @@ def compile_driver(
 
     def make(ctx: SimContext) -> Callable[..., Any]:
         def driver(kapi: Any) -> Callable[..., Any]:
-            state: dict[str, Any] = {}
+            state: dict[str, Any] = {n: ctx.shared[n] for n in visible}
             for decl in global_decls:
                 value = state[decl.name] = decl.make()
                 bind_named(value, kapi.k, f"{name}.{decl.name}")

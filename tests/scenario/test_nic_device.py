@@ -117,6 +117,47 @@ threads:
     assert rules(result) == []
 
 
+def test_a_drivers_steps_and_routines_see_the_adapter_names_too() -> None:
+    # An adapter's LUID and index are plain constants: a driver reads them as a thread does.
+    driver = """
+drivers:
+  reader:
+    locals: {row: MIB_IPINTERFACE_ROW, handle: HANDLE}
+    routines:
+      on_change:
+        params: [CallerContext, Row, NotificationType]
+        steps:
+          - assert: {that: $wifi_index, equals: 12}
+    entry:
+      - set: {row.Family: AF_INET, row.InterfaceLuid: $wifi}
+      - GetIpInterfaceEntry: {Row: $row}
+        expect: STATUS_SUCCESS
+      - assert: {that: $row.InterfaceIndex, equals: $wifi_index}
+      - NotifyIpInterfaceChange: {Family: AF_INET, Callback: $on_change, CallerContext: null, InitialNotification: TRUE, NotificationHandle: $handle}
+        expect: STATUS_SUCCESS
+      - CancelMibChangeNotify2: {NotificationHandle: $handle.value}
+        expect: STATUS_SUCCESS
+      - return: STATUS_SUCCESS
+"""
+    result = run_yaml(ADAPTERS + driver)
+    assert rules(result) == []  # every assert held (a failed one is a scenario.assert)
+    kinds = [e[2] for e in result.k.trace.events]
+    assert kinds.count("netio.callback") == 1  # the routine's assert ran
+    assert kinds.count("scenario.check") >= 1
+
+
+def test_a_driver_local_cannot_take_an_adapters_name() -> None:
+    driver = """
+drivers:
+  reader:
+    locals: {wifi: LONG}
+    entry:
+      - return: STATUS_SUCCESS
+"""
+    with pytest.raises(ScenarioError, match="'wifi' is declared twice"):
+        load_text(scenario_text(ADAPTERS + driver), "driver.yaml")
+
+
 ACTIONS = [
     pytest.param(
         "{at: 1ms, nic.arrive: usb}",
