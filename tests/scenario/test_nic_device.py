@@ -133,7 +133,12 @@ drivers:
       - GetIpInterfaceEntry: {Row: $row}
         expect: STATUS_SUCCESS
       - assert: {that: $row.InterfaceIndex, equals: $wifi_index}
-      - NotifyIpInterfaceChange: {Family: AF_INET, Callback: $on_change, CallerContext: null, InitialNotification: TRUE, NotificationHandle: $handle}
+      - NotifyIpInterfaceChange:
+          Family: AF_INET
+          Callback: $on_change
+          CallerContext: null
+          InitialNotification: TRUE
+          NotificationHandle: $handle
         expect: STATUS_SUCCESS
       - CancelMibChangeNotify2: {NotificationHandle: $handle.value}
         expect: STATUS_SUCCESS
