@@ -6,7 +6,7 @@ schedule, the expectation checked), and its trace length. Exploration runs thous
 schedules; the founding design asks for construction, run and verdict in about a millisecond for a
 scenario of about 100 trace events.
 
-    python bench/scenario_rate.py [--quick] [--json] [--runs N]
+    python bench/scenario_rate.py [--quick] [--json] [--runs N] [--match TEXT]
 """
 
 from __future__ import annotations
@@ -53,9 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run (20 runs each)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--runs", type=int, default=None, help="runs per scenario (500)")
+    parser.add_argument("--match", default="", help="only the scenarios whose path has TEXT")
     args = parser.parse_args(argv)
     runs = args.runs or (20 if args.quick else 500)
-    paths = sorted((ROOT / "scenarios").rglob("*.yaml"))
+    paths = [
+        p
+        for p in sorted((ROOT / "scenarios").rglob("*.yaml"))
+        if args.match in str(p.relative_to(ROOT / "scenarios"))
+    ]
     rows = {str(p.relative_to(ROOT / "scenarios")): measure(p, runs) for p in paths}
     if args.json:
         meta = {"python": platform.python_version(), "runs": runs}
@@ -65,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"scenario_rate: {runs} runs each (random schedules, trace on), Python {python}")
     for name, row in rows.items():
         print(
-            f"  {name:<32} load {row['load_ms']:>6.2f} ms | {row['runs_per_s']:>8,.0f} runs/s "
+            f"  {name:<40} load {row['load_ms']:>6.2f} ms | {row['runs_per_s']:>8,.0f} runs/s "
             f"({row['ms_per_run']:.3f} ms, {row['events_per_run']:.0f} events per run) | "
             f"{row['failing_runs']} failing"
         )
