@@ -20,8 +20,10 @@ on the timeline.
 
 The adapters and their rules are ``emu.devices.nic``. Each adapter's name is declared: ``$eth0``
 in a step is its NET_LUID value (for ``InterfaceLuid``); ``$eth0_index`` is its
-InterfaceIndex. A change that does not apply when it runs (an adapter already present, a
-family it does not have) is a ``world.skip`` with the reason. A burst draws each change through
+InterfaceIndex (so no adapter may be named ``eth0_index`` beside ``eth0``). A change that does
+not apply when it runs (an adapter already present, a family it does not have) is a
+``world.skip`` with the reason; a burst whose changes did not all apply is one with each
+reason (the others took effect). A burst draws each change through
 the chooser (which adapter; arrive or leave, link, MTU or metric; the new value), so
 exploration covers bursts as it covers schedules. ``nic.fail_registration`` arms an injected
 fault for the next NotifyIpInterfaceChange: ``no_memory`` (allocation failure) or
@@ -87,6 +89,11 @@ def _declare(node: Map) -> tuple[dict[str, str], Callable[[SimContext], None]]:
             if not name.isidentifier():
                 what = f"{name!r} is not an adapter name (letters, digits, _)"
                 adapters.key_node(name).fail(what)
+            if name.endswith("_index") and name.removesuffix("_index") in adapters.keys:
+                adapters.key_node(name).fail(
+                    f"{name!r} would be ${name}, which names the InterfaceIndex of the adapter "
+                    f"{name.removesuffix('_index')!r}: choose another name"
+                )
             assert isinstance(spec, Map)
             families_node = spec.get("families")
             families: tuple[int, ...] = (AF_INET, AF_INET6)
@@ -207,7 +214,9 @@ def _burst(node: Node, cx: ActionContext) -> Action:
                 why = nics.set_member(name, member, value, None)
             if why is not None:
                 skipped.append(why)
-        return "; ".join(skipped) if skipped and len(skipped) == count else None
+        if not skipped:
+            return None
+        return f"{len(skipped)} of {count} changes did not apply: {'; '.join(skipped)}"
 
     return run
 

@@ -117,6 +117,37 @@ threads:
     assert rules(result) == []
 
 
+def test_every_luid_is_positive_whatever_the_declared_index() -> None:
+    # NET_LUID is a ULONG64: NetLuidIndex is the adapter's place in the declaration (1, 2, ...),
+    # not derived from an InterfaceIndex that may be below the first automatic one.
+    body = """
+devices:
+  nic:
+    adapters:
+      low: {index: 2}
+      auto: {}
+"""
+    result = run_yaml(body + "threads:\n  main:\n    steps: [{note: up}]\n")
+    nics = netio_of(result.k).nics
+    assert [(a.index, a.luid) for a in nics.adapters.values()] == [
+        (2, net_luid(1)),
+        (FIRST_INDEX, net_luid(2)),
+    ]
+    assert all(a.luid > 0 for a in nics.adapters.values())
+
+
+def test_an_adapter_cannot_be_named_as_anothers_index() -> None:
+    body = """
+devices:
+  nic:
+    adapters:
+      eth0: {}
+      eth0_index: {}
+"""
+    with pytest.raises(ScenarioError, match="'eth0_index' would be \\$eth0_index"):
+        load_text(scenario_text(body), "t.yaml")
+
+
 def test_a_drivers_steps_and_routines_see_the_adapter_names_too() -> None:
     # An adapter's LUID and index are plain constants: a driver reads them as a thread does.
     driver = """
@@ -388,7 +419,7 @@ devices:
 """
     # Option 0 everywhere: a link change of usb, which is absent, every time.
     result = run_yaml(only_absent + MONITOR + "timeline:\n  - {at: 1ms, nic.burst: {changes: 2}}\n")
-    assert skips(result) == ["usb is not present; usb is not present"]
+    assert skips(result) == ["2 of 2 changes did not apply: usb is not present; usb is not present"]
 
 
 # -- bad files ---------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ NotifyIpInterfaceChange() callback are serialized, but that's not accurate").
 
 One callback: ``netio.callback`` names the registration and the row, then
 ``Callback(CallerContext, Row, NotificationType)`` runs; the row's lifetime ends when it returns
-("valid only during the callback", F3.10), then ``netio.return`` says how long it held the
-worker. No Microsoft page states the callback's IRQL: by default it runs at PASSIVE_LEVEL (a
+(the row "is managed by the operating system", F3.10; that it is valid only during the callback
+is an assumption, docs/rules.md), then ``netio.return`` says how long it held the worker. No
+Microsoft page states the callback's IRQL: by default it runs at PASSIVE_LEVEL (a
 wait is legal, but one that holds the worker longer than ``STALL_TICKS`` delays every
 notification queued behind it: ``netio.callback_stall``); under ``netio-dispatch`` a kernel-mode
 callback runs at DISPATCH_LEVEL, where a wait or a call documented for PASSIVE_LEVEL is a bug

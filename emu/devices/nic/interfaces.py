@@ -4,7 +4,8 @@ An adapter has an IPv4 and/or an IPv6 interface; each interface is one MIB_IPINT
 (Family, InterfaceLuid, InterfaceIndex, Connected, NlMtu, Metric and the other members the
 device keeps, ``ROW_DEFAULTS``), keyed by (Family, InterfaceLuid) as GetIpInterfaceEntry finds
 it. The adapter's NET_LUID is ``IfType << 48 | NetLuidIndex << 24`` (the NET_LUID_LH layout:
-NetLuidIndex in bits 24-47, IfType in bits 48-63; IfType 6 is IF_TYPE_ETHERNET_CSMACD).
+NetLuidIndex in bits 24-47, IfType in bits 48-63; IfType 6 is IF_TYPE_ETHERNET_CSMACD), its
+NetLuidIndex the adapter's place in the declaration (1, 2, ...).
 
 What changes an interface, and the notification type each change gives (MIB_NOTIFICATION_TYPE,
 docs/sources.md F3.1, F3.14):
@@ -44,7 +45,12 @@ DEFAULT_MTU: Final = 1500
 DEFAULT_METRIC: Final = 25
 
 ROW_DEFAULTS: Final[dict[str, int]] = {
-    "MaxReassemblySize": 65535,
+    "MaxReassemblySize": 0,  # "currently set to zero and reserved for future use"
+    "InterfaceIdentifier": 0,  # "Reserved for future use. This member is currently set to zero"
+    "MinRouterAdvertisementInterval": 200,  # observed: Wine iphlpapi test_GetIpInterface
+    "MaxRouterAdvertisementInterval": 600,
+    "BaseReachableTime": 30000,
+    "RetransmitTime": 1000,
     "ForwardingEnabled": 0,
     "WeakHostSend": 0,
     "WeakHostReceive": 0,
@@ -57,7 +63,9 @@ ROW_DEFAULTS: Final[dict[str, int]] = {
     "DisableDefaultRoutes": 0,
 }
 """The members besides Family, InterfaceLuid and InterfaceIndex that the device keeps, with the
-value a new interface has unless the scenario says otherwise."""
+value a new interface has unless the scenario says otherwise (MIB_IPINTERFACE_ROW (MS doc);
+the members no notification or client here reads, such as ZoneIndices and the offload
+structures, are not modelled: an assumption, docs/rules.md)."""
 
 IDENTITY_FIELDS: Final = ("Family", "InterfaceLuid", "InterfaceIndex")
 """The members a notification's row carries (F3.10: the others are not reliable)."""
@@ -66,7 +74,7 @@ NIC_CHANGE = trace_kind(
     "nic.change",
     ("adapter", "what", "family", "value", "changed"),
     state=("what", "value"),
-    text="{adapter}: {what} {value} ({family})",
+    text="{adapter}: {what} -> {value} (interfaces: {family})",
     doc="An adapter arrived or left, or a member of its interface's row changed (`what`: "
     "arrive, leave, Connected, NlMtu, Metric; `family`: AF_INET, AF_INET6 or both); "
     "`changed` is false when the value was already so and nothing is notified.",
@@ -121,10 +129,10 @@ class Adapter:
 
     __slots__ = ("index", "interfaces", "luid", "name", "present")
 
-    def __init__(self, config: AdapterConfig, index: int) -> None:
+    def __init__(self, config: AdapterConfig, index: int, number: int) -> None:
         self.name = config.name
         self.index = index
-        self.luid = net_luid(index - FIRST_INDEX + 1)
+        self.luid = net_luid(number)
         self.present = config.present
         self.interfaces = {family: IpInterface(self, family, config) for family in config.families}
 
@@ -142,14 +150,14 @@ class Nics:
         self.adapters: dict[str, Adapter] = {}
         taken = {c.index for c in configs if c.index}
         next_index = FIRST_INDEX
-        for config in configs:
+        for number, config in enumerate(configs, 1):
             index = config.index
             if not index:
                 while next_index in taken:
                     next_index += 1
                 index = next_index
                 taken.add(index)
-            self.adapters[config.name] = Adapter(config, index)
+            self.adapters[config.name] = Adapter(config, index, number)
 
     # -- lookups (GetIpInterfaceEntry) ------------------------------------------------------------
 

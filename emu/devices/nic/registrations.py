@@ -48,7 +48,7 @@ from emu.kernel import waits
 from emu.kernel.apc import routine_label
 from emu.kernel.irql import DISPATCH_LEVEL
 from emu.kernel.objects import DispatcherObject
-from emu.kernel.trace import KERNEL_ACTOR, trace_kind
+from emu.kernel.trace import KERNEL_ACTOR, NO_CAUSE, trace_kind
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -71,6 +71,13 @@ NETIO_REGISTER = trace_kind(
     doc="NotifyIpInterfaceChange registered objects[0]; objects[1] is the NotificationHandle "
     "variable the handle is written to (when it is a traced structure).",
 )
+NETIO_REFUSE = trace_kind(
+    "netio.refuse",
+    ("mode", "status", "reason"),
+    text="NotifyIpInterfaceChange refused ({mode} mode): {reason}",
+    doc="A registration failed: the code it returns (`status`, in the caller's mode) and why; "
+    "*NotificationHandle is NULL.",
+)
 NETIO_QUEUE = trace_kind(
     "netio.queue",
     ("handle", "type", "interface", "item", "queued"),
@@ -92,9 +99,12 @@ NETIO_PENDING = trace_kind(
 )
 NETIO_CANCEL = trace_kind(
     "netio.cancel",
-    ("handle", "dropped", "waited"),
-    text="0x{handle:X} deregistered ({dropped} dropped; waited {waited} ticks for callbacks)",
-    doc="CancelMibChangeNotify2's barrier: from here no callback of objects[0] runs or will run.",
+    ("handle", "dropped", "waited", "barrier"),
+    text="0x{handle:X} deregistered ({dropped} dropped; waited {waited} ticks for callbacks; "
+    "barrier {barrier})",
+    doc="CancelMibChangeNotify2's barrier: from here no callback of objects[0] runs or will run. "
+    "`barrier` is 0 when the caller ran at DISPATCH_LEVEL (kernel.irql_too_high) and could not "
+    "wait for a callback in flight: then there is no barrier.",
 )
 
 
@@ -114,6 +124,7 @@ class Registration(DispatcherObject):
 
     __slots__ = (
         "at_dispatch",
+        "awaiting_initial",
         "callback",
         "cancelled",
         "context",
@@ -145,13 +156,16 @@ class Registration(DispatcherObject):
         self.pending: deque[Notification] = deque()
         self.running = 0
         self.initial_pending = False
+        self.awaiting_initial: Actor | None = None
         self.cancelled = False
         self.at_dispatch = mode == KERNEL_MODE and k.profile == "netio-dispatch"
         self.workers: list[NotifyWorker] = []
 
     def is_signaled_for(self, waiter: Actor) -> bool:
-        """No callback runs, and the initial notification (if any) was delivered or dropped:
-        what CancelMibChangeNotify2 and NotifyIpInterfaceChange wait for."""
+        """For the thread in NotifyIpInterfaceChange: its initial notification was delivered or
+        dropped. For CancelMibChangeNotify2: that, and no callback runs."""
+        if waiter is self.awaiting_initial:
+            return not self.initial_pending
         return self.running == 0 and not self.initial_pending
 
     def concerns(self, iface: IpInterface) -> bool:
@@ -161,8 +175,8 @@ class Registration(DispatcherObject):
         """A callback returned (``cause``: its netio.return): release the waits it ends."""
         if type_ == MibInitialNotification:
             self.initial_pending = False
-        if self.waiters and self.is_signaled_for(self.waiters[0]):
-            waits.signal(self.k, self, cause)
+        if self.waiters:
+            waits.signal(self.k, self, cause)  # those it can satisfy (is_signaled_for)
 
     def at_end(self) -> None:
         """Report the notifications still queued when the run ends (nothing lost silently)."""
@@ -231,6 +245,11 @@ class Netio:
             self._queue(reg, MibInitialNotification, "(none)", {}, seq)
         return reg
 
+    def refuse(self, mode: str, status: int, reason: str) -> None:
+        """Record a NotifyIpInterfaceChange that registered nothing."""
+        k = self.k
+        k.emit(k.actor_id(), NETIO_REFUSE, (), (mode, status, reason))
+
     def injected_fault(self) -> str | None:
         """The fault armed for this registration, if any (consumed)."""
         return self.faults.popleft() if self.faults else None
@@ -293,22 +312,38 @@ class Netio:
             )
         for worker in reg.workers:
             worker.wake()  # an idle worker sees the cancellation and exits
-        if reg.waiters and reg.is_signaled_for(reg.waiters[0]):
+        if reg.waiters:
             # A NotifyIpInterfaceChange waiting for the initial notification just dropped.
-            waits.signal(k, reg, -1)
+            waits.signal(k, reg, NO_CAUSE)
         started = k.now
+        can_wait = actor.irql < DISPATCH_LEVEL
         if reg.running_on(actor):
+            outcome = (
+                "it waits for the callback to return, which waits for it (deadlock)"
+                if can_wait
+                else "at DISPATCH_LEVEL it cannot wait for the callback it is in (a bug check "
+                "on Windows; emu goes on without the barrier)"
+            )
             k.violation(
                 "netio.cancel_in_callback",
                 f"CancelMibChangeNotify2(0x{reg.handle:X}) called from that registration's own "
-                "callback: it waits for the callback to return, which waits for it (deadlock)",
+                f"callback: {outcome}",
                 (reg.oid, actor.oid),
             )
-        if actor.irql < DISPATCH_LEVEL and not reg.is_signaled_for(actor):
-            reg.reference()
-            yield from waits.wait(k, actor, (reg,), False, None, False)
-            reg.dereference()
-        k.emit(k.actor_id(), NETIO_CANCEL, (reg.oid,), (reg.handle, dropped, k.now - started))
+        barrier = 1
+        if not reg.is_signaled_for(actor):
+            if can_wait:
+                reg.reference()
+                yield from waits.wait(k, actor, (reg,), False, None, False)
+                reg.dereference()
+            else:
+                barrier = 0
+        k.emit(
+            k.actor_id(),
+            NETIO_CANCEL,
+            (reg.oid,),
+            (reg.handle, dropped, k.now - started, barrier),
+        )
 
 
 def netio_of(k: Kernel) -> Netio:

@@ -213,19 +213,24 @@ class FailedHandleUsed(Checker):
     """CancelMibChangeNotify2 is never given a NULL handle: the one a failed
     NotifyIpInterfaceChange returns."""
 
-    KINDS = ("api",)
+    KINDS = ("api", "netio.refuse")
     TRIGGERS: ClassVar[tuple[str, ...] | None] = ("api:CancelMibChangeNotify2",)
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.failed: tuple[int, Any] | None = None  # the last failed registration: seq, result
+        # The last failed registration: seq, result, and whether a driver made it.
+        self.failed: tuple[int, Any, bool] | None = None
+        self.kernel = False  # the refusal just seen was a driver's
 
     def feed(self, seq: int, event: TraceTuple) -> None:
         payload = event[4]
+        if event[2] == "netio.refuse":
+            self.kernel = payload[0] == "kernel"
+            return
         name = payload[0]
         if name == "NotifyIpInterfaceChange":
             if payload[2] != 0:
-                self.failed = (seq, payload[2])
+                self.failed = (seq, payload[2], self.kernel)
             return
         if name != "CancelMibChangeNotify2":
             return
@@ -236,11 +241,12 @@ class FailedHandleUsed(Checker):
         if self.failed is None:
             self.found(seq, "CancelMibChangeNotify2(NULL): no registration has a NULL handle")
             return
-        at, result = self.failed
+        at, result, kernel = self.failed
+        passes = _passes(result) if kernel else ""
         self.found(
             seq,
             f"CancelMibChangeNotify2(NULL): the NotifyIpInterfaceChange at #{at} failed "
-            f"(returned {_code(result)}{_passes(result)}) and returned NULL in "
+            f"(returned {_code(result)}{passes}) and returned NULL in "
             "*NotificationHandle; the program took it for a registration",
             at,
         )
@@ -251,7 +257,7 @@ def _code(value: Any) -> str:
 
 
 def _passes(value: Any) -> str:
-    """How a failure code that NT_SUCCESS accepts is pointed out."""
+    """How a driver's failure code that NT_SUCCESS accepts is pointed out."""
     if isinstance(value, int) and 0 < value < 0x80000000:
         return ", a value NT_SUCCESS accepts"
     return ""

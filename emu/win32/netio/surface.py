@@ -19,7 +19,9 @@ whether its callers are threads or any kernel context, and the IRQL rules of the
 - **CancelMibChangeNotify2.** NULL: the invalid-parameter code ("if the NotificationHandle
   parameter was a NULL pointer"). A handle that is not a live registration's (cancelled already,
   or never returned) gets the invalid-handle code and ``netio.stale_handle``: on Windows it is a
-  pointer to freed memory. Otherwise it returns once no callback of the handle runs or will run.
+  pointer to freed memory. The HANDLE variable passed instead of its value is
+  ``win32.bad_argument`` and the invalid-handle code. Otherwise it returns once no callback of
+  the handle runs or will run.
 - **GetIpInterfaceEntry.** NULL Row, a Family not AF_INET/AF_INET6, or neither InterfaceLuid
   nor InterfaceIndex set: invalid parameter. A non-zero InterfaceLuid is used and InterfaceIndex
   ignored; with a zero LUID the index decides ("The fields are used in the order listed above").
@@ -120,16 +122,24 @@ class NetioSurface(Win32Base):
             self._misuse(ctx, name, "NotificationHandle is a pointer to a HANDLE")
         device = netio_of(k)
         status = codes.success
-        bad_family = type(Family) is not int or Family not in NETIO_FAMILIES
-        if cell is None or bad_family or not callable(Callback):
+        reason = ""
+        if cell is None:
+            reason = "NotificationHandle is NULL"
+        elif type(Family) is not int or Family not in NETIO_FAMILIES:
+            reason = "Family is not AF_INET, AF_INET6 or AF_UNSPEC"
+        elif not callable(Callback):
+            reason = "Callback is NULL"
+        if reason:
             status = codes.invalid_parameter
         else:
             fault = device.injected_fault()
             if fault is not None:
                 status = codes.no_memory if fault == "no_memory" else codes.invalid_handle
+                reason = f"injected fault {fault}"
         if status != codes.success:
             if cell is not None:
                 cell.sys_set("value", 0)
+            device.refuse(self.MODE, status, reason)
             return self._done(ctx, name, args, status)
         assert cell is not None
         # BOOLEAN is a UCHAR: an int argument keeps its low byte, as C converts it.
@@ -156,10 +166,12 @@ class NetioSurface(Win32Base):
 
         A caller at DISPATCH_LEVEL or above (already ``kernel.irql_too_high``) cannot wait: it
         returns at once, as a wait there is performed as a poll."""
+        reg.awaiting_initial = ctx
         if ctx.irql < DISPATCH_LEVEL and not reg.is_signaled_for(ctx):
             reg.reference()
             yield from wait(self.k, ctx, (reg,), False, None, False)
             reg.dereference()
+        reg.awaiting_initial = None
 
     # -- CancelMibChangeNotify2 ---------------------------------------------------------------
 
@@ -176,6 +188,11 @@ class NetioSurface(Win32Base):
         if NotificationHandle is None or NotificationHandle == 0:
             return self._done(ctx, name, args, codes.invalid_parameter)
         device = netio_of(k)
+        if isinstance(NotificationHandle, HANDLE):
+            self._misuse(
+                ctx, name, "NotificationHandle is the handle (its .value), not the variable"
+            )
+            return self._done(ctx, name, args, codes.invalid_handle)
         reg = device.find(NotificationHandle) if type(NotificationHandle) is int else None
         if reg is None:
             if isinstance(NotificationHandle, int) and NotificationHandle in device.issued:
@@ -244,4 +261,6 @@ class NetioSurface(Win32Base):
 
 
 def _shown(value: Any) -> str:
-    return f"0x{value:X}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"0x{value & 0xFFFFFFFFFFFFFFFF:X}"  # a HANDLE is pointer-sized
+    return str(value)

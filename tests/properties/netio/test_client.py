@@ -15,6 +15,7 @@ from emu.win32.types import HANDLE
 from tests.properties.netio.helpers import (
     PickAt,
     driver,
+    events,
     leave,
     messages,
     status,
@@ -226,6 +227,51 @@ def test_a_registration_cancelled_at_unload_holds() -> None:
     assert status(sim, "netio.registration_at_unload").state == HELD
 
 
+def test_an_applications_registration_live_at_a_drivers_unload_is_not_the_drivers() -> None:
+    # A driver that cancels its own registration holds, whatever an application left registered
+    # (the application's is deregistered at its termination, F3.13).
+    from emu.kernel.thread import Thread
+    from emu.win32 import Process
+    from emu.win32.driver import System
+    from tests.properties.netio.helpers import ETH0, WLAN, machine
+    from tests.support import Sim
+
+    k = machine((ETH0, WLAN), "default", None, LEAVE)
+
+    def application(api: Any) -> Generator[Any, None, None]:
+        handle = HANDLE()
+        assert (
+            yield from api.NotifyIpInterfaceChange(AF_INET, lambda *a: None, None, 0, handle)
+        ) == 0
+
+    Process(k).start("app", application)
+    entry = kernel_monitor(cancel=True)
+
+    def program(kapi: Any) -> Any:
+        steps: list[Any] = []
+
+        def DriverUnload(DriverObject: Any) -> Generator[Any, None, None]:
+            for step in steps:
+                yield from step()
+
+        def DriverEntry(DriverObject: Any, RegistryPath: str) -> Generator[Any, None, int]:
+            DriverObject.DriverUnload = DriverUnload
+            yield from entry(kapi, steps)
+            return 0
+
+        return DriverEntry
+
+    system = System(k)
+    system.load("monitor", program)
+    k.run(None, finish=False)
+    assert isinstance(system.unload("monitor"), Thread)
+    sim = Sim(k, None)  # type: ignore[arg-type]
+    sim.reason = k.run(None)
+    modes = [e[4][2] for e in events(sim) if e[2] == "netio.register"]
+    assert sorted(modes) == ["kernel", "user"]
+    assert status(sim, "netio.registration_at_unload").state == HELD
+
+
 def test_an_application_registration_is_not_judged_at_unload() -> None:
     sim = user(app(uses_handle))
     assert status(sim, "netio.registration_at_unload").state == NOT_EXERCISED
@@ -260,6 +306,23 @@ def test_a_literal_error_taken_for_success_is_reported() -> None:
         "failed (returned 6, a value NT_SUCCESS accepts) and returned NULL in "
         "*NotificationHandle; the program took it for a registration"
     )
+
+
+def test_an_applications_failed_registration_says_nothing_of_nt_success() -> None:
+    # Only a driver tests NT_SUCCESS: an application's 6 (ERROR_INVALID_HANDLE) is a Win32 code.
+    def application(api: Any) -> Generator[Any, None, None]:
+        from emu.devices.nic import netio_of
+
+        netio_of(api.k).faults.append("invalid_handle")
+        handle = HANDLE()
+        yield from api.NotifyIpInterfaceChange(AF_INET, lambda *a: None, None, 0, handle)
+        yield from api.CancelMibChangeNotify2(handle.value)
+
+    sim = user(application)
+    refused = [e[4] for e in events(sim) if e[2] == "netio.refuse"]
+    assert refused == [("user", 6, "injected fault invalid_handle")]
+    (message,) = messages(status(sim, "netio.failed_handle_used"))
+    assert "failed (returned 6) and returned NULL" in message
 
 
 def test_the_real_status_fails_nt_success_and_nothing_is_cancelled() -> None:

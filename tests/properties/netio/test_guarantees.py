@@ -285,7 +285,7 @@ def test_a_callback_after_the_cancel_is_reported(monkeypatch: pytest.MonkeyPatch
         reg.cancelled = True
         self.handles.remove(reg.handle)
         self.registrations.remove(reg)
-        self.k.emit(actor.oid, NETIO_CANCEL, (reg.oid,), (reg.handle, 0, 0))
+        self.k.emit(actor.oid, NETIO_CANCEL, (reg.oid,), (reg.handle, 0, 0, 1))
         return
         yield
 

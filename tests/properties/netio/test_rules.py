@@ -66,6 +66,31 @@ def test_a_cancel_from_the_callback_is_reported_and_deadlocks() -> None:
     assert [e for e in events(sim) if e[2] == "actor.blocked"]  # the worker waits for ever
 
 
+def test_a_cancel_at_dispatch_level_from_the_callback_is_the_clients_bug_not_emus() -> None:
+    # Under netio-dispatch a driver's callback runs at DISPATCH_LEVEL: a cancel there cannot
+    # wait (kernel.irql_too_high), so no barrier is claimed and the guarantee is not broken.
+    from tests.properties.netio.helpers import driver
+
+    def entry(kapi: Any, unload: list[Any]) -> Generator[Any, None, None]:
+        handle = HANDLE()
+
+        def on_change(context: Any, row: Any, kind: int) -> Generator[Any, None, None]:
+            if row is not None:
+                yield from kapi.CancelMibChangeNotify2(handle.value)
+
+        assert (yield from kapi.NotifyIpInterfaceChange(AF_INET, on_change, None, 0, handle)) == 0
+
+    sim = driver(entry, profile="netio-dispatch", changes=LEAVE)
+    found = status(sim, "netio.cancel_in_callback")
+    assert found.state == VIOLATED
+    assert "at DISPATCH_LEVEL it cannot wait" in messages(found)[0]
+    assert status(sim, "kernel.irql_too_high").state == VIOLATED
+    assert status(sim, "netio.cancel_barrier").state == HELD
+    (cancel,) = [e for e in events(sim) if e[2] == "netio.cancel"]
+    assert cancel[4][3] == 0  # no barrier
+    assert [e for e in events(sim) if e[2] == "actor.blocked"] == []  # nothing waits for ever
+
+
 def test_a_cancel_from_another_thread_holds() -> None:
     sim = user(app(busy_ms=30), changes=LEAVE)  # the cancel waits for the callback in flight
     assert status(sim, "netio.cancel_in_callback").state == HELD

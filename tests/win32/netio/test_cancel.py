@@ -51,7 +51,6 @@ NOT_LIVE: Final = [
     pytest.param(lambda cell: cell.value + 1, id="off-by-one"),
     pytest.param(lambda cell: NETIO_HANDLE_BASE + NETIO_HANDLE_STEP * 7, id="never-issued"),
     pytest.param(lambda cell: "0x1C0A50", id="string"),
-    pytest.param(lambda cell: cell, id="the-HANDLE-struct"),
     pytest.param(lambda cell: [cell.value], id="list"),
     pytest.param(lambda cell: True, id="True"),
 ]
@@ -94,6 +93,21 @@ def test_a_handle_that_is_not_live_gives_invalid_handle_and_a_violation(
     message = str(sim.events("violation")[0].payload["message"])
     assert "was never returned by NotifyIpInterfaceChange" in message
     assert len(sim.events("netio.cancel")) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_handle_variable_instead_of_its_value_is_a_bad_argument(mode: str) -> None:
+    log: list[Any] = []
+
+    def body(api: Any) -> Generator[Any, None, None]:
+        cell = yield from register(api)
+        log.append((yield from api.CancelMibChangeNotify2(cell)))
+        log.append((yield from api.CancelMibChangeNotify2(cell.value)))
+
+    sim = sim_in(mode, body)
+    assert log == [codes_of(mode).invalid_handle, 0]
+    assert sim.violations() == ["win32.bad_argument"]
+    assert "not the variable" in str(sim.events("violation")[0].payload["message"])
 
 
 @pytest.mark.parametrize("mode", MODES)
