@@ -28,6 +28,9 @@ from dataclasses import dataclass
 from emu.errors import printable
 
 KERNEL_DLL = "ntoskrnl"
+BOTH_MODES_DLL = "netio"
+"""netio.sys for drivers (NTSTATUS) and iphlpapi.dll for applications (Win32 codes)."""
+MODES = {"kernel": "driver (kernel mode)", "user": "user mode", "both": "drivers and user mode"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +41,7 @@ class FunctionEntry:
     forms: tuple[str, ...]  # every exported name: CreateEvent, CreateEventA, CreateEventW
     dll: str
     prototype: str
-    mode: str  # "user" or "kernel"
+    mode: str  # "user", "kernel" or "both"
     properties: tuple[str, ...]
 
     def as_json(self) -> dict[str, object]:
@@ -89,11 +92,17 @@ def entries() -> list[FunctionEntry]:
                 forms=forms,
                 dll=spec.dll,
                 prototype=_prototype(unicode_form),
-                mode="kernel" if spec.dll == KERNEL_DLL else "user",
+                mode=_mode(spec.dll),
                 properties=tuple(concern.get(family, ())),
             )
         )
     return out
+
+
+def _mode(dll: str) -> str:
+    if dll == KERNEL_DLL:
+        return "kernel"
+    return "both" if dll == BOTH_MODES_DLL else "user"
 
 
 def matching(pattern: str | None, dll: str | None = None) -> list[FunctionEntry]:
@@ -131,7 +140,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     functions.add_argument(
         "--dll",
         default=None,
-        help="only the functions of this DLL: kernel32, advapi32, ntoskrnl (default: every DLL)",
+        help="only the functions of this DLL: kernel32, advapi32, ws2_32, ntoskrnl, netio "
+        "(default: every DLL)",
     )
     functions.add_argument("--json", action="store_true", help="print a JSON list instead of text")
     functions.set_defaults(handler=functions_command)
@@ -154,7 +164,7 @@ def functions_command(args: argparse.Namespace) -> int:
     for entry in found:
         others = [f for f in entry.forms if f != entry.name]
         forms = f" ({', '.join(others)})" if others else ""
-        mode = "driver (kernel mode)" if entry.mode == "kernel" else "user mode"
+        mode = MODES[entry.mode]
         print(f"{entry.name}{forms}  [{entry.dll}; {mode}]")
         print(f"  {entry.prototype}")
         if entry.properties:

@@ -60,6 +60,24 @@ def test_patterns_are_substrings_or_globs_and_dll_filters(
     assert out.rstrip().endswith("1 function")
 
 
+def test_the_netio_functions_serve_drivers_and_applications(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # netio.sys exports them to drivers, iphlpapi.dll to applications: one entry, both modes.
+    netio = {e.name: e.mode for e in matching(None, "netio")}
+    assert netio == dict.fromkeys(
+        (
+            "CancelMibChangeNotify2",
+            "GetIpInterfaceEntry",
+            "InitializeIpInterfaceEntry",
+            "NotifyIpInterfaceChange",
+        ),
+        "both",
+    )
+    assert main(["functions", "NotifyIpInterface*"]) == 0
+    assert "NotifyIpInterfaceChange  [netio; drivers and user mode]" in capsys.readouterr().out
+
+
 def test_json_and_no_match(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["functions", "--json", "SleepEx"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
