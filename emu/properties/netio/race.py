@@ -139,6 +139,7 @@ class OverlapRace(NetioChecker):
             f"{self.name(other.worker)} at #{at}, {access} by {self.name(call.worker)}) with no "
             "lock held by both: the callbacks are not serialized under this profile",
             at,
+            *sorted((other.seq, call.seq)),  # the two callbacks' netio.callback events
         )
 
     def _lock(self, event: TraceTuple) -> None:
