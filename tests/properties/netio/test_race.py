@@ -80,6 +80,13 @@ def test_an_unlocked_update_by_overlapping_callbacks_is_reported() -> None:
         ", write by netio 0x1C0A50 worker 1) with no lock held by both: the callbacks are not "
         "serialized under this profile"
     )
+    # The finding names the two overlapping callbacks, so a story shows where each began.
+    trace = events(sim)
+    related = found.findings[0].related
+    assert sorted(trace[n][2] for n in related[1:]) == ["netio.callback", "netio.callback"]
+    assert {trace[n][1] for n in related[1:]} == {
+        e[1] for e in trace if e[2] == "netio.callback" and e[4][3] in (1, 2)
+    }
 
 
 @pytest.mark.parametrize(
