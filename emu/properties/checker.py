@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Final, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 from emu.kernel.dispatcher import ENDED_DONE, ENDED_QUIESCENT
 from emu.kernel.trace import TraceTuple
@@ -184,3 +184,37 @@ class Checker(ABC):
 
     def found(self, seq: int, message: str, *related: int) -> None:
         self.findings.append(Finding(seq, message, related))
+
+
+class FoldChecker(Checker):
+    """A checker of a family whose records are one ``Fold`` (a subsystem's registrations): it
+    is fed only the kinds its rule looks at (``SEES``, which become its ``KINDS``), and
+    ``see`` gets, for an event of the fold's kinds, the record it concerns (the fold's answer
+    when it is a ``RECORD``; else None). ``records`` is the run's one fold, which the verdict
+    feeds first; ``record_of`` feeds it once more for a checker fed by hand (a no-op then)."""
+
+    SEES: ClassVar[tuple[str, ...]] = ()
+    RECORD: ClassVar[type] = object
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        cls.KINDS = cls.SEES
+        super().__init_subclass__(**kwargs)
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        assert self.FOLD is not None, f"{type(self).__name__} names no FOLD"
+        self.records = context.fold(self.FOLD)
+        self._folded = frozenset(self.FOLD.KINDS)
+
+    def record_of(self, seq: int, event: TraceTuple) -> Any:
+        """The record an event of the fold's kinds concerns, or None."""
+        if event[2] not in self._folded:
+            return None
+        answer = self.records.feed_once(seq, event)
+        return answer if isinstance(answer, self.RECORD) else None
+
+    def feed(self, seq: int, event: TraceTuple) -> None:
+        self.see(seq, event, self.record_of(seq, event))
+
+    def see(self, seq: int, event: TraceTuple, record: Any) -> None:
+        """One event, after the fold's records were updated."""

@@ -49,10 +49,10 @@ class RowAfterCallback(NetioChecker):
             if len(event[3]) > 1:
                 self.exercised = True
             return
-        call = self.regs.rows.get(event[3][0])
+        call = self.records.rows.get(event[3][0])
         if call is None:
             return
-        owner = self.regs.by_oid[call.reg]
+        owner = self.records.by_oid[call.reg]
         self.found(
             seq,
             f"{self.name(event[1])} {event[4][1]} {self.name(event[3][0])}.{event[4][0]}, the "
@@ -78,7 +78,7 @@ class PartialRow(NetioChecker):
             if len(objects) > 1:
                 self.exercised = True
             return
-        call = self.regs.rows.get(objects[0]) if objects else None
+        call = self.records.rows.get(objects[0]) if objects else None
         if call is None or event[4][2] != "program":
             return
         member = str(event[4][0])
@@ -181,7 +181,7 @@ class HandleInInitialCallback(NetioChecker):
             return
         self.found(
             seq,
-            f"the callback of {self.regs.by_oid[call.reg].describe()} ({call.type}) reads "
+            f"the callback of {self.records.by_oid[call.reg].describe()} ({call.type}) reads "
             f"{self.name(cell)}.{payload[0]} = {payload[1]} before NotifyIpInterfaceChange "
             f"wrote the handle 0x{pending.handle:X} to it",
             pending.seq,
@@ -195,7 +195,7 @@ class RegistrationAtUnload(NetioChecker):
 
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
         driver = event[4][0]
-        for live in self.regs.live():
+        for live in self.records.live():
             if live.mode != "kernel":
                 continue
             self.exercised = True
@@ -205,7 +205,7 @@ class RegistrationAtUnload(NetioChecker):
                 f"(callback {live.callback}): CancelMibChangeNotify2 was never called for it",
                 live.seq,
             )
-        if any(r.mode == "kernel" for r in self.regs.by_oid.values()):
+        if any(r.mode == "kernel" for r in self.records.by_oid.values()):
             self.exercised = True
 
 

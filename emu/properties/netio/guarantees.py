@@ -85,7 +85,7 @@ class InitialNotification(NetioChecker):
             )
 
     def finish(self) -> None:
-        for reg in self.regs.by_oid.values():
+        for reg in self.records.by_oid.values():
             if reg.initial and not reg.initial_queued:
                 self.exercised = True
                 self.found(
@@ -114,7 +114,7 @@ class FamilyFilter(NetioChecker):
             self.change = seq
             # a registration with a callback in flight may be inside CancelMibChangeNotify2
             # (which waits only for a callback in flight); the others are sure to hear of it
-            self.eligible = [r for r in self.regs.live() if not r.running]
+            self.eligible = [r for r in self.records.live() if not r.running]
             self.queued = {}
             return
         if reg is None:

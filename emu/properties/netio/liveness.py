@@ -48,7 +48,7 @@ class NothingLost(NetioChecker):
             return
         if reg is None:
             return
-        item = self.regs.items.get(event[4][3])
+        item = self.records.items.get(event[4][3])
         if item is None:
             self.found(
                 seq,
@@ -68,7 +68,7 @@ class NothingLost(NetioChecker):
             self.found(seq, f"{what} dropped a second time", item.dropped)
 
     def finish(self) -> None:
-        items = self.regs.items
+        items = self.records.items
         if not items or self.ended < 0:
             return
         finished = self.context.programs_finished()
@@ -79,7 +79,7 @@ class NothingLost(NetioChecker):
                 continue
             what = (
                 f"notification #{item.number} ({item.type} for {item.interface}) queued to "
-                f"{self.regs.by_oid[item.reg].describe()}"
+                f"{self.records.by_oid[item.reg].describe()}"
             )
             related = () if item.cause < 0 else (item.cause,)
             reported = self.pending.get(item.number)

@@ -107,7 +107,7 @@ class OverlapRace(NetioChecker):
             return
         held = self.held.get(thread, NONE)
         key = (obj, member)
-        reg = self.regs.by_oid[call.reg]
+        reg = self.records.by_oid[call.reg]
         for other, accesses in group.values():
             if other is call or 0 <= other.returned < call.seq:
                 continue  # itself, or one that returned before it started: no overlap

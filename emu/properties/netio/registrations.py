@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Final
 
 from emu.kernel.trace import TraceTuple
-from emu.properties.checker import Checker, Context, Fold
+from emu.properties.checker import Fold, FoldChecker
 
 KINDS: Final = (
     "netio.register",
@@ -31,7 +31,6 @@ KINDS: Final = (
     "netio.drop",
     "netio.cancel",
 )
-FOLDED: Final = frozenset(KINDS)
 INITIAL: Final = "MibInitialNotification"
 IDENTITY: Final = frozenset(("Family", "InterfaceLuid", "InterfaceIndex"))
 """The members of a notification's row that identify the interface (F3.10): the rest of the
@@ -179,36 +178,25 @@ class Registrations(Fold):
         return [reg for reg in self.by_oid.values() if reg.live]
 
 
-class NetioChecker(Checker):
+class NetioChecker(FoldChecker):
     """A checker of NETIO's registrations: built only for a run in which
     NotifyIpInterfaceChange registered something (``TRIGGERS = ("netio.register",)``: every
     other netio.* event follows a registration), so it costs nothing in any other scenario. It
-    reads the run's one ``Registrations`` fold (fed first, every event of the fold's kinds) and
-    is fed only the kinds its rule looks at (``SEES``); ``see`` gets the registration the event
-    concerns when it is one of the fold's."""
+    reads the run's one ``Registrations`` fold (``records``, fed first, every event of the
+    fold's kinds) and is fed only the kinds its rule looks at (``SEES``); ``see`` gets the
+    registration the event concerns when it is one of the fold's."""
 
     TRIGGERS: ClassVar[tuple[str, ...] | None] = ("netio.register",)
     FOLD = Registrations
-    SEES: tuple[str, ...] = ()
-
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        cls.KINDS = cls.SEES
-        super().__init_subclass__(**kwargs)
-
-    def __init__(self, context: Context) -> None:
-        super().__init__(context)
-        self.regs = context.fold(Registrations)
-
-    def feed(self, seq: int, event: TraceTuple) -> None:
-        reg = self.regs.feed_once(seq, event) if event[2] in FOLDED else None
-        self.see(seq, event, reg if isinstance(reg, Registration) else None)
+    RECORD = Registration
+    records: Registrations
 
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
         """One event, after the registration records were updated."""
 
     def call_of(self, actor: int) -> Call | None:
         """The callback ``actor`` (a worker thread) is running, if any."""
-        return self.regs.calls.get(actor)
+        return self.records.calls.get(actor)
 
     def name(self, oid: int) -> str:
         return self.context.name(oid)

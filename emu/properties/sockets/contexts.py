@@ -62,7 +62,7 @@ class KeyChange(SockChecker):
             if reg.ended == "replaced":
                 self.replaced[reg.socket] = reg
             return
-        asked = self.regs.asked  # the key the call gave (the registration keeps its own)
+        asked = self.records.asked  # the key the call gave (the registration keeps its own)
         if payload[1] != SOCK_NOTIFY_OP_ENABLE or payload[5] != 0:
             return
         if reg.seq != seq:  # an ENABLE of a live registration
@@ -76,7 +76,7 @@ class KeyChange(SockChecker):
             self.exercised = True
             self._compare(seq, old, reg.key, reg.port, f"registration #{reg.number} replaced it")
             return
-        old = self.regs.last_ended.get(reg.socket)
+        old = self.records.last_ended.get(reg.socket)
         if old is None or old is reg or old.ended != "removed":
             return
         self.exercised = True
@@ -117,7 +117,7 @@ class FreeBeforeRemove(SockChecker):
 
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
         name = self.context.name(event[3][0])
-        for owner in self.regs.by_key.get(name, ()):
+        for owner in self.records.by_key.get(name, ()):
             self.exercised = True
             what = f"{name} ({event[4][0]}) is the completion key of {self.describe(owner)}"
             if owner.live:
@@ -172,11 +172,11 @@ class RemoveAfterClose(SockChecker):
             self.reason = str(payload[0])
 
     def finish(self) -> None:
-        closed = [r for r in self.regs.by_number.values() if r.ended == "closed"]
+        closed = [r for r in self.records.by_number.values() if r.ended == "closed"]
         if not closed or self.reason not in FINISHED_ENDS:
             return
         self.exercised = True
-        ports = {reg.port for reg in self.regs.live.values()}
+        ports = {reg.port for reg in self.records.live.values()}
         for seq, thread, on in self.stuck:
             if self.context.name(thread) in self.context.blocks_forever:
                 continue

@@ -51,7 +51,7 @@ class Coalesced(SockChecker):
     SEES = ("sock.notify", "iocp.dequeue")
 
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
-        before = self.regs.before
+        before = self.records.before
         if reg is None or before is None:
             return
         payload = event[4]
@@ -115,23 +115,23 @@ class LevelHolds(SettlingChecker):
             if payload[4] == "removed":
                 return
             self.discharge(reg, ANY)
-            holds = self.regs.readiness.get(reg.socket, 0)
+            holds = self.records.readiness.get(reg.socket, 0)
             if reg.level and payload[1] & ~holds:
                 self.found(
                     seq,
                     f"{self.describe(reg)} (level-triggered) notified {names(payload[1])}, but "
                     f"{names(payload[1] & ~holds)} does not hold (readiness {names(holds)})",
-                    self.regs.state_seq.get(reg.socket, -1),
+                    self.records.state_seq.get(reg.socket, -1),
                 )
             return
-        before = self.regs.before
+        before = self.records.before
         if kind == "iocp.dequeue" and (before is None or payload[0] != before.pending):
             return  # not its notification packet
         if kind == "sock.register" and (payload[1] != SOCK_NOTIFY_OP_ENABLE or payload[5] != 0):
             return
-        if not reg.level or not reg.armed or self.regs.port_closed(reg):
+        if not reg.level or not reg.armed or self.records.port_closed(reg):
             return
-        holds = reg.wanted(self.regs.readiness.get(reg.socket, 0))
+        holds = reg.wanted(self.records.readiness.get(reg.socket, 0))
         if holds:
             self.exercised = True
             if not reg.pending:
@@ -161,7 +161,7 @@ class EdgeOnChange(SettlingChecker):
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
         kind, payload = event[2], event[4]
         if kind == "sock.state":
-            rose = payload[6] & ~self.regs.old
+            rose = payload[6] & ~self.records.old
             self.rose[event[3][0]] = (seq, rose)
             if reg is not None and reg.edge and reg.armed and rose & reg.event_filter:
                 self.exercised = True
@@ -212,7 +212,7 @@ class ErrRegardless(SettlingChecker):
         if event[2] == "sock.notify":
             self.discharge(reg, payload[1])
             return
-        if reg.wanted(payload[6] & ~self.regs.old & SOCK_NOTIFY_EVENT_ERR) and reg.armed:
+        if reg.wanted(payload[6] & ~self.records.old & SOCK_NOTIFY_EVENT_ERR) and reg.armed:
             self.exercised = True
             self.expect(reg, seq, SOCK_NOTIFY_EVENT_ERR)
 

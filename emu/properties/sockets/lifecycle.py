@@ -63,7 +63,7 @@ class NoneWhileDisabled(SockChecker):
         if kind == "sock.deregister":
             self.exercised = True
             return
-        before = self.regs.before
+        before = self.records.before
         if before is None or payload[4] == "removed":
             return
         what = (
@@ -99,7 +99,7 @@ class NothingAfterRemove(SockChecker):
         self.removing: dict[int, int] = {}  # registration -> its REMOVE (no packet yet)
 
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
-        before = self.regs.before
+        before = self.records.before
         if reg is None or before is None:
             return
         kind, payload = event[2], event[4]
@@ -132,7 +132,7 @@ class NothingAfterRemove(SockChecker):
 
     def finish(self) -> None:
         for number, seq in self.removing.items():
-            reg = self.regs.by_number[number]
+            reg = self.records.by_number[number]
             self.found(
                 seq,
                 f"SOCK_NOTIFY_OP_REMOVE of {self.describe(reg)} succeeded, but no "
@@ -151,7 +151,7 @@ class OneshotDisables(SockChecker):
         self.fired: dict[int, tuple[int, int]] = {}  # registration -> (sock.notify, packet)
 
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
-        before = self.regs.before
+        before = self.records.before
         if reg is None or before is None:
             return
         payload = event[4]
@@ -192,7 +192,7 @@ class NoRemoveOnClose(SettlingChecker):
         elif kind == "sock.deregister":
             self.discharge(reg, ANY)
         elif event[4][4] == "removed":
-            before = self.regs.before
+            before = self.records.before
             if before is not None and before.ended == "closed":
                 self.found(
                     seq,

@@ -77,7 +77,7 @@ class EdgeStuck(SockChecker):
         if not self.edges or self.reason not in FINISHED_ENDS:
             return
         self.exercised = True
-        regs = self.regs
+        regs = self.records
         for reg in sorted(regs.live.values(), key=lambda r: r.number):
             ready = regs.readiness.get(reg.socket, 0)
             if not (reg.edge and reg.enabled and reg.event_filter & ready & SOCK_NOTIFY_EVENT_IN):
@@ -119,7 +119,7 @@ class EdgeBlocking(SockChecker):
         _t, actor, kind, objects, payload, _c = event
         if kind == "thread.wait":
             for oid in payload[4]:
-                live = self.regs.live.get(oid)
+                live = self.records.live.get(oid)
                 if live is not None and live.edge and live.enabled:
                     self._judge(seq, live, f"{self.context.name(objects[0])} blocked in a call")
             return
@@ -128,8 +128,8 @@ class EdgeBlocking(SockChecker):
             return
         if name in ("WSARecv", "WSASend") and len(args) > OVERLAPPED_ARG and args[OVERLAPPED_ARG]:
             return
-        sock = self.regs.handles.get(args[0])
-        live = self.regs.live.get(sock) if sock is not None else None
+        sock = self.records.handles.get(args[0])
+        live = self.records.live.get(sock) if sock is not None else None
         if live is None or not live.edge or not live.enabled:
             return
         wanted = SOCK_NOTIFY_EVENT_IN if name in READS else SOCK_NOTIFY_EVENT_OUT
@@ -138,7 +138,7 @@ class EdgeBlocking(SockChecker):
 
     def _judge(self, seq: int, live: Registration, what: str) -> None:
         self.exercised = True
-        if self.regs.blocking.get(live.socket, False) and live.number not in self.reported:
+        if self.records.blocking.get(live.socket, False) and live.number not in self.reported:
             self.reported.add(live.number)
             self.found(
                 seq,
@@ -187,7 +187,7 @@ class SharedPersistent(SockChecker):
         port, thread = objects[0], objects[1]
         self.dequeuers.setdefault(port, set()).add(thread)
         self._again(thread)
-        before = self.regs.before
+        before = self.records.before
         if kind != "iocp.dequeue" or reg is None or before is None:
             return
         if payload[0] != before.pending:
@@ -216,7 +216,7 @@ class ReenableEarly(SockChecker):
 
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
         payload = event[4]
-        before = self.regs.before
+        before = self.records.before
         if reg is None or before is None or payload[1] != SOCK_NOTIFY_OP_ENABLE or payload[5]:
             return
         if before.enabled or before.ended:

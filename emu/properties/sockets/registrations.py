@@ -42,7 +42,7 @@ from emu.codes.winsock import (
     sock_notify_event_names,
 )
 from emu.kernel.trace import TraceTuple
-from emu.properties.checker import Checker, Context, Fold
+from emu.properties.checker import Context, Fold, FoldChecker
 
 KINDS: Final = (
     "sock.state",
@@ -60,7 +60,6 @@ KINDS: Final = (
     "api",
     "run.end",
 )
-FOLDED: Final = frozenset(KINDS)
 STEPS: Final = frozenset(("api", "iocp.block", "sock.register", "run.end"))
 """The events after which the device's reaction to an earlier event is over (``step``)."""
 DEQUEUE_CALLS: Final = (
@@ -310,29 +309,18 @@ class Registrations(Fold):
         return reg.port in self.closed_ports
 
 
-class SockChecker(Checker):
+class SockChecker(FoldChecker):
     """A checker of the socket state notifications: built only for a run in which a program
     processed a SOCK_NOTIFY_REGISTRATION (``TRIGGERS = ("sock.register",)``: without one there
     is no registration to judge), so it costs nothing in any other scenario, socket scenarios
-    included. It reads the run's one ``Registrations`` fold (fed first, every event of the
-    fold's kinds) and is fed only the kinds its rule looks at (``SEES``); ``see`` gets the
-    registration the event concerns when it is one of the fold's."""
+    included. It reads the run's one ``Registrations`` fold (``records``, fed first, every
+    event of the fold's kinds) and is fed only the kinds its rule looks at (``SEES``); ``see``
+    gets the registration the event concerns when it is one of the fold's."""
 
     TRIGGERS: ClassVar[tuple[str, ...] | None] = ("sock.register",)
     FOLD = Registrations
-    SEES: tuple[str, ...] = ()
-
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        cls.KINDS = cls.SEES
-        super().__init_subclass__(**kwargs)
-
-    def __init__(self, context: Context) -> None:
-        super().__init__(context)
-        self.regs = context.fold(Registrations)
-
-    def feed(self, seq: int, event: TraceTuple) -> None:
-        reg = self.regs.feed_once(seq, event) if event[2] in FOLDED else None
-        self.see(seq, event, reg if isinstance(reg, Registration) else None)
+    RECORD = Registration
+    records: Registrations
 
     def see(self, seq: int, event: TraceTuple, reg: Registration | None) -> None:
         """One event, after the registration records were updated."""
@@ -361,17 +349,17 @@ class SettlingChecker(SockChecker):
         self.due: dict[int, tuple[int, int, int, int]] = {}  # number -> seq, bits, stamps
 
     def feed(self, seq: int, event: TraceTuple) -> None:
-        reg = self.regs.feed_once(seq, event) if event[2] in FOLDED else None
+        reg = self.record_of(seq, event)
         if self.due:
             self.settle()
-        self.see(seq, event, reg if isinstance(reg, Registration) else None)
+        self.see(seq, event, reg)
 
     def expect(self, reg: Registration, seq: int, bits: int) -> None:
         """``reg`` owes a reaction to the event at ``seq`` (``bits``: what it must notify)."""
         held = self.due.get(reg.number)
         if held is not None:
             seq, bits = held[0], held[1] | bits
-        self.due[reg.number] = (seq, bits, self.regs.step, self.regs.change)
+        self.due[reg.number] = (seq, bits, self.records.step, self.records.change)
 
     def discharge(self, reg: Registration, bits: int) -> None:
         held = self.due.get(reg.number)
@@ -384,11 +372,11 @@ class SettlingChecker(SockChecker):
 
     def settle(self, everything: bool = False) -> None:
         """Report what is overdue (``everything``: the trace ended)."""
-        step, change = self.regs.step, self.regs.change
+        step, change = self.records.step, self.records.change
         for number, (seq, bits, stamp, changed) in list(self.due.items()):
             if everything or step > stamp or (self.CHANGES and change > changed):
                 del self.due[number]
-                self.overdue(self.regs.by_number[number], seq, bits)
+                self.overdue(self.records.by_number[number], seq, bits)
 
     def overdue(self, reg: Registration, seq: int, bits: int) -> None:
         """``reg`` did not react to the event at ``seq`` as it had to."""
