@@ -8,26 +8,35 @@ everything else is quiet). Both create the NETIO device with ``adapters`` before
 runs, set the behaviour ``profile``, and play ``changes``: ``(at_ms, change)`` pairs, each
 ``change(nics)`` made by a timeline actor at that virtual time, as a scenario's ``nic.*``
 actions are; a driver's run may arm ``faults`` (``no_memory``, ``invalid_handle``) for its
-first registrations, as ``nic.fail_registration`` does.
+first registrations, as ``nic.fail_registration`` does. The machine, its timeline actor,
+the change makers and ``PickAt`` are ``tests.win32.netio.helpers``'.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, Final
 
-from emu.devices.nic import NETIO_DEVICE, AdapterConfig, Netio, Nics, netio_of
-from emu.kernel import Kernel, waits
-from emu.kernel.actor import Actor, Park
-from emu.kernel.chooser import ChoicePoint, Chooser
-from emu.kernel.time import TICKS_PER_MS
+from emu.devices.nic import AdapterConfig, netio_of
+from emu.kernel import Kernel
+from emu.kernel.chooser import Chooser
 from emu.kernel.trace import TraceTuple
 from emu.properties.verdict import Status, verdict
 from emu.win32 import Process
 from emu.win32.driver import System
-from emu.win32.ntos_types import KEVENT, LARGE_INTEGER
-from emu.win32.ntoskrnl.base import NotificationEvent
 from tests.support import Sim
+from tests.win32.netio.helpers import (
+    Change,
+    PickAt,
+    World,
+    arrive,
+    leave,
+    set_member,
+)
+from tests.win32.netio.helpers import machine as netio_machine
+from tests.win32.netio.helpers import sleep as ksleep  # a driver's wait: on an event nobody sets
+
+__all__ = ["Change", "PickAt", "arrive", "ksleep", "leave", "set_member"]
 
 STATUS_SUCCESS: Final = 0
 ETH0: Final = AdapterConfig("eth0")
@@ -35,38 +44,8 @@ ETH0: Final = AdapterConfig("eth0")
 WLAN: Final = AdapterConfig("wlan", present=False)
 """Dual stack, absent until a change makes it arrive."""
 
-Change = Callable[[Nics], Any]
-Changes = Sequence[tuple[int, Change]]
-
-
-class Timeline(Actor):
-    """Makes each change at its time (milliseconds), as a scenario's world actor does."""
-
-    __slots__ = ("done", "entries")
-
-    TYPE = "World"
-    KIND = "world"
-    SYSTEM = True
-
-    def __init__(self, k: Kernel, entries: Changes) -> None:
-        super().__init__(k, "timeline", self._play())
-        self.entries = tuple(entries)
-        self.done = False
-
-    @property
-    def settled(self) -> bool:
-        return self.done
-
-    def _play(self) -> Generator[Park, None, None]:
-        k = self.k
-        for at_ms, change in self.entries:
-            delay = at_ms * TICKS_PER_MS - k.now
-            if delay > 0:
-                yield from waits.wait(k, self, (), False, delay, False)
-            if k.ready:
-                yield from k.preempt("timeline", ())
-            change(netio_of(k).nics)
-        self.done = True
+Changes = World
+"""(at_ms, change) pairs the timeline makes (``tests.win32.netio.helpers.Timeline``)."""
 
 
 def machine(
@@ -76,13 +55,8 @@ def machine(
     changes: Changes,
     faults: Iterable[str] = (),
 ) -> Kernel:
-    k = Kernel(chooser=chooser)
-    k.profile = profile
-    configs = tuple(adapters)
-    device = k.device(NETIO_DEVICE, lambda: Netio(k, configs))
-    device.faults.extend(faults)  # injected into the next registrations, in order
-    if changes:
-        k.spawn(Timeline(k, changes))
+    k = netio_machine(adapters=adapters, profile=profile, chooser=chooser, world=changes)
+    netio_of(k).faults.extend(faults)  # injected into the next registrations, in order
     return k
 
 
@@ -146,41 +120,6 @@ def driver(
         system.unload("monitor")
     sim.reason = k.run(None)
     return sim
-
-
-def ksleep(kapi: Any, ms: int) -> Generator[Any, None, None]:
-    """A driver's wait of ``ms`` milliseconds (on an event nobody sets)."""
-    ev = KEVENT()
-    yield from kapi.KeInitializeEvent(ev, NotificationEvent, False)
-    yield from kapi.KeWaitForSingleObject(
-        ev, 0, 0, False, LARGE_INTEGER(QuadPart=-ms * TICKS_PER_MS)
-    )
-
-
-class PickAt(Chooser):
-    """Option ``index`` at every point whose label starts with ``prefix``; option 0 elsewhere."""
-
-    strategy = "pick-at"
-
-    def __init__(self, prefix: str, index: int) -> None:
-        super().__init__()
-        self.prefix = prefix
-        self.index = index
-
-    def pick(self, point: ChoicePoint) -> int:
-        return self.index if point.label.startswith(self.prefix) else 0
-
-
-def leave(name: str) -> Change:
-    return lambda nics: nics.leave(name)
-
-
-def arrive(name: str) -> Change:
-    return lambda nics: nics.arrive(name)
-
-
-def set_member(name: str, member: str, value: int) -> Change:
-    return lambda nics: nics.set_member(name, member, value, None)
 
 
 def events(sim: Sim) -> list[TraceTuple]:
