@@ -136,10 +136,9 @@ def _declare(node: Map) -> tuple[dict[str, str], Callable[[SimContext], None]]:
 
 
 def _adapter(node: Node | None, what: str, cx: ActionContext) -> str:
-    """The declared adapter ``node`` names (a load error otherwise)."""
-    if node is None or not isinstance(node, Scalar) or not isinstance(node.value, str):
-        if node is None:
-            raise AssertionError("shape checked")
+    """The declared adapter ``node`` names (a load error otherwise; the shape made it given)."""
+    assert node is not None
+    if not isinstance(node, Scalar) or not isinstance(node.value, str):
         node.fail(f"nic.{what} names an adapter of devices.nic.adapters")
     name = node.value
     if cx.names.get(name) != "adapter":
