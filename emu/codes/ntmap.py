@@ -82,6 +82,17 @@ WAIT_LAST_ERROR: Final[dict[int, int]] = {
 """Last errors of the dequeue calls for wait outcomes (GetQueuedCompletionStatus(Ex), F5.22)."""
 
 
+FACILITY_NTWIN32_ERROR: Final = 0xC0070000
+"""An error NTSTATUS that carries a Win32 code in its low word (FACILITY_NTWIN32 with error
+severity: ntstatus.h's ``__NTSTATUS_FROM_WIN32``); RtlNtStatusToDosError gives the code back.
+A BranchCache operation that fails with a PEERDIST_ERROR_* code completes its OVERLAPPED so."""
+
+
+def ntstatus_from_win32(code: int) -> int:
+    """``__NTSTATUS_FROM_WIN32(code)``: the error NTSTATUS carrying a Win32 code."""
+    return FACILITY_NTWIN32_ERROR | (code & 0xFFFF) if code else 0
+
+
 def win32_from_ntstatus(status: int) -> int:
     """RtlNtStatusToDosError(status)."""
     code = NT_TO_WIN32.get(status)
@@ -89,6 +100,6 @@ def win32_from_ntstatus(status: int) -> int:
         return code
     if status & 0x20000000:
         return status
-    if status & 0xFFFF0000 == 0x80070000:
+    if status & 0xFFFF0000 in (0x80070000, FACILITY_NTWIN32_ERROR):
         return status & 0xFFFF
     return w.ERROR_MR_MID_NOT_FOUND

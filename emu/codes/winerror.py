@@ -81,18 +81,40 @@ ERROR_SERVICE_EXISTS: Final = 1073
 ERROR_DUPLICATE_SERVICE_NAME: Final = 1078
 ERROR_NOT_FOUND: Final = 1168
 ERROR_REQUEST_ABORTED: Final = 1235
+ERROR_ACCESS_DISABLED_BY_POLICY: Final = 1260
 ERROR_ALREADY_REGISTERED: Final = 1242
 ERROR_INTERNAL_ERROR: Final = 1359
 ERROR_SERVICE_NOTIFY_CLIENT_LAGGING: Final = 1294
 ERROR_NO_SYSTEM_RESOURCES: Final = 1450
 ERROR_TIMEOUT: Final = 1460
+# BranchCache (winerror.h; docs/sources.md F4.6, F4.7). The cancel pages spell 4059
+# "PEERDIST_ERROR_OPERATION_NOT_FOUND"; the header's name comes first, so it prints by it.
+PEERDIST_ERROR_CONTENTINFO_VERSION_UNSUPPORTED: Final = 4050
+PEERDIST_ERROR_CANNOT_PARSE_CONTENTINFO: Final = 4051
+PEERDIST_ERROR_MISSING_DATA: Final = 4052
+PEERDIST_ERROR_NO_MORE: Final = 4053
+PEERDIST_ERROR_NOT_INITIALIZED: Final = 4054
+PEERDIST_ERROR_ALREADY_INITIALIZED: Final = 4055
+PEERDIST_ERROR_SHUTDOWN_IN_PROGRESS: Final = 4056
+PEERDIST_ERROR_INVALIDATED: Final = 4057
+PEERDIST_ERROR_ALREADY_EXISTS: Final = 4058
+PEERDIST_ERROR_OPERATION_NOTFOUND: Final = 4059
+PEERDIST_ERROR_OPERATION_NOT_FOUND: Final = PEERDIST_ERROR_OPERATION_NOTFOUND
+PEERDIST_ERROR_ALREADY_COMPLETED: Final = 4060
+PEERDIST_ERROR_OUT_OF_BOUNDS: Final = 4061
+PEERDIST_ERROR_VERSION_UNSUPPORTED: Final = 4062
+PEERDIST_ERROR_INVALID_CONFIGURATION: Final = 4063
+PEERDIST_ERROR_NOT_LICENSED: Final = 4064
+PEERDIST_ERROR_SERVICE_UNAVAILABLE: Final = 4065
+PEERDIST_ERROR_TRUST_FAILURE: Final = 4066
 RPC_S_SERVER_UNAVAILABLE: Final = 1722
 RPC_X_NULL_REF_POINTER: Final = 1780
 
 Win32Error = enum_from_constants(
     "Win32Error",
     {**globals(), **vars(winsock)},
-    public_names(globals(), ("ERROR_", "NO_ERROR", "WAIT_", "RPC_")) + winsock.WSA_ERROR_NAMES,
+    public_names(globals(), ("ERROR_", "NO_ERROR", "WAIT_", "RPC_", "PEERDIST_ERROR_"))
+    + winsock.WSA_ERROR_NAMES,
 )
 """Every value above by name, and the Windows Sockets codes (``emu.codes.winsock``, which
 ws2_32 reports through the same last error); ERROR_SUCCESS is the canonical name of 0 (NO_ERROR
@@ -204,6 +226,37 @@ WIN32_MESSAGES: Final[dict[int, str]] = {
         "Insufficient system resources exist to complete the requested service."
     ),
     ERROR_TIMEOUT: "This operation returned because the timeout period expired.",
+    ERROR_ACCESS_DISABLED_BY_POLICY: (
+        "This program is blocked by group policy. For more information, contact your system "
+        "administrator."
+    ),
+    PEERDIST_ERROR_CONTENTINFO_VERSION_UNSUPPORTED: (
+        "The version of the supplied content information is not supported."
+    ),
+    PEERDIST_ERROR_CANNOT_PARSE_CONTENTINFO: "The supplied content information is malformed.",
+    PEERDIST_ERROR_MISSING_DATA: "The requested data cannot be found in local or peer caches.",
+    PEERDIST_ERROR_NO_MORE: "No more data is available or required.",
+    PEERDIST_ERROR_NOT_INITIALIZED: "The supplied object has not been initialized.",
+    PEERDIST_ERROR_ALREADY_INITIALIZED: "The supplied object has already been initialized.",
+    PEERDIST_ERROR_SHUTDOWN_IN_PROGRESS: "A shutdown operation is already in progress.",
+    PEERDIST_ERROR_INVALIDATED: "The supplied object has already been invalidated.",
+    PEERDIST_ERROR_ALREADY_EXISTS: "An element already exists and was not replaced.",
+    PEERDIST_ERROR_OPERATION_NOTFOUND: (
+        "Can not cancel the requested operation as it has already been completed."
+    ),
+    PEERDIST_ERROR_ALREADY_COMPLETED: (
+        "Can not perform the reqested operation because it has already been carried out."
+    ),
+    PEERDIST_ERROR_OUT_OF_BOUNDS: "An operation accessed data beyond the bounds of valid data.",
+    PEERDIST_ERROR_VERSION_UNSUPPORTED: "The requested version is not supported.",
+    PEERDIST_ERROR_INVALID_CONFIGURATION: "A configuration value is invalid.",
+    PEERDIST_ERROR_NOT_LICENSED: "The SKU is not licensed.",
+    PEERDIST_ERROR_SERVICE_UNAVAILABLE: (
+        "PeerDist Service is still initializing and will be available shortly."
+    ),
+    PEERDIST_ERROR_TRUST_FAILURE: (
+        "Communication with one or more computers will be temporarily blocked due to recent errors."
+    ),
     RPC_S_SERVER_UNAVAILABLE: "The RPC server is unavailable.",
     RPC_X_NULL_REF_POINTER: "A null reference pointer was passed to the stub.",
     **winsock.WSA_MESSAGES,

@@ -28,7 +28,7 @@ the issuing thread).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from emu.codes.access import FILE_GENERIC_MAPPING
 from emu.codes.ntstatus import STATUS_CANCELLED, STATUS_PENDING
@@ -97,6 +97,10 @@ class FileObject(DispatcherObject):
 
     TYPE = "File"
     GENERIC_MAPPING = FILE_GENERIC_MAPPING
+    THREAD_BOUND: ClassVar[bool] = True
+    """Whether a request on this file, not associated with a completion port, is cancelled
+    when the issuing thread exits (the I/O manager's rule; a service's operations, such as
+    BranchCache's, are not the thread's)."""
 
     def __init__(
         self, k: Kernel, device: FileDevice, overlapped: bool, name: str | None = None
@@ -296,5 +300,5 @@ def cancel(k: Kernel, irp: IoRequest, by: str) -> bool:
 def cancel_thread_io(k: Kernel, thread: Thread) -> None:
     """At thread exit: cancel its requests on files not associated with a completion port."""
     for irp in list(thread.irps):
-        if irp.file.port is None:
+        if irp.file.port is None and irp.file.THREAD_BOUND:
             cancel(k, irp, "thread exit")

@@ -33,7 +33,7 @@ from emu.kernel.trace import TraceTuple
 from emu.properties.catalogue import CLIENT_RULE, LIVENESS, Property, register
 from emu.properties.checker import Checker, Context
 
-UNCOUNTED: Final = frozenset(("netio",))
+UNCOUNTED: Final = frozenset(("netio", "peerdist"))
 """Handle namespaces whose handles a program need not close (see the module docstring)."""
 PROGRAM: Final = "Thread"
 """The object type of the actors that run programs (threads, and drivers' entry points)."""

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from emu.errors import ScenarioError, ScenarioErrors, gather
-from emu.scenario import format as fmt
 from emu.scenario import (
+    branchcache_device,  # noqa: F401 - registers the branchcache device
     nic_device,  # noqa: F401 - registers the nic device
     scm_device,  # noqa: F401 - registers the scm device
     sockets_device,  # noqa: F401 - registers the sockets device
 )
+from emu.scenario import format as fmt
 from emu.scenario.devices import DEVICE_KINDS, DRIVER_VISIBLE, ActionContext
 from emu.scenario.durations import DurationError, parse_duration
 from emu.scenario.model import (

@@ -31,6 +31,12 @@ from emu.kernel.memory import Struct
 from emu.scenario.nodes import Map, Node, Scalar
 from emu.scenario.shape import did_you_mean
 from emu.win32.ntos_types import KDPC, KEVENT, KIRQL, KSPIN_LOCK, LARGE_INTEGER, WORK_QUEUE_ITEM
+from emu.win32.peerdist import (
+    PEERDIST_CONTENT_TAG,
+    PEERDIST_PUBLICATION_OPTIONS,
+    PEERDIST_STATUS,
+    PEERDIST_STATUS_INFO,
+)
 from emu.win32.types import (
     CRITICAL_SECTION,
     DWORD,
@@ -75,6 +81,10 @@ STRUCT_TYPES: Final[dict[str, type[Struct]]] = {
         SOCK_NOTIFY_REGISTRATION,
         HANDLE,
         MIB_IPINTERFACE_ROW,
+        PEERDIST_STATUS,
+        PEERDIST_STATUS_INFO,
+        PEERDIST_CONTENT_TAG,
+        PEERDIST_PUBLICATION_OPTIONS,
     )
 }
 """The structures a scenario may declare, by their header names."""

@@ -30,6 +30,7 @@ from emu.win32.base import API_SPECS, ApiCall
 from emu.win32.context import RunContext
 from emu.win32.kernel32 import Kernel32
 from emu.win32.netio import Iphlpapi
+from emu.win32.peerdist import PeerDist
 from emu.win32.ws2_32 import Ws2_32
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from emu.kernel.thread import KProcess
 
 
-class Api(Kernel32, Advapi32, Ws2_32, Iphlpapi):
+class Api(Kernel32, Advapi32, Ws2_32, Iphlpapi, PeerDist):
     """The Win32 surface of one emulated process."""
 
     __slots__ = ("context", "k", "process")

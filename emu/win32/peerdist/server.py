@@ -1,0 +1,397 @@
+"""The server calls: publishing a stream, content information, and the server's cancel.
+
+The pages' rules (the codes' common order is ``emu.win32.peerdist.base``):
+
+- PeerDistServerPublishStream: the identifier is "a user defined label" (cbContentIdentifier
+  bytes, at least one); cbContentLength "can be 0 if the content length is not yet known";
+  pPublishOptions may be NULL; an identifier already published gives
+  PEERDIST_ERROR_ALREADY_EXISTS. The port and key are the stream's.
+- PeerDistServerPublishAddToStream / ...CompleteStream: asynchronous (ERROR_IO_PENDING); "The
+  Offset and OffsetHigh members are reserved and must be zero"; pBuffer "must remain valid for
+  the duration of the add operation"; "the caller must wait for each operation to complete
+  before the next call is made" (a second add while one is pending is
+  ``peerdist.overlapping_add``, and it still runs).
+- PeerDistServerCloseStreamHandle "cancels all pending operations associated with hStream" and
+  "does not remove the publication"; PeerDistServerUnpublish removes it and "cancels all pending
+  operations on unpublished content within the Peer Distribution session" (an identifier not
+  published: ERROR_NOT_FOUND, assumption; no page lists a code for it).
+- PeerDistServerOpenContentInformation: "If ullContentOffset and cbContentLength are both zero,
+  then the content information for the whole content will be retrieved"; a range past the
+  content: ERROR_INVALID_PARAMETER (assumption); content not published (or its stream not
+  complete): the page's "PEERDIST_ERROR_NOT_FOUND", which winerror.h does not define: emu returns
+  ERROR_NOT_FOUND (1168) (assumption; ``emu.codes.peerdist.PEERDIST_ERROR_NOT_FOUND``).
+- PeerDistServerCancelAsyncOperation (seed 001): a zero-length or NULL identifier or a NULL
+  OVERLAPPED: ERROR_INVALID_PARAMETER; the policy and service codes; no pending operation of
+  the session on that identifier with that OVERLAPPED: PEERDIST_ERROR_OPERATION_NOTFOUND. Else
+  the cancel travels to the service; "This function will synchronously cancel the operation, but
+  will not return until the cancelation result is posted to the completion port or wait event
+  is set": the operation completes as cancelled unless it completed first ("The cancellation
+  result will be posted only if no other results have been posted"); waiters woken by the
+  completion and the returning caller are ordered by the chooser ("Any threads in waiting can
+  receive the completion notice for the operation before or after [it] returns"). The call
+  returns ERROR_SUCCESS with the last error ERROR_OPERATION_ABORTED, whichever result was posted
+  ("To confirm successfully canceled operations, a call should be made to GetOverlappedResult").
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from emu.codes.peerdist import PEERDIST_ERROR_NOT_FOUND
+from emu.codes.winerror import (
+    ERROR_INVALID_PARAMETER,
+    ERROR_IO_PENDING,
+    ERROR_OPERATION_ABORTED,
+    ERROR_SUCCESS,
+    PEERDIST_ERROR_ALREADY_EXISTS,
+    PEERDIST_ERROR_OPERATION_NOTFOUND,
+)
+from emu.devices.branchcache import (
+    ContentHandle,
+    ContentInfoHandle,
+    PeerDistObject,
+    Session,
+    StreamHandle,
+)
+from emu.kernel.io import IoRequest, start_io
+from emu.kernel.thread import Thread
+from emu.win32.base import WIN32_ERROR, ApiCall, dword, export
+from emu.win32.kernel32.iobase import target_buffer
+from emu.win32.peerdist.base import DLL, PeerDistBase
+from emu.win32.peerdist.types import PEERDIST_PUBLICATION_OPTIONS
+from emu.win32.types import HANDLE
+
+CLOSES: Final[dict[str, type[PeerDistObject]]] = {
+    "PeerDistServerCloseStreamHandle": StreamHandle,
+    "PeerDistServerCloseContentInformation": ContentInfoHandle,
+    "PeerDistClientCloseContent": ContentHandle,
+}
+"""Each close function and the kind of handle it closes."""
+
+
+class ServerApi(PeerDistBase):
+    __slots__ = ()
+
+    def _pd_ready(
+        self, name: str, args: tuple[Any, ...], hPeerDist: Any, *handles: Any
+    ) -> ApiCall[Session | int]:
+        """The scheduling point, then the session (or the error code)."""
+        yield from self._pd_enter(name, hPeerDist, *handles)
+        return self._pd_session(hPeerDist)
+
+    def _pd_start(
+        self,
+        t: Thread,
+        obj: Any,
+        name: str,
+        lpOverlapped: Any,
+        reserved_zero: bool = True,
+    ) -> IoRequest | int:
+        """Start an operation on ``obj``'s file object, or the error code."""
+        overlapped = self._pd_overlapped(t, lpOverlapped, reserved_zero)
+        if isinstance(overlapped, int):
+            return overlapped
+        struct, event, post = overlapped
+        return start_io(self.k, obj, t, name, struct, event=event, post=post)
+
+    @export(DLL, WIN32_ERROR)
+    def PeerDistServerPublishStream(
+        self,
+        hPeerDist: Any,
+        cbContentIdentifier: Any,
+        pContentIdentifier: Any,
+        cbContentLength: Any,
+        pPublishOptions: Any,
+        hCompletionPort: Any,
+        ulCompletionKey: Any,
+        phStream: Any,
+    ) -> ApiCall[int]:
+        """DWORD PeerDistServerPublishStream(PEERDIST_INSTANCE_HANDLE hPeerDist, DWORD
+        cbContentIdentifier, PBYTE pContentIdentifier, ULONGLONG cbContentLength,
+        PCPEERDIST_PUBLICATION_OPTIONS pPublishOptions, HANDLE hCompletionPort, ULONG_PTR
+        ulCompletionKey, PPEERDIST_STREAM_HANDLE phStream);"""
+        t = self._caller()
+        name = "PeerDistServerPublishStream"
+        args = (
+            hPeerDist,
+            cbContentIdentifier,
+            pContentIdentifier,
+            cbContentLength,
+            pPublishOptions,
+            hCompletionPort,
+            ulCompletionKey,
+            phStream,
+        )
+        session = yield from self._pd_ready(name, args, hPeerDist)
+        if isinstance(session, int):
+            return self._done(t, name, args, session)
+        content_id = self._pd_bytes(cbContentIdentifier, pContentIdentifier)
+        length = cbContentLength if isinstance(cbContentLength, int) else -1
+        port = self._pd_port(t, hCompletionPort)
+        options_ok = pPublishOptions is None or isinstance(
+            pPublishOptions, PEERDIST_PUBLICATION_OPTIONS
+        )
+        if (
+            content_id is None
+            or length < 0
+            or isinstance(port, int)
+            or not options_ok
+            or not isinstance(phStream, HANDLE)
+        ):
+            return self._done(t, name, args, ERROR_INVALID_PARAMETER)
+        error = self._pd_service_error()
+        if error:
+            return self._done(t, name, args, error)
+        bc = self._pd_bc()
+        if bc.published(content_id) is not None:
+            return self._done(t, name, args, PEERDIST_ERROR_ALREADY_EXISTS)
+        stream = bc.open_stream(session, content_id, length, port, ulCompletionKey)
+        self._pd_write_handle(phStream, stream.handle)
+        return self._done(t, name, args, ERROR_SUCCESS)
+
+    def _pd_stream_op(
+        self, name: str, args: tuple[Any, ...], hPeerDist: Any, hStream: Any, lpOverlapped: Any
+    ) -> ApiCall[tuple[StreamHandle, IoRequest] | int]:
+        t = self._caller()
+        session = yield from self._pd_ready(name, args, hPeerDist, hStream)
+        if isinstance(session, int):
+            return session
+        stream = self._pd_object(session, hStream, StreamHandle)
+        if isinstance(stream, int):
+            return stream
+        assert isinstance(stream, StreamHandle)
+        error = self._pd_service_error()
+        if error:
+            return error
+        if stream.pending and name == "PeerDistServerPublishAddToStream":
+            self.k.violation(
+                "peerdist.overlapping_add",
+                f"{name} on stream 0x{stream.handle:X} while an earlier add is pending: "
+                '"the caller must wait for each operation to complete before the next call '
+                'is made"',
+                (stream.oid, t.oid),
+            )
+        irp = self._pd_start(t, stream, name, lpOverlapped)
+        return irp if isinstance(irp, int) else (stream, irp)
+
+    @export(DLL, WIN32_ERROR)
+    def PeerDistServerPublishAddToStream(
+        self,
+        hPeerDist: Any,
+        hStream: Any,
+        cbNumberOfBytes: Any,
+        pBuffer: Any,
+        lpOverlapped: Any,
+    ) -> ApiCall[int]:
+        """DWORD PeerDistServerPublishAddToStream(PEERDIST_INSTANCE_HANDLE hPeerDist,
+        PEERDIST_STREAM_HANDLE hStream, DWORD cbNumberOfBytes, PBYTE pBuffer, LPOVERLAPPED
+        lpOverlapped);"""
+        t = self._caller()
+        name = "PeerDistServerPublishAddToStream"
+        args = (hPeerDist, hStream, cbNumberOfBytes, pBuffer, lpOverlapped)
+        data = self._pd_bytes(cbNumberOfBytes, pBuffer)
+        if data is None:
+            yield from self._pd_enter(name, hPeerDist)
+            session = self._pd_session(hPeerDist)
+            code = session if isinstance(session, int) else ERROR_INVALID_PARAMETER
+            return self._done(t, name, args, code)
+        started = yield from self._pd_stream_op(name, args, hPeerDist, hStream, lpOverlapped)
+        if isinstance(started, int):
+            return self._done(t, name, args, started)
+        stream, irp = started
+        self._pd_bc().add_to_stream(stream, irp, data)
+        return self._done(t, name, args, ERROR_IO_PENDING)
+
+    @export(DLL, WIN32_ERROR)
+    def PeerDistServerPublishCompleteStream(
+        self, hPeerDist: Any, hStream: Any, lpOverlapped: Any
+    ) -> ApiCall[int]:
+        """DWORD PeerDistServerPublishCompleteStream(PEERDIST_INSTANCE_HANDLE hPeerDist,
+        PEERDIST_STREAM_HANDLE hStream, LPOVERLAPPED lpOverlapped);"""
+        t = self._caller()
+        name = "PeerDistServerPublishCompleteStream"
+        args = (hPeerDist, hStream, lpOverlapped)
+        started = yield from self._pd_stream_op(name, args, hPeerDist, hStream, lpOverlapped)
+        if isinstance(started, int):
+            return self._done(t, name, args, started)
+        stream, irp = started
+        self._pd_bc().complete_stream(stream, irp)
+        return self._done(t, name, args, ERROR_IO_PENDING)
+
+    @export(DLL, WIN32_ERROR)
+    def PeerDistServerCloseStreamHandle(self, hPeerDist: Any, hStream: Any) -> ApiCall[int]:
+        """DWORD PeerDistServerCloseStreamHandle(PEERDIST_INSTANCE_HANDLE hPeerDist,
+        PEERDIST_STREAM_HANDLE hStream);"""
+        return (yield from self._pd_close("PeerDistServerCloseStreamHandle", hPeerDist, hStream))
+
+    def _pd_close(self, name: str, hPeerDist: Any, handle: Any) -> ApiCall[int]:
+        t = self._caller()
+        args = (hPeerDist, handle)
+        session = yield from self._pd_ready(name, args, hPeerDist, handle)
+        if isinstance(session, int):
+            return self._done(t, name, args, session)
+        obj = self._pd_object(session, handle, CLOSES[name], valid=False)
+        if isinstance(obj, int):
+            return self._done(t, name, args, obj)
+        self._pd_bc().close_object(obj, name)
+        return self._done(t, name, args, ERROR_SUCCESS)
+
+    @export(DLL, WIN32_ERROR)
+    def PeerDistServerUnpublish(
+        self, hPeerDist: Any, cbContentIdentifier: Any, pContentIdentifier: Any
+    ) -> ApiCall[int]:
+        """DWORD PeerDistServerUnpublish(PEERDIST_INSTANCE_HANDLE hPeerDist, DWORD
+        cbContentIdentifier, PBYTE pContentIdentifier);"""
+        t = self._caller()
+        name = "PeerDistServerUnpublish"
+        args = (hPeerDist, cbContentIdentifier, pContentIdentifier)
+        session = yield from self._pd_ready(name, args, hPeerDist)
+        if isinstance(session, int):
+            return self._done(t, name, args, session)
+        content_id = self._pd_bytes(cbContentIdentifier, pContentIdentifier)
+        if content_id is None:
+            return self._done(t, name, args, ERROR_INVALID_PARAMETER)
+        error = self._pd_service_error()
+        if error:
+            return self._done(t, name, args, error)
+        bc = self._pd_bc()
+        pub = bc.published(content_id)
+        if pub is None or pub.session is not session:
+            return self._done(t, name, args, PEERDIST_ERROR_NOT_FOUND)
+        bc.unpublish_content(session, pub)
+        return self._done(t, name, args, ERROR_SUCCESS)
+
+    @export(DLL, WIN32_ERROR)
+    def PeerDistServerOpenContentInformation(
+        self,
+        hPeerDist: Any,
+        cbContentIdentifier: Any,
+        pContentIdentifier: Any,
+        ullContentOffset: Any,
+        cbContentLength: Any,
+        hCompletionPort: Any,
+        ulCompletionKey: Any,
+        phContentInfo: Any,
+    ) -> ApiCall[int]:
+        """DWORD PeerDistServerOpenContentInformation(PEERDIST_INSTANCE_HANDLE hPeerDist, DWORD
+        cbContentIdentifier, PBYTE pContentIdentifier, ULONGLONG ullContentOffset, ULONGLONG
+        cbContentLength, HANDLE hCompletionPort, ULONG_PTR ulCompletionKey,
+        PPEERDIST_CONTENTINFO_HANDLE phContentInfo);"""
+        t = self._caller()
+        name = "PeerDistServerOpenContentInformation"
+        args = (
+            hPeerDist,
+            cbContentIdentifier,
+            pContentIdentifier,
+            ullContentOffset,
+            cbContentLength,
+            hCompletionPort,
+            ulCompletionKey,
+            phContentInfo,
+        )
+        session = yield from self._pd_ready(name, args, hPeerDist)
+        if isinstance(session, int):
+            return self._done(t, name, args, session)
+        content_id = self._pd_bytes(cbContentIdentifier, pContentIdentifier)
+        offset = ullContentOffset if isinstance(ullContentOffset, int) else -1
+        length = cbContentLength if isinstance(cbContentLength, int) else -1
+        port = self._pd_port(t, hCompletionPort)
+        if (
+            content_id is None
+            or offset < 0
+            or length < 0
+            or isinstance(port, int)
+            or not isinstance(phContentInfo, HANDLE)
+        ):
+            return self._done(t, name, args, ERROR_INVALID_PARAMETER)
+        error = self._pd_service_error()
+        if error:
+            return self._done(t, name, args, error)
+        bc = self._pd_bc()
+        pub = bc.published(content_id)
+        if pub is None or not pub.complete:
+            return self._done(t, name, args, PEERDIST_ERROR_NOT_FOUND)
+        if offset == 0 and length == 0:
+            length = len(pub.data)
+        if offset + length > len(pub.data) or length == 0:
+            return self._done(t, name, args, ERROR_INVALID_PARAMETER)
+        info = bc.open_info(session, pub, offset, length, port, ulCompletionKey)
+        self._pd_write_handle(phContentInfo, info.handle)
+        return self._done(t, name, args, ERROR_SUCCESS)
+
+    @export(DLL, WIN32_ERROR)
+    def PeerDistServerRetrieveContentInformation(
+        self,
+        hPeerDist: Any,
+        hContentInfo: Any,
+        cbMaxNumberOfBytes: Any,
+        pBuffer: Any,
+        lpOverlapped: Any,
+    ) -> ApiCall[int]:
+        """DWORD PeerDistServerRetrieveContentInformation(PEERDIST_INSTANCE_HANDLE hPeerDist,
+        PEERDIST_CONTENTINFO_HANDLE hContentInfo, DWORD cbMaxNumberOfBytes, PBYTE pBuffer,
+        LPOVERLAPPED lpOverlapped);"""
+        t = self._caller()
+        name = "PeerDistServerRetrieveContentInformation"
+        args = (hPeerDist, hContentInfo, cbMaxNumberOfBytes, pBuffer, lpOverlapped)
+        session = yield from self._pd_ready(name, args, hPeerDist, hContentInfo)
+        if isinstance(session, int):
+            return self._done(t, name, args, session)
+        size = dword(cbMaxNumberOfBytes)
+        buffer = target_buffer(pBuffer, size) if size else None
+        if buffer is None:
+            return self._done(t, name, args, ERROR_INVALID_PARAMETER)
+        info = self._pd_object(session, hContentInfo, ContentInfoHandle)
+        if isinstance(info, int):
+            return self._done(t, name, args, info)
+        error = self._pd_service_error()
+        if error:
+            return self._done(t, name, args, error)
+        irp = self._pd_start(t, info, name, lpOverlapped)
+        if isinstance(irp, int):
+            return self._done(t, name, args, irp)
+        assert isinstance(info, ContentInfoHandle) and size is not None
+        self._pd_bc().retrieve_info(info, irp, size, buffer)
+        return self._done(t, name, args, ERROR_IO_PENDING)
+
+    @export(DLL, WIN32_ERROR)
+    def PeerDistServerCloseContentInformation(
+        self, hPeerDist: Any, hContentInfo: Any
+    ) -> ApiCall[int]:
+        """DWORD PeerDistServerCloseContentInformation(PEERDIST_INSTANCE_HANDLE hPeerDist,
+        PEERDIST_CONTENTINFO_HANDLE hContentInfo);"""
+        return (
+            yield from self._pd_close(
+                "PeerDistServerCloseContentInformation", hPeerDist, hContentInfo
+            )
+        )
+
+    @export(DLL, WIN32_ERROR)
+    def PeerDistServerCancelAsyncOperation(
+        self,
+        hPeerDist: Any,
+        cbContentIdentifier: Any,
+        pContentIdentifier: Any,
+        pOverlapped: Any,
+    ) -> ApiCall[int]:
+        """DWORD PeerDistServerCancelAsyncOperation(PEERDIST_INSTANCE_HANDLE hPeerDist, DWORD
+        cbContentIdentifier, PBYTE pContentIdentifier, LPOVERLAPPED pOverlapped);"""
+        t = self._caller()
+        name = "PeerDistServerCancelAsyncOperation"
+        args = (hPeerDist, cbContentIdentifier, pContentIdentifier, pOverlapped)
+        session = yield from self._pd_ready(name, args, hPeerDist)
+        if isinstance(session, int):
+            return self._done(t, name, args, session)
+        content_id = self._pd_bytes(cbContentIdentifier, pContentIdentifier)
+        if content_id is None or pOverlapped is None:
+            return self._done(t, name, args, ERROR_INVALID_PARAMETER)
+        error = self._pd_service_error()
+        if error:
+            return self._done(t, name, args, error)
+        irp = self._pd_bc().server_operation(session, content_id, pOverlapped)
+        if irp is None:
+            return self._done(t, name, args, PEERDIST_ERROR_OPERATION_NOTFOUND)
+        code = yield from self._pd_cancel_at_service(t, name, [irp])
+        if code:
+            return self._done(t, name, args, code)
+        return self._done_setting(t, name, args, ERROR_SUCCESS, ERROR_OPERATION_ABORTED)
