@@ -67,10 +67,10 @@ PROFILES: Final[dict[str, str]] = {
     "wait or a PASSIVE_LEVEL call is a bug check; by default they run at PASSIVE_LEVEL",
     "netio-overlap": "callbacks of one NotifyIpInterfaceChange registration may run at once "
     "(two workers per registration), as a field report observed, despite 'serialized'",
-    "peerdist-ex-pending": "PeerDistRegisterForStatusChangeNotificationEx returns "
-    "ERROR_IO_PENDING on success, as the non-Ex call does, instead of its page's ERROR_SUCCESS",
     "netio-literal-codes": "kernel-mode NETIO returns the page's ERROR_INVALID_HANDLE literally, "
     "the Win32 value 6 (which NT_SUCCESS accepts), instead of STATUS_INVALID_HANDLE",
+    "peerdist-ex-pending": "PeerDistRegisterForStatusChangeNotificationEx returns "
+    "ERROR_IO_PENDING on success, as the non-Ex call does, instead of its page's ERROR_SUCCESS",
 }
 """Behaviour profiles by name; the subsystems that depend on a release add theirs."""
 

@@ -11,7 +11,8 @@
   PEERDIST_ERROR_SHUTDOWN_IN_PROGRESS (the surface).
 - Closing a stream, content-information or content handle "cancels all pending operations
   associated with" it (PeerDistServerCloseStreamHandle, ...CloseContentInformation,
-  PeerDistClientCloseContent); an invalidated handle closes like any other (seed 000: "The
+  PeerDistClientCloseContent); an invalidated handle closes like any other
+  (PeerDistRegisterForStatusChangeNotification, Remarks: "The
   caller must explicitly close the handles").
 - PeerDistServerUnpublish "cancels all pending operations on unpublished content within the
   Peer Distribution session"; closing a stream "does not remove the publication".

@@ -5,19 +5,22 @@ content handles whose asynchronous calls are I/O requests.
   namespace ``peerdist`` (not a kernel handle: CloseHandle on one fails), its status
   registration, the last status notified to it (PEERDIST_STATUS_DISABLED before the first:
   "the first notification will trigger only if the status is no longer equal to
-  PEERDIST_STATUS_DISABLED", seed 000), and the handles opened through it.
+  PEERDIST_STATUS_DISABLED", PeerDistRegisterForStatusChangeNotification, Remarks), and the handles
+  opened through it.
 - A **stream** (PeerDistServerPublishStream), a **content information** handle
   (PeerDistServerOpenContentInformation) and a **content** handle (PeerDistClientOpenContent)
   are file objects of the BranchCache device, associated at open with the completion port and
   key the call names (the port may be NULL). Their asynchronous calls are ``IoRequest``s, which
   complete exactly once through the kernel's one path: the OVERLAPPED's Internal and
-  InternalHigh, its event ("even if the completion port is specified", seed 000), the port.
+  InternalHigh, its event ("even if the completion port is specified",
+  PeerDistRegisterForStatusChangeNotification, Remarks), the port.
   They are the service's operations, not the issuing thread's (``THREAD_BOUND`` is False): a
   thread that exits leaves them running (assumption).
 - A handle is **invalidated** when the service's status becomes DISABLED or UNAVAILABLE: "the
   content, content information, or stream handles the caller has access to will no longer
   function. In this case, any API that uses these handles will fail with error
-  PEERDIST_ERROR_INVALIDATED. The caller must explicitly close the handles" (seed 000).
+  PEERDIST_ERROR_INVALIDATED. The caller must explicitly close the handles"
+  (PeerDistRegisterForStatusChangeNotification, Remarks).
 - A status registration's OVERLAPPED completes through a file object of its own (a
   ``StatusRequest``), associated with the port that registration names.
 """

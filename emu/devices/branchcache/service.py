@@ -5,12 +5,14 @@ latency, invalidation and cancellation.
   Policy that enables the feature (off: PEERDIST_STATUS_DISABLED), the service running and its
   cache being usable (either off: PEERDIST_STATUS_UNAVAILABLE); all three on: AVAILABLE. Every
   change is a ``peerdist.status`` event. "A Peer Distribution status change can result in the
-  Peer Distribution service moving to an available, unavailable, or disabled state" (seed 000).
+  Peer Distribution service moving to an available, unavailable, or disabled state"
+  (PeerDistRegisterForStatusChangeNotification, Remarks).
 - **Invalidation.** When the status becomes DISABLED or UNAVAILABLE every stream, content
   information and content handle of every session is invalidated (``peerdist.invalidate``)
-  and "any API that uses these handles will fail with error PEERDIST_ERROR_INVALIDATED" (seed
-  000). An operation still pending on such a handle completes with that error (assumption:
-  nothing is lost; the service gives the operation up as the handle stops working).
+  and "any API that uses these handles will fail with error PEERDIST_ERROR_INVALIDATED"
+  (PeerDistRegisterForStatusChangeNotification, Remarks). An operation still pending on such a
+  handle completes with that error (assumption: nothing is lost; the service gives the
+  operation up as the handle stops working).
 - **Notification** (``emu.devices.branchcache.status``): at a change, each session with a
   registration pending is notified if the new status differs from the last one notified to it.
 - **Operations take time.** Each asynchronous operation completes on the service's own context
@@ -20,7 +22,8 @@ latency, invalidation and cancellation.
   cancellation and shutdown.
 - **Cancellation** at the service: an operation still pending completes with STATUS_CANCELLED
   (ERROR_OPERATION_ABORTED); one that completed first is not touched: "The cancellation result
-  will be posted only if no other results have been posted" (seed 001; ``io.late``).
+  will be posted only if no other results have been posted" (PeerDistServerCancelAsyncOperation,
+  Remarks; ``io.late``).
 """
 
 from __future__ import annotations

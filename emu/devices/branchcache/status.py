@@ -1,6 +1,7 @@
 """PeerDistRegisterForStatusChangeNotification(Ex)'s registrations, as the service keeps them.
 
-Every rule is a sentence of the seed page (000) or a fact of docs/sources.md (F4.11-F4.16):
+Every rule is a sentence of the PeerDistRegisterForStatusChangeNotification page or a fact of
+docs/sources.md (F4.11-F4.16):
 
 - "Only one active registration for each session is allowed": a session has at most one
   pending registration (the surface refuses a second one).

@@ -4,7 +4,8 @@ OVERLAPPED, the completion port, the trip to the service.
 Every function returns a DWORD error code (the return convention ``WIN32_ERROR``): ERROR_SUCCESS,
 ERROR_IO_PENDING for an operation started, or the failure. It sets the last error only where a
 page says so (the cancel functions: "calling GetLastError immediately after a successful
-PeerDistServerCancelAsyncOperation will return the ERROR_OPERATION_ABORTED error code", seed 001).
+PeerDistServerCancelAsyncOperation will return the ERROR_OPERATION_ABORTED error code",
+PeerDistServerCancelAsyncOperation, Remarks).
 The checks, in order (the pages list the codes; their order is emu's, docs/rules.md):
 
 1. **The session.** ``hPeerDist`` must name a live session: ERROR_INVALID_HANDLE ("The hPeerDist
@@ -16,7 +17,8 @@ The checks, in order (the pages list the codes; their order is emu's, docs/rules
    missing or malformed pointer, buffer, OVERLAPPED or port, or reserved OVERLAPPED fields that
    are not zero.
 3. **The handle** (stream, content information, content) must be one of the session's:
-   ERROR_INVALID_HANDLE; an invalidated one gives PEERDIST_ERROR_INVALIDATED (seed 000).
+   ERROR_INVALID_HANDLE; an invalidated one gives PEERDIST_ERROR_INVALIDATED
+   (PeerDistRegisterForStatusChangeNotification, Remarks).
 4. **The service**: a feature disabled by Group Policy gives ERROR_ACCESS_DISABLED_BY_POLICY, a
    service that is not available PEERDIST_ERROR_SERVICE_UNAVAILABLE, for the calls whose pages
    list them (every call but the session and status calls and the closes).

@@ -20,7 +20,8 @@ The pages' rules (the codes' common order is ``emu.win32.peerdist.base``):
   content: ERROR_INVALID_PARAMETER (assumption); content not published (or its stream not
   complete): the page's "PEERDIST_ERROR_NOT_FOUND", which winerror.h does not define: emu returns
   ERROR_NOT_FOUND (1168) (assumption; ``emu.codes.peerdist.PEERDIST_ERROR_NOT_FOUND``).
-- PeerDistServerCancelAsyncOperation (seed 001): a zero-length or NULL identifier or a NULL
+- PeerDistServerCancelAsyncOperation (PeerDistServerCancelAsyncOperation, Remarks): a zero-length
+  or NULL identifier or a NULL
   OVERLAPPED: ERROR_INVALID_PARAMETER; the policy and service codes; no pending operation of
   the session on that identifier with that OVERLAPPED: PEERDIST_ERROR_OPERATION_NOTFOUND. Else
   the cancel travels to the service; "This function will synchronously cancel the operation, but

@@ -12,7 +12,8 @@ PeerDistGetOverlappedResult.
   process may hold several sessions, each "closed via a call to PeerDistShutdown").
 - **PeerDistShutdown** marks the session shutting down, travels to the service, then cancels and
   removes everything of the session (``emu.devices.branchcache.device``).
-- **Registration** (seed 000, F4.11-F4.16): lpOverlapped and pPeerDistStatus are required
+- **Registration** (PeerDistRegisterForStatusChangeNotification, Remarks, F4.11-F4.16):
+  lpOverlapped and pPeerDistStatus are required
   (ERROR_INVALID_PARAMETER); a second registration while one is pending fails with
   PEERDIST_ERROR_ALREADY_EXISTS (assumption for "Only one active registration for each session
   is allowed"); "If the function succeeds, the return value is ERROR_IO_PENDING". The Ex page
