@@ -142,6 +142,7 @@ class StatusNotifier(ServiceBase):
             cause,
         )
         complete(k, request.irp, STATUS_SUCCESS, 0)
+        request.maybe_destroy()  # done with: its port reference goes
 
     def unregister(self, session: Session, by: str) -> None:
         """Cancel the session's pending registration, if any."""
@@ -153,3 +154,4 @@ class StatusNotifier(ServiceBase):
         if pending:
             assert request is not None and request.irp is not None
             cancel_io(k, request.irp, by)
+            request.maybe_destroy()

@@ -54,7 +54,7 @@ from emu.kernel.thread import Thread
 from emu.kernel.waits import wait
 from emu.win32.base import ApiCall, Win32Base, dword, handle_value
 from emu.win32.kernel32.iobase import source_bytes
-from emu.win32.types import HANDLE, OVERLAPPED
+from emu.win32.types import OVERLAPPED
 
 DLL: Final = "peerdist"
 
@@ -147,20 +147,18 @@ class PeerDistBase(Win32Base):
         return lpOverlapped, event, not value & 1
 
     @staticmethod
-    def _pd_bytes(count: Any, buffer: Any, empty_ok: bool = False) -> bytes | None:
-        """The first ``count`` bytes of a buffer (an identifier, data), or None."""
+    def _pd_bytes(count: Any, buffer: Any) -> bytes | None:
+        """The first ``count`` bytes of a buffer (an identifier, data); None for a count of 0,
+        a NULL or too short buffer."""
         size = dword(count)
-        if size is None or (size == 0 and not empty_ok) or buffer is None:
-            return None if not (empty_ok and size == 0) else b""
+        if not size or buffer is None:
+            return None
         return source_bytes(buffer, size)
 
-    def _pd_write_handle(self, box: Any, value: int) -> None:
+    def _pd_store(self, box: Any, value: int) -> None:
+        """Write an out-parameter (a HANDLE or DWORD box)."""
         box.bind(self.k)
         box.sys_set("value", value)
-
-    @staticmethod
-    def _pd_handle_box(box: Any) -> bool:
-        return isinstance(box, HANDLE)
 
     def _pd_cancel_at_service(self, t: Thread, name: str, irps: list[IoRequest]) -> ApiCall[int]:
         """Cancel ``irps`` at the service: the trip there, then each completes as cancelled

@@ -82,7 +82,7 @@ class ClientApi(ServerApi):
         if error:
             return self._done(t, name, args, error)
         content = self._pd_bc().open_content(session, tag, port, ulCompletionKey)
-        self._pd_write_handle(phContentHandle, content.handle)
+        self._pd_store(phContentHandle, content.handle)
         return self._done(t, name, args, ERROR_SUCCESS)
 
     @export(DLL, WIN32_ERROR)

@@ -147,7 +147,7 @@ class ServerApi(PeerDistBase):
         if bc.published(content_id) is not None:
             return self._done(t, name, args, PEERDIST_ERROR_ALREADY_EXISTS)
         stream = bc.open_stream(session, content_id, length, port, ulCompletionKey)
-        self._pd_write_handle(phStream, stream.handle)
+        self._pd_store(phStream, stream.handle)
         return self._done(t, name, args, ERROR_SUCCESS)
 
     def _pd_stream_op(
@@ -317,7 +317,7 @@ class ServerApi(PeerDistBase):
         if offset + length > len(pub.data) or length == 0:
             return self._done(t, name, args, ERROR_INVALID_PARAMETER)
         info = bc.open_info(session, pub, offset, length, port, ulCompletionKey)
-        self._pd_write_handle(phContentInfo, info.handle)
+        self._pd_store(phContentInfo, info.handle)
         return self._done(t, name, args, ERROR_SUCCESS)
 
     @export(DLL, WIN32_ERROR)

@@ -90,7 +90,7 @@ class SessionApi(PeerDistBase):
         ):
             return self._done(t, name, args, ERROR_INVALID_PARAMETER)
         if isinstance(pdwSupportedVersion, DWORD):
-            self._pd_write_handle(pdwSupportedVersion, PEERDIST_VERSION)
+            self._pd_store(pdwSupportedVersion, PEERDIST_VERSION)
         if _version(version) > _version(PEERDIST_VERSION):
             return self._done(t, name, args, PEERDIST_ERROR_VERSION_UNSUPPORTED)
         bc = self._pd_bc()
@@ -99,7 +99,7 @@ class SessionApi(PeerDistBase):
         if held is not None and held.process is self.process:
             return self._done(t, name, args, PEERDIST_ERROR_ALREADY_INITIALIZED)
         session = bc.startup(self.process, version)
-        self._pd_write_handle(phPeerDist, session.handle)
+        self._pd_store(phPeerDist, session.handle)
         return self._done(t, name, args, ERROR_SUCCESS)
 
     @export(DLL, WIN32_ERROR)
@@ -265,7 +265,7 @@ class SessionApi(PeerDistBase):
             while lpOverlapped.sys_get("Internal") == STATUS_PENDING:
                 yield from wait(k, t, (target,), False, None, False)
             status = lpOverlapped.sys_get("Internal")
-        self._pd_write_handle(lpNumberOfBytesTransferred, lpOverlapped.sys_get("InternalHigh"))
+        self._pd_store(lpNumberOfBytesTransferred, lpOverlapped.sys_get("InternalHigh"))
         if nt_success(status):
             return self._done(t, name, args, 1)
         return self._fail(t, name, args, 0, win32_from_ntstatus(status))
