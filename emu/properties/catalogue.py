@@ -139,6 +139,15 @@ def _load() -> None:
     from emu.properties.netio import (  # noqa: F401, PLC0415
         rules as netio_rules,
     )
+    from emu.properties.peerdist import (  # noqa: F401, PLC0415
+        client as peerdist_client,
+    )
+    from emu.properties.peerdist import (  # noqa: F401, PLC0415
+        guarantees as peerdist_guarantees,
+    )
+    from emu.properties.peerdist import (  # noqa: F401, PLC0415
+        rules as peerdist_rules,
+    )
     from emu.properties.scm import checks, client, rules  # noqa: F401, PLC0415
     from emu.properties.sockets import (  # noqa: F401, PLC0415
         contexts,
