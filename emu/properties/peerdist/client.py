@@ -129,7 +129,7 @@ class OverlappedFreed(BookChecker):
             if record.registration is not None and len(event[3]) > 2:
                 self.buffers[event[3][2]] = record.registration
         elif kind == "iocp.post":
-            if any(str(op.overlapped) == str(event[4][2]) for op in self.book.ops.values()):
+            if str(event[4][2]) in self.book.overlappeds:
                 self.packets[event[3][0], event[4][0]] = (str(event[4][2]), seq)
         elif kind in ("iocp.dequeue", "iocp.drop"):
             self.packets.pop((event[3][0], event[4][0]), None)
@@ -156,7 +156,7 @@ class OverlappedFreed(BookChecker):
                     f"still queued in {self.name(port)}",
                     at,
                 )
-        if name in (str(op.overlapped) for op in self.book.ops.values()):
+        if name in self.book.overlappeds:
             self.exercised = True
 
 

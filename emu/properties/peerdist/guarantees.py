@@ -130,23 +130,12 @@ class NotifyOnChange(BookChecker):
 
     MORE = ("run.end",)
 
-    def __init__(self, context: Context) -> None:
-        super().__init__(context)
-        self.before: dict[int, str] = {}  # session -> last notified, before this event
-
-    def feed(self, seq: int, event: TraceTuple) -> None:
-        if event[2] == "peerdist.notify":
-            session = self.book.sessions.get(event[3][0])
-            if session is not None:
-                self.before[session.oid] = session.last_notified
-        super().feed(seq, event)
-
     def see(self, seq: int, event: TraceTuple, record: object) -> None:
         kind = event[2]
         if kind == "peerdist.notify" and isinstance(record, Session):
             self.exercised = True
             status, previous = str(event[4][1]), str(event[4][2])
-            expected = self.before.get(record.oid, "DISABLED")
+            expected = record.before
             what = f"session 0x{record.handle:X} is notified of {status}"
             if status == expected:
                 self.found(seq, f"{what}, the status it was last notified: no change")

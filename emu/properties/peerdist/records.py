@@ -1,18 +1,19 @@
 """What the PeerDist checkers read off the trace: the sessions, the handles each opened, the
 operations (I/O requests on the PeerDist file objects) and the service's status.
 
-Each checker owns a ``Book`` and feeds it the events of ``BOOK_KINDS`` (in trace order) before
-judging them; the book names an operation by its file object and request number, as
-``io.start``/``io.complete`` do.
+The ``Book`` is the family's one ``Fold``: the verdict builds it once per run and feeds it the
+events of ``BOOK_KINDS`` (in trace order) before any checker judges them; it names an
+operation by its file object and request number, as ``io.start``/``io.complete`` do. Every
+checker of the family is a ``BookChecker`` (a ``FoldChecker`` of the book).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Final
+from dataclasses import dataclass
+from typing import ClassVar, Final, cast
 
 from emu.kernel.trace import TraceTuple
-from emu.properties.checker import Checker, Context
+from emu.properties.checker import Fold, FoldChecker
 
 FILE_TYPES: Final = frozenset(
     ("PeerDistStream", "PeerDistContentInfo", "PeerDistContent", "PeerDistStatusRequest")
@@ -29,6 +30,7 @@ BOOK_KINDS: Final = (
     "peerdist.status",
     "io.start",
     "io.complete",
+    "obj.create",
 )
 DISABLED: Final = "DISABLED"
 """The baseline a session's first registration is compared with (F4.14)."""
@@ -56,30 +58,42 @@ class Session:
     seq: int
     actor: int
     last_notified: str = DISABLED
+    before: str = DISABLED  # what was last notified before its latest notification
     notified: int = -1  # the seq of its last peerdist.notify
     shut: int = -1
     registration: Op | None = None  # the latest status registration
 
 
-@dataclass(slots=True)
-class Book:
-    """The records; ``feed`` with every event of ``BOOK_KINDS``."""
+class Book(Fold):
+    """The records; fed every event of ``BOOK_KINDS``."""
 
-    context: Context
-    sessions: dict[int, Session] = field(default_factory=dict)
-    owner: dict[int, int] = field(default_factory=dict)  # handle object or request -> session
-    ops: dict[tuple[int, int], Op] = field(default_factory=dict)
-    status: str = ""  # the service's status as last seen ("" before any)
+    KINDS = BOOK_KINDS
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions: dict[int, Session] = {}
+        self.owner: dict[int, int] = {}  # handle object or request -> session
+        self.ops: dict[tuple[int, int], Op] = {}
+        self.by_file: dict[int, list[Op]] = {}
+        self.files: set[int] = set()  # the PeerDist file objects (membership only)
+        self.overlappeds: set[str] = set()  # the OVERLAPPEDs of operations (membership only)
+        self.status = ""  # the service's status as last seen ("" before any)
 
     def feed(self, seq: int, event: TraceTuple) -> Op | Session | None:
         kind = event[2]
         objects, payload = event[3], event[4]
+        if kind == "obj.create":
+            if payload[0] in FILE_TYPES:
+                self.files.add(objects[0])
+            return None
         if kind == "io.start":
-            if self.context.types.get(objects[0]) not in FILE_TYPES:
+            if objects[0] not in self.files:
                 return None
             op = Op(objects[0], payload[0], str(payload[1]), payload[2], objects[1], seq)
             op.session = self.owner.get(objects[0], 0)
             self.ops[objects[0], payload[0]] = op
+            self.by_file.setdefault(objects[0], []).append(op)
+            self.overlappeds.add(str(payload[2]))
             return op
         if kind == "io.complete":
             found = self.ops.get((objects[0], payload[0]))
@@ -99,14 +113,14 @@ class Book:
             self.status = str(payload[4])
             known = self.sessions.get(objects[0])
             if known is not None:
-                for op in self.ops.values():
-                    if op.file == objects[1]:
-                        op.session = objects[0]
-                        known.registration = op
+                for op in self.by_file.get(objects[1], ()):
+                    op.session = objects[0]
+                    known.registration = op
             return known
         if kind == "peerdist.notify":
             known = self.sessions.get(objects[0])
             if known is not None:
+                known.before = known.last_notified
                 known.last_notified = str(payload[1])
                 known.notified = seq
             return known
@@ -132,27 +146,21 @@ class Book:
         return reg is not None and reg.completed < 0
 
 
-class BookChecker(Checker):
-    """A checker that keeps a ``Book``: ``KINDS`` are the book's plus ``MORE``; ``see`` gets
-    each event after the book took it, with what the book says it concerns."""
+class BookChecker(FoldChecker):
+    """A checker of the book: it sees the book's kinds plus ``MORE``; ``see`` gets each event
+    after the book took it, with what the book says it concerns."""
 
-    MORE: tuple[str, ...] = ()
+    FOLD = Book
+    MORE: ClassVar[tuple[str, ...]] = ()
     TRIGGERS = ("peerdist.*",)
 
     def __init_subclass__(cls, **kwargs: object) -> None:
-        cls.KINDS = BOOK_KINDS + tuple(k for k in cls.MORE if k not in BOOK_KINDS)
+        cls.SEES = BOOK_KINDS + tuple(k for k in cls.MORE if k not in BOOK_KINDS)
         super().__init_subclass__(**kwargs)
 
-    def __init__(self, context: Context) -> None:
-        super().__init__(context)
-        self.book = Book(context)
-
-    def feed(self, seq: int, event: TraceTuple) -> None:
-        record = self.book.feed(seq, event) if event[2] in BOOK_KINDS else None
-        self.see(seq, event, record)
-
-    def see(self, seq: int, event: TraceTuple, record: object) -> None:
-        """One event, after the book took it."""
+    @property
+    def book(self) -> Book:
+        return cast(Book, self.records)
 
     def name(self, oid: int) -> str:
         return self.context.name(oid)
