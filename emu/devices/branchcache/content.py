@@ -64,10 +64,10 @@ CONTENT_INFO_MAGIC: Final = b"EMUPDCI1"
 PEERDIST_PUBLISH = trace_kind(
     "peerdist.publish",
     ("content", "length", "state"),
-    state=("state",),
     text="content {content} ({length} bytes) {state}",
-    doc="A publication changed: `state` is `opened` (a stream began), `published` (its stream "
-    "completed), `unpublished` or `removed` (shutdown, or its unfinished stream closed).",
+    doc="A publication of session objects[0] changed: `state` is `opened` (a stream began), "
+    "`published` (its stream completed), `unpublished` (PeerDistServerUnpublish) or `removed` "
+    "(PeerDistShutdown).",
 )
 
 
