@@ -143,3 +143,22 @@ def ready_content(api: Any, h: Any, ident: bytes = b"id") -> Gen:
     ok = yield from api.PeerDistGetOverlappedResult(ov, n, 1)
     assert ok == 1
     return hc
+
+
+class SlowOps(Chooser):
+    """The longest latency for each operation whose label holds one of ``slow``; option 0
+    (the least surprising) everywhere else: the operation outlives a cancel's trip."""
+
+    strategy = "slow-ops"
+
+    def __init__(self, *slow: str) -> None:
+        super().__init__()
+        self.slow = slow
+
+    def pick(self, point: Any) -> int:
+        if any(s in point.label for s in self.slow):
+            return len(point.options) - 1
+        return 0
+
+
+SLOW_OPS: Final = ("BlockRead", "StreamRead", "AddToStream")
