@@ -56,7 +56,9 @@ def awaited(api: Api, rc: int, ov: OVERLAPPED) -> Call:
 def publish(api: Api, h: int, state: dict[str, Any]) -> Call:
     """Publish DATA under IDENT and return its content information."""
     hs = HANDLE()
-    rc = yield from api.PeerDistServerPublishStream(h, len(IDENT), IDENT, len(DATA), None, None, 0, hs)
+    rc = yield from api.PeerDistServerPublishStream(
+        h, len(IDENT), IDENT, len(DATA), None, None, 0, hs
+    )
     check(state, "PublishStream", rc, ERROR_SUCCESS)
     for at in range(0, len(DATA), 64):
         chunk = DATA[at : at + 64]
@@ -93,7 +95,9 @@ def publish(api: Api, h: int, state: dict[str, Any]) -> Call:
 def open_reader(api: Api, h: int, info: bytes, state: dict[str, Any]) -> Call:
     """A content handle with the content information added and completed."""
     hc = HANDLE()
-    rc = yield from api.PeerDistClientOpenContent(h, PEERDIST_CONTENT_TAG(Data=b"T" * 16), None, 0, hc)
+    rc = yield from api.PeerDistClientOpenContent(
+        h, PEERDIST_CONTENT_TAG(Data=b"T" * 16), None, 0, hc
+    )
     check(state, "OpenContent", rc, ERROR_SUCCESS)
     for at in range(0, len(info), PIECE):
         piece = info[at : at + PIECE]
@@ -156,7 +160,12 @@ def client_cancel_all(api: Api) -> Call:
     for ov in ovs:
         ok, _, error = yield from awaited(api, ERROR_IO_PENDING, ov)
         # Cancelled, unless the service completed the read first (nothing cached: MISSING_DATA).
-        check(state, "read after the cancel", (ok, error in (ERROR_OPERATION_ABORTED, PEERDIST_ERROR_MISSING_DATA)), (False, True))
+        check(
+            state,
+            "read after the cancel",
+            (ok, error in (ERROR_OPERATION_ABORTED, PEERDIST_ERROR_MISSING_DATA)),
+            (False, True),
+        )
         state.setdefault("outcomes", []).append(error)
     rc = yield from api.PeerDistClientCloseContent(h.value, hc)
     check(state, "CloseContent", rc, ERROR_SUCCESS)

@@ -1,0 +1,161 @@
+"""The BranchCache scenarios of issue 15 (scenarios/peerdist/*.yaml, programs.py):
+
+- every correct scenario passes on the canonical schedule, and in random schedules no PeerDist
+  operation is completed twice or lost (each io.start on a PeerDist file object has exactly one
+  io.complete, or an io.pending at the end); 100 schedules here, 1,000 in the ``slow`` version;
+- exploring the cancel race reaches its three outcomes (not found, cancelled, completed
+  normally despite a successful cancel);
+- each buggy client declares the peerdist.* property that reports it, shows it, and the replay
+  emu explore writes reproduces it;
+- every scenario opens with a comment quoting the sentence it demonstrates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from emu.cli import main
+from emu.explore.campaign import Campaign
+from emu.properties.expectation import assess
+from emu.properties.verdict import VIOLATED, verdict
+from emu.scenario import load_scenario
+from emu.scenario.model import ExploreBudget
+from emu.sim import Simulation
+from emu.sim.simulation import run_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+PEERDIST = ROOT / "scenarios" / "peerdist"
+BUGS = {
+    "bug-cancel-unconfirmed": "peerdist.cancel_unconfirmed",
+    "bug-invalidated-handle": "peerdist.invalidated_handle_used",
+    "bug-missed-change": "peerdist.missed_change",
+    "bug-overlapped-freed": "peerdist.overlapped_freed",
+    "bug-status-read-early": "peerdist.status_read_early",
+}
+"""Every buggy client and the catalogue property that must report it."""
+CORRECT = sorted(p.stem for p in PEERDIST.glob("*.yaml") if not p.stem.startswith("bug-"))
+OPERATION_TYPES = frozenset(
+    {"PeerDistStream", "PeerDistContentInfo", "PeerDistContent", "PeerDistStatusRequest"}
+)
+SCHEDULES = 100
+SLOW_SCHEDULES = 1000
+RACE_OUTCOMES = {
+    "cancel found nothing",
+    "cancelled",
+    "completed normally despite the cancel",
+}
+
+
+def path(name: str) -> Path:
+    return PEERDIST / f"{name}.yaml"
+
+
+def operation_counts(sim: Simulation) -> list[str]:
+    """The PeerDist operations not completed exactly once (and not reported pending at the end):
+    io.start, io.complete and io.pending on file objects of the PeerDist types, keyed by
+    (file, request id)."""
+    events = sim.k.trace.events
+    types = {e[3][0]: e[4][0] for e in events if e[2] == "obj.create"}
+    counts: dict[str, Counter[tuple[int, int]]] = {
+        "io.start": Counter(),
+        "io.complete": Counter(),
+        "io.pending": Counter(),
+    }
+    for event in events:
+        if event[2] in counts and types.get(event[3][0]) in OPERATION_TYPES:
+            counts[event[2]][(event[3][0], event[4][0])] += 1
+    started, completed, pending = counts.values()
+    wrong = [
+        f"{key}: started {n}, completed {completed[key]}, pending {pending[key]}"
+        for key, n in sorted(started.items())
+        if n != 1 or completed[key] + pending[key] != 1
+    ]
+    wrong += [f"{key}: completed without a start" for key in completed if key not in started]
+    return wrong
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_a_correct_scenario_passes_canonically(name: str) -> None:
+    judged = assess(run_scenario(load_scenario(path(name))))
+    assert [f.message for f in judged.failures] == []
+
+
+def check_schedules(name: str, seeds: range) -> None:
+    loaded = load_scenario(path(name))
+    for seed in seeds:
+        sim = Simulation(loaded, seed=seed)
+        result = sim.run()
+        assert [f.message for f in assess(result).failures] == [], f"seed {seed}"
+        assert operation_counts(sim) == [], f"seed {seed}"
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_no_operation_completes_twice_or_is_lost_in_random_schedules(name: str) -> None:
+    check_schedules(name, range(SCHEDULES))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CORRECT + sorted(BUGS))
+def test_no_operation_completes_twice_or_is_lost_in_1000_random_schedules(name: str) -> None:
+    loaded = load_scenario(path(name))
+    for seed in range(SCHEDULES, SCHEDULES + SLOW_SCHEDULES):
+        sim = Simulation(loaded, seed=seed)
+        sim.run()
+        assert operation_counts(sim) == [], f"seed {seed}"
+
+
+def test_exploring_the_cancel_race_reaches_its_three_outcomes() -> None:
+    loaded = load_scenario(path("cancel-race"))
+    seen: set[str] = set()
+    for seed in range(200):
+        sim = Simulation(loaded, seed=seed)
+        sim.run()
+        seen |= {e[4][0] for e in sim.k.trace.events if e[2] == "scenario.note"}
+        if seen >= RACE_OUTCOMES:
+            break
+    assert seen >= RACE_OUTCOMES
+
+
+def test_each_buggy_client_declares_the_property_that_reports_it() -> None:
+    shipped = {p.stem for p in PEERDIST.glob("bug-*.yaml")}
+    assert shipped == set(BUGS)
+    for name, property_id in BUGS.items():
+        assert property_id in load_scenario(path(name)).expect.violated, name
+
+
+@pytest.mark.parametrize("name", sorted(BUGS))
+def test_a_buggy_client_is_caught_and_the_replay_reproduces_it(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loaded = load_scenario(path(name))
+    campaign = Campaign(loaded, ExploreBudget("random", schedules=300, seed=1)).run()
+    assert campaign.found is not None
+    assert BUGS[name] in {s.property.id for s in campaign.found.verdict.violated}
+    out = tmp_path / f"{name}.replay.json"
+    assert main(["explore", str(path(name)), "--out", str(out)]) == 0
+    replay = json.loads(out.read_text(encoding="utf-8"))
+    assert BUGS[name] in replay["properties"]
+    capsys.readouterr()
+    assert main(["run", "--quiet", str(out)]) == 0
+    assert f"VIOLATED {BUGS[name]} (expected)" in capsys.readouterr().out
+
+
+def test_the_canonical_schedule_of_a_correct_scenario_violates_nothing() -> None:
+    for name in CORRECT:
+        loaded = load_scenario(path(name))
+        judged = verdict(run_scenario(loaded).k.trace.events, profile=loaded.machine.profile)
+        violated = {s.property.id for s in judged.statuses if s.state == VIOLATED}
+        assert violated <= set(loaded.expect.intended), name
+
+
+def test_every_peerdist_scenario_cites_the_sentence_it_demonstrates() -> None:
+    shipped = sorted(PEERDIST.glob("*.yaml"))
+    assert len(shipped) >= 19
+    for p in shipped:
+        head = p.read_text(encoding="utf-8").split("\nversion:", 1)[0]
+        assert head.startswith("# "), p.name
+        assert '"' in head, p.name
