@@ -329,6 +329,16 @@ def test_freeing_after_the_registration_completed_is_fine(tmp_path: Path) -> Non
     assert status(events, "peerdist.overlapped_freed").state == HELD
 
 
+def test_freeing_another_structure_while_a_registration_is_pending_is_fine(
+    tmp_path: Path,
+) -> None:
+    # the session handle's box is no part of the pending registration; the OVERLAPPED is
+    # freed once the shutdown cancelled the registration
+    events = run(tmp_path, REGISTER + "      - free: $h\n" + SHUTDOWN + FREE_OV, NO_CHANGE)
+    assert any(e[2] == "mem.end" for e in events)
+    assert status(events, "peerdist.overlapped_freed").state == HELD
+
+
 def port_reader(dequeue: bool) -> Program:
     """Adds content information on a content handle bound to a port, lets it complete, then
     frees the OVERLAPPED (after taking its packet, with ``dequeue``)."""
