@@ -7,6 +7,11 @@
   normally despite a successful cancel);
 - each buggy client declares the peerdist.* property that reports it, shows it, and the replay
   emu explore writes reproduces it;
+- the schedule-dependent buggy clients (at least two) violate nothing on the canonical schedule,
+  exploration finds the schedule that shows the bug, and its replay reproduces it;
+- GetLastError right after a successful server cancel is ERROR_OPERATION_ABORTED whichever
+  result the operation got, and both results happen; a handle invalidated by a restart between
+  two registrations fails with PEERDIST_ERROR_INVALIDATED while no notification tells of it;
 - every scenario opens with a comment quoting the sentence it demonstrates.
 """
 
@@ -19,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from emu.cli import main
+from emu.codes import ERROR_IO_PENDING, ERROR_OPERATION_ABORTED, PEERDIST_ERROR_INVALIDATED
 from emu.explore.campaign import Campaign
 from emu.properties.expectation import assess
 from emu.properties.verdict import VIOLATED, verdict
@@ -35,8 +41,12 @@ BUGS = {
     "bug-missed-change": "peerdist.missed_change",
     "bug-overlapped-freed": "peerdist.overlapped_freed",
     "bug-status-read-early": "peerdist.status_read_early",
+    "bug-cancel-unconfirmed-race": "peerdist.cancel_unconfirmed",
+    "bug-status-read-race": "peerdist.status_read_early",
 }
 """Every buggy client and the catalogue property that must report it."""
+EXPLORED = ("bug-cancel-unconfirmed-race", "bug-status-read-race")
+"""The buggy clients only a schedule exploration finds shows (the canonical one is clean)."""
 CORRECT = sorted(p.stem for p in PEERDIST.glob("*.yaml") if not p.stem.startswith("bug-"))
 OPERATION_TYPES = frozenset(
     {"PeerDistStream", "PeerDistContentInfo", "PeerDistContent", "PeerDistStatusRequest"}
@@ -159,3 +169,73 @@ def test_every_peerdist_scenario_cites_the_sentence_it_demonstrates() -> None:
         head = p.read_text(encoding="utf-8").split("\nversion:", 1)[0]
         assert head.startswith("# "), p.name
         assert '"' in head, p.name
+
+
+def test_exactly_the_schedule_dependent_buggy_clients_are_clean_canonically() -> None:
+    clean = []
+    for name in sorted(BUGS):
+        loaded = load_scenario(path(name))
+        judged = verdict(run_scenario(loaded).k.trace.events, profile=loaded.machine.profile)
+        if not {s.property.id for s in judged.statuses if s.state == VIOLATED}:
+            clean.append(name)
+    assert clean == sorted(EXPLORED)
+    assert len(EXPLORED) >= 2
+
+
+@pytest.mark.parametrize("name", EXPLORED)
+def test_a_schedule_dependent_buggy_client_is_found_only_by_exploring(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loaded = load_scenario(path(name))
+    canonical = verdict(run_scenario(loaded).k.trace.events, profile=loaded.machine.profile)
+    status = canonical.status(BUGS[name])
+    assert status is not None and status.state != VIOLATED
+    assert assess(run_scenario(loaded)).failures  # the canonical run alone misses the bug
+    campaign = Campaign(loaded, loaded.explore).run()
+    assert campaign.found is not None
+    assert campaign.hit_at is not None and campaign.hit_at > 0
+    assert BUGS[name] in {s.property.id for s in campaign.found.verdict.violated}
+    assert any(index for index, _ in campaign.found.result.k.chooser.schedule)
+    out = tmp_path / f"{name}.replay.json"
+    assert main(["explore", str(path(name)), "--out", str(out)]) == 0
+    replay = json.loads(out.read_text(encoding="utf-8"))
+    assert BUGS[name] in replay["properties"]
+    capsys.readouterr()
+    assert main(["run", "--quiet", str(out)]) == 0
+    assert f"VIOLATED {BUGS[name]} (expected)" in capsys.readouterr().out
+
+
+def test_the_last_error_after_a_successful_cancel_is_995_whichever_result_was_posted() -> None:
+    loaded = load_scenario(path("cancel-last-error"))
+    seen: set[str] = set()
+    for seed in range(100):
+        sim = Simulation(loaded, seed=seed)
+        result = sim.run()
+        assert [f.message for f in assess(result).failures] == [], f"seed {seed}"
+        events = sim.k.trace.events
+        cancels = [
+            i
+            for i, e in enumerate(events)
+            if e[2] == "api" and e[4][0] == "PeerDistServerCancelAsyncOperation"
+        ]
+        assert len(cancels) == 1
+        after = next(e for e in events[cancels[0] + 1 :] if e[2] == "api")
+        assert after[4][0] == "GetLastError" and after[4][2] == ERROR_OPERATION_ABORTED
+        seen |= {e[4][0] for e in events if e[2] == "scenario.note"}
+    assert seen == {"the add was cancelled", "the add completed normally despite the cancel"}
+
+
+def test_a_restart_between_registrations_invalidates_the_handle_without_a_notification() -> None:
+    events = run_scenario(load_scenario(path("invalidated-between-registrations"))).k.trace.events
+    kinds = [e[2] for e in events]
+    changes = [e for e in events if e[2] == "peerdist.status"]
+    assert [(e[0], e[4][0], e[4][1]) for e in changes] == [
+        (10_000, "AVAILABLE", "UNAVAILABLE"),
+        (10_000, "UNAVAILABLE", "AVAILABLE"),
+    ]
+    assert kinds.count("peerdist.invalidate") == 1
+    # One notification in the run: the first registration's; the second completes only when
+    # it is unregistered, cancelled.
+    assert kinds.count("peerdist.notify") == 1
+    codes = [e[4][2] for e in events if e[2] == "api" and "AddContentInformation" in e[4][0]]
+    assert codes == [PEERDIST_ERROR_INVALIDATED, ERROR_IO_PENDING]
