@@ -100,8 +100,8 @@ def test_a_reader_that_closes_its_invalidated_handle_breaks_nothing(tmp_path: Pa
 
 
 def test_using_a_handle_again_after_it_was_invalidated(tmp_path: Path) -> None:
-    # seed 000: "any API that uses these handles will fail with error PEERDIST_ERROR_INVALIDATED.
-    # The caller must explicitly close the handles"
+    # PeerDistRegisterForStatusChangeNotification: "any API that uses these handles will fail
+    # with error PEERDIST_ERROR_INVALIDATED. The caller must explicitly close the handles"
     events = run_reader(tmp_path, BLOCK_READ + BLOCK_READ + CLOSE + SHUTDOWN)
     found = status(events, "peerdist.invalidated_handle_used")
     assert found.state == VIOLATED
@@ -139,7 +139,7 @@ Program = Callable[[Api], Generator[Any, Any, None]]
 
 def canceller(confirm: bool) -> Program:
     """Adds content information, cancels it at once, and (with ``confirm``) examines the
-    OVERLAPPED with PeerDistGetOverlappedResult as seed 001 says."""
+    OVERLAPPED with PeerDistGetOverlappedResult as PeerDistServerCancelAsyncOperation says."""
 
     def main(api: Api) -> Generator[Any, Any, None]:
         h, hc = HANDLE(), HANDLE()
@@ -199,8 +199,8 @@ def test_a_cancel_that_took_effect_holds_cancel_posted() -> None:
 
 
 def test_a_cancel_that_returns_before_the_completion_breaks_cancel_posted() -> None:
-    # seed 001: "will not return until the cancelation result is posted to the completion port
-    # or wait event is set to the 'signaled' state"
+    # PeerDistServerCancelAsyncOperation: "will not return until the cancelation result is
+    # posted to the completion port or wait event is set to the 'signaled' state"
     events = first_run(canceller(False), "aborted")
     call = api_index(events, CANCEL)
     cancel = next(i for i, e in enumerate(events) if e[2] == "io.cancel")
@@ -212,7 +212,7 @@ def test_a_cancel_that_returns_before_the_completion_breaks_cancel_posted() -> N
 
 
 def test_a_successful_cancel_with_another_last_error_breaks_cancel_posted() -> None:
-    # seed 001: "calling GetLastError immediately after a successful
+    # PeerDistServerCancelAsyncOperation: "calling GetLastError immediately after a successful
     # PeerDistServerCancelAsyncOperation will return the ERROR_OPERATION_ABORTED error code"
     events = first_run(canceller(False), "aborted")
     call = api_index(events, CANCEL)
@@ -224,9 +224,9 @@ def test_a_successful_cancel_with_another_last_error_breaks_cancel_posted() -> N
 
 
 def test_a_cancel_beaten_by_the_completion_and_never_confirmed() -> None:
-    # seed 001: "This function does not guarantee that the operation will complete as
-    # canceled. ... To confirm successfully canceled operations, a call should be made to
-    # GetOverlappedResult"
+    # PeerDistServerCancelAsyncOperation: "This function does not guarantee that the operation
+    # will complete as canceled. ... To confirm successfully canceled operations, a call should
+    # be made to GetOverlappedResult"
     found = status(first_run(canceller(False), "late"), "peerdist.cancel_unconfirmed")
     assert found.state == VIOLATED
     assert "never confirmed the cancel" in found.findings[0].message
@@ -315,7 +315,8 @@ FREE_ST = "      - free: $st\n"
 
 
 def test_freeing_the_overlapped_of_a_pending_registration(tmp_path: Path) -> None:
-    # seed 000's lpOverlapped and pPeerDistStatus are written when the registration completes
+    # PeerDistRegisterForStatusChangeNotification's lpOverlapped and pPeerDistStatus are
+    # written when the registration completes
     for free in (FREE_OV, FREE_ST):
         found = status(
             run(tmp_path, REGISTER + free + SHUTDOWN, NO_CHANGE), "peerdist.overlapped_freed"
