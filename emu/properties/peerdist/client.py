@@ -1,23 +1,23 @@
 """BranchCache's client rules, read off the trace (a violation is a bug in the program).
 
-The sentences (seed 000 = PeerDistRegisterForStatusChangeNotification, seed 001 =
-PeerDistServerCancelAsyncOperation):
+The sentences (the status page: PeerDistRegisterForStatusChangeNotification's; the cancel page:
+PeerDistServerCancelAsyncOperation's):
 
-- "The caller must register for notification each time after it signals." (seed 000, F4.13):
+- "The caller must register for notification each time after it signals." (the status page, F4.13):
   a session that was notified and then, at its shutdown or at the run's end, has no
   registration pending while the status differs from the one last notified to it missed that
   change (``peerdist.missed_change``);
 - "The caller must explicitly close the handles by calling the appropriate Peer Distribution
-  API." (seed 000, F4.15): a handle a call reported PEERDIST_ERROR_INVALIDATED is used again
+  API." (the status page, F4.15): a handle a call reported PEERDIST_ERROR_INVALIDATED is used again
   or never closed (``peerdist.invalidated_handle_used``);
-- the OVERLAPPED and the status buffer (seed 000's lpOverlapped, pPeerDistStatus) must live
+- the OVERLAPPED and the status buffer (the status page's lpOverlapped, pPeerDistStatus) must live
   until the operation completed and its packet was taken (``peerdist.overlapped_freed``);
 - "Upon successful completion, the pPeerDistStatus parameter will contain a valid
-  PEERDIST_STATUS value." (seed 000): reading it before is reading nothing
+  PEERDIST_STATUS value." (the status page): reading it before is reading nothing
   (``peerdist.status_read_early``);
 - "This function does not guarantee that the operation will complete as canceled. ... To
   confirm successfully canceled operations, a call should be made to GetOverlappedResult"
-  (seed 001, F4.17, ``peerdist.cancel_unconfirmed``);
+  (the cancel page, F4.17, ``peerdist.cancel_unconfirmed``);
 - every PeerDistStartup handle "needs a matching PeerDistShutdown" (F4.9,
   ``peerdist.no_shutdown``).
 """

@@ -1,21 +1,21 @@
 """The guarantees of BranchCache's calls, checked on the finished trace (a violation means emu
 is wrong).
 
-The sentences (seed 000 = PeerDistRegisterForStatusChangeNotification, seed 001 =
-PeerDistServerCancelAsyncOperation, facts F4.x of the spec):
+The sentences (the status page: PeerDistRegisterForStatusChangeNotification's; the cancel page:
+PeerDistServerCancelAsyncOperation's; facts F4.x of docs/sources.md):
 
 - every operation completes at most once, and none is lost: each completes or is reported
   pending at the end (``peerdist.exactly_once``); a status registration may stay pending only
   while the status equals the one last notified to its session ("The notification will be sent
-  only if the current status is changed from the previous notification", seed 000);
-- "Only one active registration for each session is allowed." (seed 000,
+  only if the current status is changed from the previous notification", the status page);
+- "Only one active registration for each session is allowed." (the status page,
   ``peerdist.one_registration``);
 - a notification differs from the one before, reports the status now, and the first compares
-  with PEERDIST_STATUS_DISABLED (seed 000, F4.14, ``peerdist.notify_on_change``);
+  with PEERDIST_STATUS_DISABLED (the status page, F4.14, ``peerdist.notify_on_change``);
 - "If the new status is disabled or unavailable ... any API that uses these handles will fail
-  with error PEERDIST_ERROR_INVALIDATED" (seed 000, F4.15, ``peerdist.invalidated``);
+  with error PEERDIST_ERROR_INVALIDATED" (the status page, F4.15, ``peerdist.invalidated``);
 - a cancel "will not return until the cancelation result is posted", and GetLastError after a
-  successful one is ERROR_OPERATION_ABORTED (seed 001, F4.17, ``peerdist.cancel_posted``);
+  successful one is ERROR_OPERATION_ABORTED (the cancel page, F4.17, ``peerdist.cancel_posted``);
 - PeerDistShutdown "removes all publications" of the instance and cancels its pending
   operations (F4.10, ``peerdist.shutdown_cancels``).
 """
@@ -243,7 +243,7 @@ class CancelPosted(BookChecker):
             if by != name or at < previous:
                 continue
             op = self.book.ops.get(key)
-            if op is not None and (op.completed < 0 or op.completed > seq):
+            if op is not None and op.completed < 0:
                 self.found(
                     seq,
                     f"{name} returns before the cancelled {self.describe(op)} completed",

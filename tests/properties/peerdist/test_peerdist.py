@@ -5,6 +5,7 @@ so the breach is planted in a copy of the trace)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from emu.kernel.trace import TraceTuple
@@ -100,14 +101,14 @@ def test_a_monitor_that_registers_after_each_notification_breaks_nothing(tmp_pat
 
 
 def test_a_monitor_that_does_not_register_again_misses_the_change(tmp_path: Path) -> None:
-    # seed 000: "The caller must register for notification each time after it signals."
+    # the status page: "The caller must register for notification each time after it signals."
     found = status(run(tmp_path, REGISTER + WAIT + SLEEP + SHUTDOWN), "peerdist.missed_change")
     assert found.state == VIOLATED
     assert "did not register again" in found.findings[0].message
 
 
 def test_reading_the_status_before_the_registration_completed(tmp_path: Path) -> None:
-    # seed 000: "Upon successful completion, the pPeerDistStatus parameter will contain a
+    # the status page: "Upon successful completion, the pPeerDistStatus parameter will contain a
     # valid PEERDIST_STATUS value."
     events = run(tmp_path, REGISTER + READ + WAIT + SHUTDOWN)
     assert status(events, "peerdist.status_read_early").state == VIOLATED
@@ -123,12 +124,14 @@ def test_a_session_never_shut_down(tmp_path: Path) -> None:
     assert "was never shut down" in found.findings[0].message
 
 
-def planted(tmp_path: Path, kind: str, change: object) -> list[TraceTuple]:
+def planted(
+    tmp_path: Path, kind: str, change: Callable[[TraceTuple], list[TraceTuple]]
+) -> list[TraceTuple]:
     """The correct monitor's trace with its first event of ``kind`` changed by
     ``change(event) -> list of events`` (what replaces it)."""
     events = run(tmp_path, CORRECT)
     at = next(i for i, e in enumerate(events) if e[2] == kind)
-    return events[:at] + change(events[at]) + events[at + 1 :]  # type: ignore[operator]
+    return events[:at] + change(events[at]) + events[at + 1 :]
 
 
 def test_a_completion_delivered_twice_breaks_exactly_once(tmp_path: Path) -> None:
