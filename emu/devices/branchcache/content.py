@@ -17,11 +17,13 @@
   (PeerDistClientAddContentInformation) and completes it (PeerDistClientCompleteContentInformation:
   PEERDIST_ERROR_CANNOT_PARSE_CONTENTINFO for bytes that are not content information), then
   reads with PeerDistClientBlockRead (at the OVERLAPPED's Offset/OffsetHigh in the content) or
-  PeerDistClientStreamRead (from where the last stream read of the handle ended, taken when
-  the read completes: "The stream offset will be advanced by the number of bytes reported as
-  read"). On success the OVERLAPPED's Offset/OffsetHigh hold "the ULONGLONG offset at which the
-  read started"; a size of 0 asks "the length of available consecutive content bytes in the
-  local cache". The data comes from the service's cache: the publication of the same
+  PeerDistClientStreamRead (from the handle's stream position: "The stream offset will be
+  advanced by the number of bytes reported as read"; emu advances it when the read is issued,
+  by its size, so that reads in flight are served "in a first-in/first-out manner" whatever
+  their latencies; only the last read of the content can return fewer bytes). On success the
+  OVERLAPPED's Offset/OffsetHigh hold "the ULONGLONG offset at which the read started"; a size
+  of 0 asks "the length of available consecutive content bytes in the local cache" (0 when it
+  holds none of it). The data comes from the service's cache: the publication of the same
   identifier. If there is none (never published, unpublished, unfinished) the read completes
   with PEERDIST_ERROR_MISSING_DATA ("If the read cannot not be completed from either the local
   cache or the peer cache"; peers are not modelled, so ERROR_TIMEOUT never happens), its byte
@@ -89,7 +91,7 @@ def content_label(content_id: bytes) -> str:
 def encode_info(content_id: bytes, offset: int, length: int) -> bytes:
     return (
         CONTENT_INFO_MAGIC
-        + len(content_id).to_bytes(2, "little")
+        + len(content_id).to_bytes(4, "little")
         + content_id
         + offset.to_bytes(8, "little")
         + length.to_bytes(8, "little")
@@ -99,10 +101,10 @@ def encode_info(content_id: bytes, offset: int, length: int) -> bytes:
 def decode_info(info: bytes) -> tuple[bytes, int, int] | None:
     """(identifier, offset, length) from content information bytes, or None."""
     head = len(CONTENT_INFO_MAGIC)
-    if not info.startswith(CONTENT_INFO_MAGIC) or len(info) < head + 2:
+    if not info.startswith(CONTENT_INFO_MAGIC) or len(info) < head + 4:
         return None
-    size = int.from_bytes(info[head : head + 2], "little")
-    rest = info[head + 2 :]
+    size = int.from_bytes(info[head : head + 4], "little")
+    rest = info[head + 4 :]
     if len(rest) != size + 16:
         return None
     offset = int.from_bytes(rest[size : size + 8], "little")
@@ -193,6 +195,7 @@ class ContentService(StatusNotifier):
                 complete(self.k, irp, failed(PEERDIST_ERROR_CANNOT_PARSE_CONTENTINFO), 0)
                 return
             content.content_id, content.offset, content.length = decoded
+            content.position = content.offset  # a stream read starts at the range's start
             content.complete = True
             complete(self.k, irp, STATUS_SUCCESS, 0)
 
@@ -207,11 +210,18 @@ class ContentService(StatusNotifier):
         at: int | None,
     ) -> None:
         """A block read at ``at`` (an offset in the content), or a stream read (``at`` None)
-        from the handle's position; ``size`` 0 asks how many bytes the cache holds there."""
+        at the handle's stream position, which it advances by ``size`` at once, so that stream
+        reads are served first in, first out whatever their latencies; ``size`` 0 asks how
+        many bytes the cache holds there."""
+        start = at
+        if at is None:
+            start = content.position
+            end = content.offset + content.length
+            content.position = min(end, start + size)
 
         def work(irp: IoRequest) -> None:
+            assert start is not None
             k = self.k
-            start = content.position if at is None else at
             end = content.offset + content.length
             overlapped = irp.overlapped
             if start < content.offset or start >= end:
@@ -221,19 +231,22 @@ class ContentService(StatusNotifier):
             if overlapped is not None:
                 overlapped.sys_set("Offset", start & 0xFFFFFFFF)
                 overlapped.sys_set("OffsetHigh", start >> 32)
-            if pub is None or not pub.complete or len(pub.data) < end:
+            cached = pub is not None and pub.complete and len(pub.data) >= end
+            if not size:
+                complete(k, irp, STATUS_SUCCESS, end - start if cached else 0)
+                return
+            if not cached:
                 # Nothing of it in the cache (peers are not modelled): the missing range is
                 # the rest of the content, and a stream read moves past it.
                 if at is None:
-                    content.position = end
+                    content.position = max(content.position, end)
                 complete(k, irp, failed(PEERDIST_ERROR_MISSING_DATA), end - start)
                 return
+            assert pub is not None
             chunk = pub.data[start : min(end, start + size)]
-            if buffer is not None and size:
+            if buffer is not None:
                 buffer[: len(chunk)] = chunk
-            if at is None and size:
-                content.position = start + len(chunk)
-            complete(k, irp, STATUS_SUCCESS, len(chunk) if size else end - start)
+            complete(k, irp, STATUS_SUCCESS, len(chunk))
 
         self.later(irp, work)
 

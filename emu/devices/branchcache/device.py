@@ -102,9 +102,11 @@ class BranchCache(ContentService):
     def shutdown(self, session: Session) -> None:
         """The service's half of PeerDistShutdown."""
         k = self.k
-        if session.registration is not None:
-            self.unregister(session, "PeerDistShutdown")
         cancelled = closed = 0
+        request = session.registration
+        if request is not None:
+            cancelled += int(request.irp is not None and not request.irp.done)
+            self.unregister(session, "PeerDistShutdown")
         for obj in list(session.objects):
             cancelled += len(obj.pending)
             self.close_object(obj, "PeerDistShutdown")

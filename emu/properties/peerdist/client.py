@@ -4,9 +4,9 @@ The sentences (the status page: PeerDistRegisterForStatusChangeNotification's; t
 PeerDistServerCancelAsyncOperation's):
 
 - "The caller must register for notification each time after it signals." (the status page, F4.13):
-  a session that was notified and then, at its shutdown or at the run's end, has no
-  registration pending while the status differs from the one last notified to it missed that
-  change (``peerdist.missed_change``);
+  a session that was notified and then goes on using the service (or is open at the run's
+  end) with no registration pending while the status differs from the last one it learnt
+  missed that change (``peerdist.missed_change``);
 - "The caller must explicitly close the handles by calling the appropriate Peer Distribution
   API." (the status page, F4.15): a handle a call reported PEERDIST_ERROR_INVALIDATED is used again
   or never closed (``peerdist.invalidated_handle_used``);
@@ -39,19 +39,46 @@ EXAMINE: Final = frozenset(
 """The calls that read an OVERLAPPED's result (its first argument)."""
 
 
-class MissedChange(BookChecker):
-    """A notified session with no registration pending, at its shutdown or at the run's end,
-    while the service's status differs from the one last notified to it."""
+STATUS_CALLS: Final = frozenset(
+    (
+        "PeerDistGetStatus",
+        "PeerDistGetStatusEx",
+        "PeerDistRegisterForStatusChangeNotification",
+        "PeerDistRegisterForStatusChangeNotificationEx",
+        "PeerDistUnregisterForStatusChangeNotification",
+        "PeerDistShutdown",
+        "PeerDistGetOverlappedResult",
+    )
+)
+"""The calls that do not act on the service's status: asking it, (un)registering, ending."""
+POLLS: Final = ("PeerDistGetStatus", "PeerDistGetStatusEx")
 
-    MORE = ("run.end",)
+
+class MissedChange(BookChecker):
+    """A notified session that goes on using the service (a PeerDist call on it other than
+    the status calls and PeerDistShutdown), or is still open when the run ends, while it has no
+    registration pending and the service's status differs from the last status it learnt (its
+    last notification, or a later successful PeerDistGetStatus): it did not register again
+    after the notification and acts on a status that is no longer true. A session that only
+    shuts down is not judged (a monitor that stops need not hear of later changes)."""
+
+    MORE = ("api", "run.end")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.sessions: dict[int, Session] = {}  # session handle value -> its session
+        self.polled: dict[int, str] = {}  # session -> status a later PeerDistGetStatus gave
+        self.reported: set[int] = set()  # sessions already reported (membership only)
 
     def check(self, seq: int, session: Session, when: str) -> None:
-        if session.notified < 0:
+        if session.notified < 0 or session.oid in self.reported:
             return
         self.exercised = True
         book = self.book
-        if book.registration_pending(session) or book.status in ("", session.last_notified):
+        learnt = self.polled.get(session.oid, session.last_notified)
+        if book.registration_pending(session) or book.status in ("", learnt):
             return
+        self.reported.add(session.oid)
         self.found(
             seq,
             f"session 0x{session.handle:X} was last notified {session.last_notified} and has no "
@@ -61,9 +88,24 @@ class MissedChange(BookChecker):
         )
 
     def see(self, seq: int, event: TraceTuple, record: object) -> None:
-        if event[2] == "peerdist.shutdown" and isinstance(record, Session):
-            self.check(seq, record, "at its shutdown")
-        elif event[2] == "run.end":
+        kind = event[2]
+        if kind == "peerdist.startup" and isinstance(record, Session):
+            self.sessions[record.handle] = record
+        elif kind == "peerdist.notify" and isinstance(record, Session):
+            self.polled.pop(record.oid, None)
+        elif kind == "api":
+            name, args, result = event[4][0], event[4][1], event[4][2]
+            if not str(name).startswith("PeerDist") or not args or not isinstance(args[0], int):
+                return
+            session = self.sessions.get(args[0])
+            if session is None or session.shut >= 0:
+                return
+            if name in POLLS:
+                if result == 0:
+                    self.polled[session.oid] = self.book.status
+            elif name not in STATUS_CALLS:
+                self.check(seq, session, f"when it calls {name}")
+        elif kind == "run.end":
             for session in self.book.sessions.values():
                 if session.shut < 0:
                     self.check(seq, session, "at the end")
@@ -239,7 +281,7 @@ class CancelUnconfirmed(BookChecker):
         for at, by, op in self.cancelled:
             if at < previous or by not in ("", name):
                 continue
-            normal = by == "" or (op.completed >= 0 and op.status == 0)
+            normal = op.completed >= 0 and op.status == 0
             if normal:
                 self.open[str(op.overlapped)] = (seq, op)
 
@@ -293,9 +335,10 @@ register(
         SEED_REGISTER + ", Remarks; F4.13",
         "The caller must register for notification each time after it signals.",
         checker=MissedChange,
-        note="a session that was notified and, at its shutdown or at the run's end, has no "
-        "registration pending while the service's status differs from the last status "
-        "notified to it: it forgot to register again and missed the change",
+        note="a session that was notified goes on using the service (or is open at the run's "
+        "end) with no registration pending while the service's status differs from the last "
+        "status it learnt (notified, or asked with PeerDistGetStatus): it forgot to register "
+        "again and acts on a status that is no longer true",
     ),
     Property(
         "peerdist.invalidated_handle_used",

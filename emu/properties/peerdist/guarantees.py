@@ -24,7 +24,11 @@ from __future__ import annotations
 
 from typing import Final
 
-from emu.codes.winerror import ERROR_OPERATION_ABORTED, PEERDIST_ERROR_INVALIDATED
+from emu.codes.winerror import (
+    ERROR_OPERATION_ABORTED,
+    PEERDIST_ERROR_INVALIDATED,
+    PEERDIST_ERROR_SHUTDOWN_IN_PROGRESS,
+)
 from emu.kernel.trace import TraceTuple
 from emu.properties.catalogue import GUARANTEE, Property, register
 from emu.properties.checker import Context
@@ -36,6 +40,17 @@ REGISTER: Final = (
     "PeerDistRegisterForStatusChangeNotification",
     "PeerDistRegisterForStatusChangeNotificationEx",
 )
+HANDLE_KINDS: Final = {
+    "PeerDistServerPublishAddToStream": "stream",
+    "PeerDistServerPublishCompleteStream": "stream",
+    "PeerDistServerRetrieveContentInformation": "content information",
+    "PeerDistClientAddContentInformation": "content",
+    "PeerDistClientCompleteContentInformation": "content",
+    "PeerDistClientBlockRead": "content",
+    "PeerDistClientStreamRead": "content",
+    "PeerDistClientCancelAsyncOperation": "content",
+}
+"""The kind of handle each function takes as its second argument (peerdist.open's kinds)."""
 CLOSES: Final = frozenset(
     (
         "PeerDistServerCloseStreamHandle",
@@ -174,13 +189,16 @@ class Invalidated(BookChecker):
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.invalid: dict[int, int] = {}  # handle value -> seq of its peerdist.invalidate
+        # handle -> (its peerdist.invalidate, its session's handle, its kind)
+        self.invalid: dict[int, tuple[int, int, str]] = {}
         self.last_call: dict[int, int] = {}  # actor -> seq of its last api event
 
     def see(self, seq: int, event: TraceTuple, record: object) -> None:
         kind = event[2]
         if kind == "peerdist.invalidate":
-            self.invalid[int(event[4][0])] = seq
+            owner = self.book.sessions.get(event[3][1])
+            if owner is not None:
+                self.invalid[int(event[4][0])] = (seq, owner.handle, str(event[4][1]))
             return
         if kind == "peerdist.close":
             self.invalid.pop(int(event[4][0]), None)
@@ -196,7 +214,11 @@ class Invalidated(BookChecker):
         handle = args[1]
         if not isinstance(handle, int) or handle not in self.invalid:
             return
-        when = self.invalid[handle]
+        when, session, handle_kind = self.invalid[handle]
+        if args[0] != session or result == PEERDIST_ERROR_SHUTDOWN_IN_PROGRESS:
+            return  # the session check comes first (another session; a shutdown under way)
+        if HANDLE_KINDS.get(str(name)) != handle_kind:
+            return  # a handle of another kind: ERROR_INVALID_HANDLE, not this rule
         if name in CANCELS and previous < when:
             return  # it may have begun before the invalidation
         self.exercised = True

@@ -5,20 +5,23 @@ Every function returns a DWORD error code (the return convention ``WIN32_ERROR``
 ERROR_IO_PENDING for an operation started, or the failure. It sets the last error only where a
 page says so (the cancel functions: "calling GetLastError immediately after a successful
 PeerDistServerCancelAsyncOperation will return the ERROR_OPERATION_ABORTED error code",
-PeerDistServerCancelAsyncOperation, Remarks).
-The checks, in order (the pages list the codes; their order is emu's, docs/rules.md):
+PeerDistServerCancelAsyncOperation, Remarks) and on a successful
+PeerDistUnregisterForStatusChangeNotification (its page copies that sentence; assumption,
+``emu.win32.peerdist.session``). The checks, in this order in every function (the pages list the
+codes, not their order; the order is emu's, docs/rules.md):
 
-1. **The session.** ``hPeerDist`` must name a live session: ERROR_INVALID_HANDLE ("The hPeerDist
-   handle is invalid") otherwise; but a process that has no session at all has not called
-   PeerDistStartup, which "must be called before any other Peer Distribution functions" (F4.9):
+1. **The session.** ``hPeerDist`` must name a live session of the calling process:
+   ERROR_INVALID_HANDLE ("The hPeerDist handle is invalid") otherwise (another process's
+   session included); but a process that has no session at all has not called PeerDistStartup,
+   which "must be called before any other Peer Distribution functions" (F4.9):
    PEERDIST_ERROR_NOT_INITIALIZED. A session whose PeerDistShutdown is on its way fails every call
    with PEERDIST_ERROR_SHUTDOWN_IN_PROGRESS (assumptions).
-2. **The arguments**: ERROR_INVALID_PARAMETER ("One or more parameters are invalid") for a
+2. **The handle** (stream, content information, content) must be one of the session's, of the
+   function's kind: ERROR_INVALID_HANDLE; an invalidated one gives PEERDIST_ERROR_INVALIDATED
+   (PeerDistRegisterForStatusChangeNotification, Remarks), whatever the other arguments.
+3. **The arguments**: ERROR_INVALID_PARAMETER ("One or more parameters are invalid") for a
    missing or malformed pointer, buffer, OVERLAPPED or port, or reserved OVERLAPPED fields that
    are not zero.
-3. **The handle** (stream, content information, content) must be one of the session's:
-   ERROR_INVALID_HANDLE; an invalidated one gives PEERDIST_ERROR_INVALIDATED
-   (PeerDistRegisterForStatusChangeNotification, Remarks).
 4. **The service**: a feature disabled by Group Policy gives ERROR_ACCESS_DISABLED_BY_POLICY, a
    service that is not available PEERDIST_ERROR_SERVICE_UNAVAILABLE, for the calls whose pages
    list them (every call but the session and status calls and the closes).

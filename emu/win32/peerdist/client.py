@@ -94,16 +94,13 @@ class ClientApi(ServerApi):
     def _pd_content(
         self, name: str, args: tuple[Any, ...], hPeerDist: Any, hContentHandle: Any
     ) -> ApiCall[ContentHandle | int]:
-        """The session, the content handle and the service, checked in that order."""
+        """The session and the content handle, checked in that order."""
         session = yield from self._pd_ready(name, args, hPeerDist, hContentHandle)
         if isinstance(session, int):
             return session
         content = self._pd_object(session, hContentHandle, ContentHandle)
         if isinstance(content, int):
             return content
-        error = self._pd_service_error()
-        if error:
-            return error
         assert isinstance(content, ContentHandle)
         return content
 
@@ -128,7 +125,11 @@ class ClientApi(ServerApi):
         data = self._pd_bytes(cbNumberOfBytes, pBuffer)
         if data is None or content.complete:
             return self._done(t, name, args, ERROR_INVALID_PARAMETER)
-        if content.pending:
+        busy = bool(content.pending)
+        irp = self._pd_start(t, content, name, lpOverlapped)
+        if isinstance(irp, int):
+            return self._done(t, name, args, irp)
+        if busy:
             self.k.violation(
                 "peerdist.overlapping_add",
                 f"{name} on content 0x{content.handle:X} while an earlier operation is "
@@ -136,9 +137,6 @@ class ClientApi(ServerApi):
                 'next call is made"',
                 (content.oid, t.oid),
             )
-        irp = self._pd_start(t, content, name, lpOverlapped)
-        if isinstance(irp, int):
-            return self._done(t, name, args, irp)
         self._pd_bc().add_info(content, irp, data)
         return self._done(t, name, args, ERROR_IO_PENDING)
 
@@ -247,6 +245,9 @@ class ClientApi(ServerApi):
             return self._done(t, name, args, content)
         if pOverlapped is not None and not isinstance(pOverlapped, OVERLAPPED):
             return self._done(t, name, args, ERROR_INVALID_PARAMETER)
+        error = self._pd_service_error()
+        if error:
+            return self._done(t, name, args, error)
         irps = self._pd_bc().client_operations(content, pOverlapped)
         if not irps:
             return self._done(t, name, args, PEERDIST_ERROR_OPERATION_NOTFOUND)

@@ -60,7 +60,7 @@ from emu.win32.base import WIN32_ERROR, ApiCall, dword, export
 from emu.win32.kernel32.iobase import target_buffer
 from emu.win32.peerdist.base import DLL, PeerDistBase
 from emu.win32.peerdist.types import PEERDIST_PUBLICATION_OPTIONS
-from emu.win32.types import HANDLE
+from emu.win32.types import HANDLE, OVERLAPPED
 
 CLOSES: Final[dict[str, type[PeerDistObject]]] = {
     "PeerDistServerCloseStreamHandle": StreamHandle,
@@ -68,6 +68,13 @@ CLOSES: Final[dict[str, type[PeerDistObject]]] = {
     "PeerDistClientCloseContent": ContentHandle,
 }
 """Each close function and the kind of handle it closes."""
+
+
+def _ulonglong(value: Any) -> int:
+    """A ULONGLONG argument, or -1 when it is not one (not an int, negative, over 64 bits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1 << 64:
+        return int(value)
+    return -1
 
 
 class ServerApi(PeerDistBase):
@@ -88,10 +95,14 @@ class ServerApi(PeerDistBase):
         lpOverlapped: Any,
         reserved_zero: bool = True,
     ) -> IoRequest | int:
-        """Start an operation on ``obj``'s file object, or the error code."""
+        """Start an operation on ``obj``'s file object, or the error code: the OVERLAPPED is
+        the last argument checked, then the service."""
         overlapped = self._pd_overlapped(t, lpOverlapped, reserved_zero)
         if isinstance(overlapped, int):
             return overlapped
+        error = self._pd_service_error()
+        if error:
+            return error
         struct, event, post = overlapped
         return start_io(self.k, obj, t, name, struct, event=event, post=post)
 
@@ -127,7 +138,7 @@ class ServerApi(PeerDistBase):
         if isinstance(session, int):
             return self._done(t, name, args, session)
         content_id = self._pd_bytes(cbContentIdentifier, pContentIdentifier)
-        length = cbContentLength if isinstance(cbContentLength, int) else -1
+        length = _ulonglong(cbContentLength)
         port = self._pd_port(t, hCompletionPort)
         options_ok = pPublishOptions is None or isinstance(
             pPublishOptions, PEERDIST_PUBLICATION_OPTIONS
@@ -151,8 +162,16 @@ class ServerApi(PeerDistBase):
         return self._done(t, name, args, ERROR_SUCCESS)
 
     def _pd_stream_op(
-        self, name: str, args: tuple[Any, ...], hPeerDist: Any, hStream: Any, lpOverlapped: Any
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        hPeerDist: Any,
+        hStream: Any,
+        lpOverlapped: Any,
+        data_ok: bool = True,
     ) -> ApiCall[tuple[StreamHandle, IoRequest] | int]:
+        """Session, stream handle, the data (``data_ok``), the OVERLAPPED, the service; then
+        the request."""
         t = self._caller()
         session = yield from self._pd_ready(name, args, hPeerDist, hStream)
         if isinstance(session, int):
@@ -161,10 +180,13 @@ class ServerApi(PeerDistBase):
         if isinstance(stream, int):
             return stream
         assert isinstance(stream, StreamHandle)
-        error = self._pd_service_error()
-        if error:
-            return error
-        if stream.pending and name == "PeerDistServerPublishAddToStream":
+        if not data_ok:
+            return ERROR_INVALID_PARAMETER
+        busy = bool(stream.pending) and name == "PeerDistServerPublishAddToStream"
+        irp = self._pd_start(t, stream, name, lpOverlapped)
+        if isinstance(irp, int):
+            return irp
+        if busy:
             self.k.violation(
                 "peerdist.overlapping_add",
                 f"{name} on stream 0x{stream.handle:X} while an earlier add is pending: "
@@ -172,8 +194,7 @@ class ServerApi(PeerDistBase):
                 'is made"',
                 (stream.oid, t.oid),
             )
-        irp = self._pd_start(t, stream, name, lpOverlapped)
-        return irp if isinstance(irp, int) else (stream, irp)
+        return stream, irp
 
     @export(DLL, WIN32_ERROR)
     def PeerDistServerPublishAddToStream(
@@ -191,15 +212,13 @@ class ServerApi(PeerDistBase):
         name = "PeerDistServerPublishAddToStream"
         args = (hPeerDist, hStream, cbNumberOfBytes, pBuffer, lpOverlapped)
         data = self._pd_bytes(cbNumberOfBytes, pBuffer)
-        if data is None:
-            yield from self._pd_enter(name, hPeerDist)
-            session = self._pd_session(hPeerDist)
-            code = session if isinstance(session, int) else ERROR_INVALID_PARAMETER
-            return self._done(t, name, args, code)
-        started = yield from self._pd_stream_op(name, args, hPeerDist, hStream, lpOverlapped)
+        started = yield from self._pd_stream_op(
+            name, args, hPeerDist, hStream, lpOverlapped, data is not None
+        )
         if isinstance(started, int):
             return self._done(t, name, args, started)
         stream, irp = started
+        assert data is not None
         self._pd_bc().add_to_stream(stream, irp, data)
         return self._done(t, name, args, ERROR_IO_PENDING)
 
@@ -295,7 +314,7 @@ class ServerApi(PeerDistBase):
             return self._done(t, name, args, session)
         content_id = self._pd_bytes(cbContentIdentifier, pContentIdentifier)
         offset = ullContentOffset if isinstance(ullContentOffset, int) else -1
-        length = cbContentLength if isinstance(cbContentLength, int) else -1
+        length = _ulonglong(cbContentLength)
         port = self._pd_port(t, hCompletionPort)
         if (
             content_id is None
@@ -313,8 +332,8 @@ class ServerApi(PeerDistBase):
         if pub is None or not pub.complete:
             return self._done(t, name, args, PEERDIST_ERROR_NOT_FOUND)
         if offset == 0 and length == 0:
-            length = len(pub.data)
-        if offset + length > len(pub.data) or length == 0:
+            length = len(pub.data)  # "the content information for the whole content"
+        elif offset + length > len(pub.data) or length == 0:
             return self._done(t, name, args, ERROR_INVALID_PARAMETER)
         info = bc.open_info(session, pub, offset, length, port, ulCompletionKey)
         self._pd_store(phContentInfo, info.handle)
@@ -338,16 +357,13 @@ class ServerApi(PeerDistBase):
         session = yield from self._pd_ready(name, args, hPeerDist, hContentInfo)
         if isinstance(session, int):
             return self._done(t, name, args, session)
+        info = self._pd_object(session, hContentInfo, ContentInfoHandle)
+        if isinstance(info, int):
+            return self._done(t, name, args, info)
         size = dword(cbMaxNumberOfBytes)
         buffer = target_buffer(pBuffer, size) if size else None
         if buffer is None:
             return self._done(t, name, args, ERROR_INVALID_PARAMETER)
-        info = self._pd_object(session, hContentInfo, ContentInfoHandle)
-        if isinstance(info, int):
-            return self._done(t, name, args, info)
-        error = self._pd_service_error()
-        if error:
-            return self._done(t, name, args, error)
         irp = self._pd_start(t, info, name, lpOverlapped)
         if isinstance(irp, int):
             return self._done(t, name, args, irp)
@@ -384,7 +400,7 @@ class ServerApi(PeerDistBase):
         if isinstance(session, int):
             return self._done(t, name, args, session)
         content_id = self._pd_bytes(cbContentIdentifier, pContentIdentifier)
-        if content_id is None or pOverlapped is None:
+        if content_id is None or not isinstance(pOverlapped, OVERLAPPED):
             return self._done(t, name, args, ERROR_INVALID_PARAMETER)
         error = self._pd_service_error()
         if error:

@@ -30,8 +30,11 @@ PeerDistGetOverlappedResult.
 - **PeerDistGetOverlappedResult** (Windows 8) is GetOverlappedResult without a file handle: TRUE
   once the operation completed successfully (the byte count written), FALSE with
   ERROR_IO_INCOMPLETE while it is pending and bWait is FALSE, FALSE with the operation's error
-  otherwise (ERROR_OPERATION_ABORTED when cancelled). With bWait it waits on the OVERLAPPED's
-  event, or on the operation's own object when hEvent is NULL.
+  otherwise (ERROR_OPERATION_ABORTED when cancelled). With bWait it waits once, on the
+  OVERLAPPED's event, or on the operation's own object when hEvent is NULL; an operation still
+  pending after that wait (the event was shared, or another operation of the same handle
+  signalled the object) gives FALSE with ERROR_IO_INCOMPLETE (assumption: kernel32's
+  GetOverlappedResult reads it as success, which the page of this function does not say).
 """
 
 from __future__ import annotations
@@ -256,16 +259,25 @@ class SessionApi(PeerDistBase):
         status = lpOverlapped.sys_get("Internal")
         if type(status) is not int:
             return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
-        if status == STATUS_PENDING:
+        if status & 0xFFFFFFFF == STATUS_PENDING:
             if not wait_flag:
                 return self._fail(t, name, args, 0, ERROR_IO_INCOMPLETE)
             target = self._pd_waitable(t, lpOverlapped)
             if target is None:
                 return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
-            while lpOverlapped.sys_get("Internal") == STATUS_PENDING:
-                yield from wait(k, t, (target,), False, None, False)
+            yield from wait(k, t, (target,), False, None, False)
             status = lpOverlapped.sys_get("Internal")
-        self._pd_store(lpNumberOfBytesTransferred, lpOverlapped.sys_get("InternalHigh"))
+            if type(status) is not int:
+                return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
+            if status & 0xFFFFFFFF == STATUS_PENDING:
+                # Woken by another completion (a shared event, or the object's other
+                # operation when hEvent is NULL): still running.
+                return self._fail(t, name, args, 0, ERROR_IO_INCOMPLETE)
+        count = lpOverlapped.sys_get("InternalHigh")
+        if type(count) is not int:
+            return self._fail(t, name, args, 0, ERROR_INVALID_PARAMETER)
+        self._pd_store(lpNumberOfBytesTransferred, count & 0xFFFFFFFF)
+        status &= 0xFFFFFFFF
         if nt_success(status):
             return self._done(t, name, args, 1)
         return self._fail(t, name, args, 0, win32_from_ntstatus(status))

@@ -31,6 +31,8 @@ threads:
       h: HANDLE
       ov: OVERLAPPED
       st: PEERDIST_STATUS
+      tag: PEERDIST_CONTENT_TAG
+      hc: HANDLE
     steps:
       - CreateEventW:
           {lpEventAttributes: null, bManualReset: false, bInitialState: false, lpName: null}
@@ -55,6 +57,13 @@ WAIT = """      - WaitForSingleObject: {hHandle: $ev, dwMilliseconds: INFINITE}
 """
 SLEEP = """      - Sleep: {dwMilliseconds: 5}
 """
+OPEN = """      - PeerDistClientOpenContent:
+          hPeerDist: $h.value
+          pContentTag: $tag
+          hCompletionPort: null
+          ulCompletionKey: 0
+          phContentHandle: $hc
+"""
 READ = """      - assert: {that: $st.value, equals: PEERDIST_STATUS_DISABLED}
 """
 SHUTDOWN = """      - PeerDistShutdown: {hPeerDist: $h.value}
@@ -77,8 +86,9 @@ def status(events: list[TraceTuple], pid: str) -> Status:
     return found
 
 
-# A monitor that registers again after each notification, until it saw all three changes.
-CORRECT = REGISTER + WAIT + REGISTER + WAIT + REGISTER + WAIT + SHUTDOWN
+# A monitor that registers again after each notification, until it saw all three changes, and
+# uses the service in between (what peerdist.missed_change judges).
+CORRECT = REGISTER + WAIT + OPEN + REGISTER + WAIT + REGISTER + WAIT + OPEN + SHUTDOWN
 
 
 def test_the_inline_rule_is_in_the_catalogue() -> None:
@@ -102,9 +112,29 @@ def test_a_monitor_that_registers_after_each_notification_breaks_nothing(tmp_pat
 
 def test_a_monitor_that_does_not_register_again_misses_the_change(tmp_path: Path) -> None:
     # the status page: "The caller must register for notification each time after it signals."
-    found = status(run(tmp_path, REGISTER + WAIT + SLEEP + SHUTDOWN), "peerdist.missed_change")
+    found = status(
+        run(tmp_path, REGISTER + WAIT + SLEEP + OPEN + SHUTDOWN), "peerdist.missed_change"
+    )
     assert found.state == VIOLATED
     assert "did not register again" in found.findings[0].message
+    assert "PeerDistClientOpenContent" in found.findings[0].message
+
+
+def test_a_monitor_that_stops_without_registering_again_misses_nothing(tmp_path: Path) -> None:
+    # Notified, then the status changes and it only shuts down: it does not act on the old
+    # status, so it missed nothing it needed (a monitor that stops).
+    found = status(run(tmp_path, REGISTER + WAIT + SLEEP + SHUTDOWN), "peerdist.missed_change")
+    assert found.state != VIOLATED
+
+
+def test_a_client_that_asks_the_status_again_misses_nothing(tmp_path: Path) -> None:
+    ask = """      - PeerDistGetStatus: {hPeerDist: $h.value, pPeerDistStatus: $st}
+        expect: ERROR_SUCCESS
+"""
+    found = status(
+        run(tmp_path, REGISTER + WAIT + SLEEP + ask + OPEN + SHUTDOWN), "peerdist.missed_change"
+    )
+    assert found.state == HELD
 
 
 def test_reading_the_status_before_the_registration_completed(tmp_path: Path) -> None:
