@@ -41,16 +41,25 @@ from emu.codes.winerror import (
     ERROR_ACCESS_DISABLED_BY_POLICY,
     ERROR_INVALID_HANDLE,
     ERROR_INVALID_PARAMETER,
+    ERROR_SUCCESS,
     PEERDIST_ERROR_INVALIDATED,
     PEERDIST_ERROR_NOT_INITIALIZED,
     PEERDIST_ERROR_SERVICE_UNAVAILABLE,
     PEERDIST_ERROR_SHUTDOWN_IN_PROGRESS,
 )
-from emu.devices.branchcache import BranchCache, PeerDistObject, Session, branchcache_of
+from emu.devices.branchcache import (
+    BranchCache,
+    ContentHandle,
+    ContentInfoHandle,
+    PeerDistObject,
+    Session,
+    StreamHandle,
+    branchcache_of,
+)
 from emu.devices.branchcache.objects import SHUTTING_DOWN
 from emu.kernel.actor import PARK
 from emu.kernel.event import KEvent
-from emu.kernel.io import IoRequest
+from emu.kernel.io import IoRequest, start_io
 from emu.kernel.io import cancel as cancel_io
 from emu.kernel.iocp import IoCompletionPort
 from emu.kernel.thread import Thread
@@ -60,6 +69,21 @@ from emu.win32.kernel32.iobase import source_bytes
 from emu.win32.types import OVERLAPPED
 
 DLL: Final = "peerdist"
+
+
+CLOSES: Final[dict[str, type[PeerDistObject]]] = {
+    "PeerDistServerCloseStreamHandle": StreamHandle,
+    "PeerDistServerCloseContentInformation": ContentInfoHandle,
+    "PeerDistClientCloseContent": ContentHandle,
+}
+"""Each close function and the kind of handle it closes."""
+
+
+def ulonglong(value: Any) -> int:
+    """A ULONGLONG argument, or -1 when it is not one (not an int, negative, over 64 bits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1 << 64:
+        return int(value)
+    return -1
 
 
 class PeerDistBase(Win32Base):
@@ -184,3 +208,41 @@ class PeerDistBase(Win32Base):
             yield from wait(k, t, (), False, delay, False)
         elif k.ready:
             yield from k.preempt(f"branchcache@{name}", ())
+
+    def _pd_ready(
+        self, name: str, args: tuple[Any, ...], hPeerDist: Any, *handles: Any
+    ) -> ApiCall[Session | int]:
+        """The scheduling point, then the session (or the error code)."""
+        yield from self._pd_enter(name, hPeerDist, *handles)
+        return self._pd_session(hPeerDist)
+
+    def _pd_start(
+        self,
+        t: Thread,
+        obj: Any,
+        name: str,
+        lpOverlapped: Any,
+        reserved_zero: bool = True,
+    ) -> IoRequest | int:
+        """Start an operation on ``obj``'s file object, or the error code: the OVERLAPPED is
+        the last argument checked, then the service."""
+        overlapped = self._pd_overlapped(t, lpOverlapped, reserved_zero)
+        if isinstance(overlapped, int):
+            return overlapped
+        error = self._pd_service_error()
+        if error:
+            return error
+        struct, event, post = overlapped
+        return start_io(self.k, obj, t, name, struct, event=event, post=post)
+
+    def _pd_close(self, name: str, hPeerDist: Any, handle: Any) -> ApiCall[int]:
+        t = self._caller()
+        args = (hPeerDist, handle)
+        session = yield from self._pd_ready(name, args, hPeerDist, handle)
+        if isinstance(session, int):
+            return self._done(t, name, args, session)
+        obj = self._pd_object(session, handle, CLOSES[name], valid=False)
+        if isinstance(obj, int):
+            return self._done(t, name, args, obj)
+        self._pd_bc().close_object(obj, name)
+        return self._done(t, name, args, ERROR_SUCCESS)

@@ -42,13 +42,12 @@ from emu.codes.winerror import (
 from emu.devices.branchcache import ContentHandle
 from emu.win32.base import WIN32_ERROR, ApiCall, dword, export
 from emu.win32.kernel32.iobase import target_buffer
-from emu.win32.peerdist.base import DLL
-from emu.win32.peerdist.server import ServerApi
+from emu.win32.peerdist.base import DLL, PeerDistBase
 from emu.win32.peerdist.types import PEERDIST_CONTENT_TAG
 from emu.win32.types import HANDLE, OVERLAPPED
 
 
-class ClientApi(ServerApi):
+class ClientApi(PeerDistBase):
     __slots__ = ()
 
     @export(DLL, WIN32_ERROR)

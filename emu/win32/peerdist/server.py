@@ -1,4 +1,5 @@
-"""The server calls: publishing a stream, content information, and the server's cancel.
+"""The server calls: publishing a stream, unpublishing, and the server's cancel (the content
+information calls are ``emu.win32.peerdist.contentinfo``).
 
 The pages' rules (the codes' common order is ``emu.win32.peerdist.base``):
 
@@ -15,15 +16,10 @@ The pages' rules (the codes' common order is ``emu.win32.peerdist.base``):
   "does not remove the publication"; PeerDistServerUnpublish removes it and "cancels all pending
   operations on unpublished content within the Peer Distribution session" (an identifier not
   published: ERROR_NOT_FOUND, assumption; no page lists a code for it).
-- PeerDistServerOpenContentInformation: "If ullContentOffset and cbContentLength are both zero,
-  then the content information for the whole content will be retrieved"; a range past the
-  content: ERROR_INVALID_PARAMETER (assumption); content not published (or its stream not
-  complete): the page's "PEERDIST_ERROR_NOT_FOUND", which winerror.h does not define: emu returns
-  ERROR_NOT_FOUND (1168) (assumption; ``emu.codes.peerdist.PEERDIST_ERROR_NOT_FOUND``).
-- PeerDistServerCancelAsyncOperation (PeerDistServerCancelAsyncOperation, Remarks): a zero-length
-  or NULL identifier or a NULL
-  OVERLAPPED: ERROR_INVALID_PARAMETER; the policy and service codes; no pending operation of
-  the session on that identifier with that OVERLAPPED: PEERDIST_ERROR_OPERATION_NOTFOUND. Else
+- PeerDistServerCancelAsyncOperation (its Remarks): a zero-length or NULL identifier, or a
+  pOverlapped that is not an OVERLAPPED: ERROR_INVALID_PARAMETER; the policy and service codes;
+  no pending operation of the session on that identifier with that OVERLAPPED:
+  PEERDIST_ERROR_OPERATION_NOTFOUND. Else
   the cancel travels to the service; "This function will synchronously cancel the operation, but
   will not return until the cancelation result is posted to the completion port or wait event
   is set": the operation completes as cancelled unless it completed first ("The cancellation
@@ -36,7 +32,7 @@ The pages' rules (the codes' common order is ``emu.win32.peerdist.base``):
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from emu.codes.peerdist import PEERDIST_ERROR_NOT_FOUND
 from emu.codes.winerror import (
@@ -48,63 +44,17 @@ from emu.codes.winerror import (
     PEERDIST_ERROR_OPERATION_NOTFOUND,
 )
 from emu.devices.branchcache import (
-    ContentHandle,
-    ContentInfoHandle,
-    PeerDistObject,
-    Session,
     StreamHandle,
 )
-from emu.kernel.io import IoRequest, start_io
-from emu.kernel.thread import Thread
-from emu.win32.base import WIN32_ERROR, ApiCall, dword, export
-from emu.win32.kernel32.iobase import target_buffer
-from emu.win32.peerdist.base import DLL, PeerDistBase
+from emu.kernel.io import IoRequest
+from emu.win32.base import WIN32_ERROR, ApiCall, export
+from emu.win32.peerdist.base import DLL, PeerDistBase, ulonglong
 from emu.win32.peerdist.types import PEERDIST_PUBLICATION_OPTIONS
 from emu.win32.types import HANDLE, OVERLAPPED
-
-CLOSES: Final[dict[str, type[PeerDistObject]]] = {
-    "PeerDistServerCloseStreamHandle": StreamHandle,
-    "PeerDistServerCloseContentInformation": ContentInfoHandle,
-    "PeerDistClientCloseContent": ContentHandle,
-}
-"""Each close function and the kind of handle it closes."""
-
-
-def _ulonglong(value: Any) -> int:
-    """A ULONGLONG argument, or -1 when it is not one (not an int, negative, over 64 bits)."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1 << 64:
-        return int(value)
-    return -1
 
 
 class ServerApi(PeerDistBase):
     __slots__ = ()
-
-    def _pd_ready(
-        self, name: str, args: tuple[Any, ...], hPeerDist: Any, *handles: Any
-    ) -> ApiCall[Session | int]:
-        """The scheduling point, then the session (or the error code)."""
-        yield from self._pd_enter(name, hPeerDist, *handles)
-        return self._pd_session(hPeerDist)
-
-    def _pd_start(
-        self,
-        t: Thread,
-        obj: Any,
-        name: str,
-        lpOverlapped: Any,
-        reserved_zero: bool = True,
-    ) -> IoRequest | int:
-        """Start an operation on ``obj``'s file object, or the error code: the OVERLAPPED is
-        the last argument checked, then the service."""
-        overlapped = self._pd_overlapped(t, lpOverlapped, reserved_zero)
-        if isinstance(overlapped, int):
-            return overlapped
-        error = self._pd_service_error()
-        if error:
-            return error
-        struct, event, post = overlapped
-        return start_io(self.k, obj, t, name, struct, event=event, post=post)
 
     @export(DLL, WIN32_ERROR)
     def PeerDistServerPublishStream(
@@ -138,7 +88,7 @@ class ServerApi(PeerDistBase):
         if isinstance(session, int):
             return self._done(t, name, args, session)
         content_id = self._pd_bytes(cbContentIdentifier, pContentIdentifier)
-        length = _ulonglong(cbContentLength)
+        length = ulonglong(cbContentLength)
         port = self._pd_port(t, hCompletionPort)
         options_ok = pPublishOptions is None or isinstance(
             pPublishOptions, PEERDIST_PUBLICATION_OPTIONS
@@ -244,18 +194,6 @@ class ServerApi(PeerDistBase):
         PEERDIST_STREAM_HANDLE hStream);"""
         return (yield from self._pd_close("PeerDistServerCloseStreamHandle", hPeerDist, hStream))
 
-    def _pd_close(self, name: str, hPeerDist: Any, handle: Any) -> ApiCall[int]:
-        t = self._caller()
-        args = (hPeerDist, handle)
-        session = yield from self._pd_ready(name, args, hPeerDist, handle)
-        if isinstance(session, int):
-            return self._done(t, name, args, session)
-        obj = self._pd_object(session, handle, CLOSES[name], valid=False)
-        if isinstance(obj, int):
-            return self._done(t, name, args, obj)
-        self._pd_bc().close_object(obj, name)
-        return self._done(t, name, args, ERROR_SUCCESS)
-
     @export(DLL, WIN32_ERROR)
     def PeerDistServerUnpublish(
         self, hPeerDist: Any, cbContentIdentifier: Any, pContentIdentifier: Any
@@ -280,108 +218,6 @@ class ServerApi(PeerDistBase):
             return self._done(t, name, args, PEERDIST_ERROR_NOT_FOUND)
         bc.unpublish_content(session, pub)
         return self._done(t, name, args, ERROR_SUCCESS)
-
-    @export(DLL, WIN32_ERROR)
-    def PeerDistServerOpenContentInformation(
-        self,
-        hPeerDist: Any,
-        cbContentIdentifier: Any,
-        pContentIdentifier: Any,
-        ullContentOffset: Any,
-        cbContentLength: Any,
-        hCompletionPort: Any,
-        ulCompletionKey: Any,
-        phContentInfo: Any,
-    ) -> ApiCall[int]:
-        """DWORD PeerDistServerOpenContentInformation(PEERDIST_INSTANCE_HANDLE hPeerDist, DWORD
-        cbContentIdentifier, PBYTE pContentIdentifier, ULONGLONG ullContentOffset, ULONGLONG
-        cbContentLength, HANDLE hCompletionPort, ULONG_PTR ulCompletionKey,
-        PPEERDIST_CONTENTINFO_HANDLE phContentInfo);"""
-        t = self._caller()
-        name = "PeerDistServerOpenContentInformation"
-        args = (
-            hPeerDist,
-            cbContentIdentifier,
-            pContentIdentifier,
-            ullContentOffset,
-            cbContentLength,
-            hCompletionPort,
-            ulCompletionKey,
-            phContentInfo,
-        )
-        session = yield from self._pd_ready(name, args, hPeerDist)
-        if isinstance(session, int):
-            return self._done(t, name, args, session)
-        content_id = self._pd_bytes(cbContentIdentifier, pContentIdentifier)
-        offset = ullContentOffset if isinstance(ullContentOffset, int) else -1
-        length = _ulonglong(cbContentLength)
-        port = self._pd_port(t, hCompletionPort)
-        if (
-            content_id is None
-            or offset < 0
-            or length < 0
-            or isinstance(port, int)
-            or not isinstance(phContentInfo, HANDLE)
-        ):
-            return self._done(t, name, args, ERROR_INVALID_PARAMETER)
-        error = self._pd_service_error()
-        if error:
-            return self._done(t, name, args, error)
-        bc = self._pd_bc()
-        pub = bc.published(content_id)
-        if pub is None or not pub.complete:
-            return self._done(t, name, args, PEERDIST_ERROR_NOT_FOUND)
-        if offset == 0 and length == 0:
-            length = len(pub.data)  # "the content information for the whole content"
-        elif offset + length > len(pub.data) or length == 0:
-            return self._done(t, name, args, ERROR_INVALID_PARAMETER)
-        info = bc.open_info(session, pub, offset, length, port, ulCompletionKey)
-        self._pd_store(phContentInfo, info.handle)
-        return self._done(t, name, args, ERROR_SUCCESS)
-
-    @export(DLL, WIN32_ERROR)
-    def PeerDistServerRetrieveContentInformation(
-        self,
-        hPeerDist: Any,
-        hContentInfo: Any,
-        cbMaxNumberOfBytes: Any,
-        pBuffer: Any,
-        lpOverlapped: Any,
-    ) -> ApiCall[int]:
-        """DWORD PeerDistServerRetrieveContentInformation(PEERDIST_INSTANCE_HANDLE hPeerDist,
-        PEERDIST_CONTENTINFO_HANDLE hContentInfo, DWORD cbMaxNumberOfBytes, PBYTE pBuffer,
-        LPOVERLAPPED lpOverlapped);"""
-        t = self._caller()
-        name = "PeerDistServerRetrieveContentInformation"
-        args = (hPeerDist, hContentInfo, cbMaxNumberOfBytes, pBuffer, lpOverlapped)
-        session = yield from self._pd_ready(name, args, hPeerDist, hContentInfo)
-        if isinstance(session, int):
-            return self._done(t, name, args, session)
-        info = self._pd_object(session, hContentInfo, ContentInfoHandle)
-        if isinstance(info, int):
-            return self._done(t, name, args, info)
-        size = dword(cbMaxNumberOfBytes)
-        buffer = target_buffer(pBuffer, size) if size else None
-        if buffer is None:
-            return self._done(t, name, args, ERROR_INVALID_PARAMETER)
-        irp = self._pd_start(t, info, name, lpOverlapped)
-        if isinstance(irp, int):
-            return self._done(t, name, args, irp)
-        assert isinstance(info, ContentInfoHandle) and size is not None
-        self._pd_bc().retrieve_info(info, irp, size, buffer)
-        return self._done(t, name, args, ERROR_IO_PENDING)
-
-    @export(DLL, WIN32_ERROR)
-    def PeerDistServerCloseContentInformation(
-        self, hPeerDist: Any, hContentInfo: Any
-    ) -> ApiCall[int]:
-        """DWORD PeerDistServerCloseContentInformation(PEERDIST_INSTANCE_HANDLE hPeerDist,
-        PEERDIST_CONTENTINFO_HANDLE hContentInfo);"""
-        return (
-            yield from self._pd_close(
-                "PeerDistServerCloseContentInformation", hPeerDist, hContentInfo
-            )
-        )
 
     @export(DLL, WIN32_ERROR)
     def PeerDistServerCancelAsyncOperation(
