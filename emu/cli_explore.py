@@ -200,6 +200,10 @@ def explore_command(args: argparse.Namespace) -> int:
         if campaign.found is not None:
             print_outcome(Outcome(campaign.found, campaign), quiet=True)
         print(f"-- {scenario.name}: {summary}")
+        if campaign.notes_seen:
+            seen = sorted(campaign.notes_seen.items(), key=lambda item: (item[1], item[0]))
+            shown = "; ".join(f"{text!r} (first in schedule {index})" for text, index in seen)
+            print(f"   notes seen: {shown}")
         for text in missing:
             print(
                 f"   FAIL: the note {text!r} was never seen in {campaign.schedules_run} schedules"

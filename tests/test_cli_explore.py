@@ -269,3 +269,16 @@ def test_the_report_example_is_a_real_run() -> None:
     text = DOC.read_text(encoding="utf-8")
     section = text.split(generator["BEGIN"], 1)[1].split(generator["END"], 1)[0]
     assert section == generator["example"](), "run: python docs/update_report_example.py"
+
+
+def test_explore_lists_the_notes_its_schedules_reached(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The cancel race names the outcome each schedule reached (issue 15: emu explore reaches
+    # all three).
+    race = str(ROOT / "scenarios" / "peerdist" / "cancel-race.yaml")
+    assert main(["explore", race]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "notes seen:" in line]
+    assert len(lines) == 1
+    for outcome in ("cancel found nothing", "cancelled", "completed normally despite the cancel"):
+        assert f"'{outcome}' (first in schedule " in lines[0]
