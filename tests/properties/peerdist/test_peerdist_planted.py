@@ -382,3 +382,45 @@ def test_freeing_the_overlapped_while_its_packet_is_queued() -> None:
 def test_freeing_the_overlapped_after_its_packet_was_taken() -> None:
     events = run_program(port_reader(True))
     assert status(events, "peerdist.overlapped_freed").state == HELD
+
+
+def adder(wait_between: bool) -> Program:
+    """Two PeerDistClientAddContentInformation calls on one content handle: the second while
+    the first is pending (the bug), or after waiting for it (``wait_between``)."""
+
+    def program(api: Api) -> Generator[Any, Any, None]:
+        h = HANDLE()
+        assert (yield from api.PeerDistStartup(PEERDIST_VERSION, h, None)) == ERROR_SUCCESS
+        hc = HANDLE()
+        tag = PEERDIST_CONTENT_TAG()
+        yield from api.PeerDistClientOpenContent(h.value, tag, None, 0, hc)
+        first, second = OVERLAPPED(), OVERLAPPED()
+        code = yield from api.PeerDistClientAddContentInformation(
+            h.value, hc.value, 2, b"ab", first
+        )
+        assert code == ERROR_IO_PENDING
+        if wait_between:
+            assert (yield from api.PeerDistGetOverlappedResult(first, DWORD(), 1)) == 1
+        code = yield from api.PeerDistClientAddContentInformation(
+            h.value, hc.value, 2, b"cd", second
+        )
+        assert code == ERROR_IO_PENDING
+        yield from api.PeerDistGetOverlappedResult(second, DWORD(), 1)
+        yield from api.PeerDistClientCloseContent(h.value, hc.value)
+        yield from api.PeerDistShutdown(h.value)
+
+    return program
+
+
+def test_an_add_while_the_previous_add_is_pending_is_overlapping_add() -> None:
+    # PeerDistClientAddContentInformation: "When calling this function multiple times on a
+    # single content handle, the caller must wait for each operation to complete before the
+    # next call is made."
+    events = run_program(adder(wait_between=False))
+    rules = [e[4][0] for e in events if e[2] == "violation"]
+    assert rules == ["peerdist.overlapping_add"]
+
+
+def test_adds_one_after_the_other_are_not_overlapping() -> None:
+    events = run_program(adder(wait_between=True))
+    assert [e for e in events if e[2] == "violation"] == []
