@@ -21,11 +21,13 @@ from tests.win32.peerdist.helpers import (
     SLOW_OPS,
     Gen,
     SlowOps,
+    event_overlapped,
     logged,
     open_content,
     pd_sim,
     publish,
     ready_content,
+    register,
     startup,
     switch,
 )
@@ -196,20 +198,27 @@ def test_shutdown_cancels_and_unpublishes() -> None:
         yield from publish(api, h)
         hc = yield from ready_content(api, h)
         _, ov = yield from read(api, h, hc)
-        reg = OVERLAPPED()
-        yield from api.PeerDistUnregisterForStatusChangeNotification(h)
+        _, reg = yield from event_overlapped(api)
+        yield from register(api, h, reg)  # AVAILABLE differs from the DISABLED baseline: at once
+        yield from register(api, h, reg)  # no change since: pending
         log.append((yield from api.PeerDistShutdown(h)))
         log.append((yield from result(api, ov)))
+        log.append((yield from result(api, reg)))
         h2 = yield from startup(api)
         hi = HANDLE()
         log.append(
             (yield from api.PeerDistServerOpenContentInformation(h2, 2, b"id", 0, 0, None, 0, hi))
         )
         log.append((yield from api.PeerDistShutdown(h)))
-        del reg
 
     log, _ = logged(body, latency=(1_000, 50_000), chooser=SlowOps(*SLOW_OPS))
-    assert log == [ERROR_SUCCESS, (0, ERROR_OPERATION_ABORTED), 1168, ERROR_INVALID_HANDLE]
+    assert log == [
+        ERROR_SUCCESS,
+        (0, ERROR_OPERATION_ABORTED),  # the pending read
+        (0, ERROR_OPERATION_ABORTED),  # the pending status registration
+        1168,
+        ERROR_INVALID_HANDLE,
+    ]
 
 
 def test_calls_racing_shutdown_get_shutdown_in_progress() -> None:
