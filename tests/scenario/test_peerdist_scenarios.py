@@ -68,46 +68,7 @@ RACE_OUTCOMES = {
 }
 
 
-NOT_YET_CARRIED = frozenset(
-    {
-        # Page sentences the scenarios quote that no document or docstring of the repository
-        # carries yet (checked against the pages by hand); each must still be quoted somewhere.
-        "This function does not guarantee that the operation will complete as canceled.",
-        "This function does not guarantee that the operation will complete as canceled. The "
-        "cancellation result will be posted only if no other results have been posted.",
-        "To confirm successfully canceled operations, a call should be made to "
-        "GetOverlappedResult with an expected return of FALSE.",
-        "If the new status is disabled or unavailable, the content, content information, or "
-        "stream handles the caller has access to will no longer function. In this case, any "
-        "API that uses these handles will fail with error PEERDIST_ERROR_INVALIDATED.",
-        "This function will synchronously cancel the operation, but will not return until the "
-        "cancellation result is posted to the completion port or wait event is set to the "
-        "signaled state.",
-        "To confirm successfully canceled operations, a call should be made to "
-        "GetOverlappedResult using the OVERLAPPED structure returned by "
-        "GetQueuedCompletionStatus with an expected return of FALSE.",
-        "The feature is disabled by Group Policy.",
-        "The service is unavailable.",
-        "The operation for OVERLAPPED structure cannot be found.",
-        "If the pointer is NULL all asynchronous operations for specified content handle will "
-        "be canceled.",
-        "calling GetLastError immediately after a successful "
-        "PeerDistClientCancelAsyncOperation will return the ERROR_OPERATION_ABORTED error code.",
-        "Value to be returned through the lpCompletionKey parameter of the "
-        "GetQueuedCompletionStatus function. This parameter is ignored when hCompletionPort is "
-        "NULL.",
-        "If the hEvent member of the structure is not NULL, it will be signaled via SetEvent() "
-        "used in order to signal the notification. This can occur even if the completion port "
-        "is specified via the hCompletionPort argument.",
-        "This function cancels any registered notification previously set by a "
-        "PeerDistRegisterForStatusChangeNotification function call.",
-        "PeerDistShutdown cancel all pending Peer Distribution client and server operations "
-        "associated with the supplied PEERDIST_INSTANCE_HANDLE.",
-        "This function will remove all publications that were created with the specified "
-        "hPeerDist handle.",
-        "The requested version is not supported by client side DLL.",
-    }
-)
+NOT_YET_CARRIED: frozenset[str] = frozenset()
 """Quoted page sentences (whitespace-normalised pieces) the repository's text does not carry."""
 
 

@@ -20,9 +20,11 @@ docs/sources.md (F4.11-F4.16):
   so it must outlive the call, and a program that reads it before the completion reads what it
   held (``peerdist.status_read_early``). The Ex form's PEERDIST_STATUS_INFO gets ``status`` and
   the content-information versions the service supports (dwMinVer 1, dwMaxVer 2).
-- PeerDistUnregisterForStatusChangeNotification "cancels the pending registration": its
-  OVERLAPPED completes as cancelled (STATUS_CANCELLED: GetOverlappedResult returns FALSE with
-  ERROR_OPERATION_ABORTED), still through its event and port (F4.16).
+- PeerDistUnregisterForStatusChangeNotification: "This function cancels any registered
+  notification previously set by a PeerDistRegisterForStatusChangeNotification function call":
+  the pending registration's OVERLAPPED completes as cancelled (STATUS_CANCELLED:
+  GetOverlappedResult returns FALSE with ERROR_OPERATION_ABORTED), still through its event and
+  port (F4.16).
 """
 
 from __future__ import annotations

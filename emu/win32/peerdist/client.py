@@ -19,11 +19,10 @@ The pages' rules (the codes' common order is ``emu.win32.peerdist.base``):
   ``emu.devices.branchcache.content``).
 - PeerDistClientCloseContent "will cancel all pending asynchronous operations associated with
   the provided hContentHandle".
-- PeerDistClientCancelAsyncOperation: as the server's (PeerDistServerCancelAsyncOperation, Remarks,
-  F4.17), the operation found by
-  the content handle and the OVERLAPPED; "pOverlapped == NULL cancels ALL async operations on
-  that content handle" (F4.18): with none pending that is PEERDIST_ERROR_OPERATION_NOTFOUND too
-  (assumption).
+- PeerDistClientCancelAsyncOperation: as the server's (F4.17), the operation found by the
+  content handle and the OVERLAPPED; "If the pointer is NULL all asynchronous operations for
+  specified content handle will be canceled." (F4.18): with none pending that is
+  PEERDIST_ERROR_OPERATION_NOTFOUND too (assumption).
 """
 
 from __future__ import annotations
