@@ -202,8 +202,8 @@ def explore_command(args: argparse.Namespace) -> int:
         print(f"-- {scenario.name}: {summary}")
         if campaign.notes_seen:
             seen = sorted(campaign.notes_seen.items(), key=lambda item: (item[1], item[0]))
-            shown = "; ".join(f"{text!r} (first in schedule {index})" for text, index in seen)
-            print(f"   notes seen: {shown}")
+            reached = "; ".join(f"{text!r} (first in schedule {index})" for text, index in seen)
+            print(f"   notes seen: {reached}")
         for text in missing:
             print(
                 f"   FAIL: the note {text!r} was never seen in {campaign.schedules_run} schedules"
