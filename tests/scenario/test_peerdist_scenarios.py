@@ -76,6 +76,18 @@ def path(name: str) -> Path:
     return PEERDIST / f"{name}.yaml"
 
 
+def assert_replay_reproduces(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``emu explore --out`` writes a replay naming the buggy client's property, and ``emu run``
+    on it shows that property violated again."""
+    out = tmp_path / f"{name}.replay.json"
+    assert main(["explore", str(path(name)), "--out", str(out)]) == 0
+    replay = json.loads(out.read_text(encoding="utf-8"))
+    assert BUGS[name] in replay["properties"]
+    capsys.readouterr()
+    assert main(["run", "--quiet", str(out)]) == 0
+    assert f"VIOLATED {BUGS[name]} (expected)" in capsys.readouterr().out
+
+
 def operation_counts(sim: Simulation) -> list[str]:
     """The PeerDist operations not completed exactly once (and not reported pending at the end):
     io.start, io.complete and io.pending on file objects of the PeerDist types, keyed by
@@ -156,13 +168,7 @@ def test_a_buggy_client_is_caught_and_the_replay_reproduces_it(
     campaign = Campaign(loaded, ExploreBudget("random", schedules=300, seed=1)).run()
     assert campaign.found is not None
     assert BUGS[name] in {s.property.id for s in campaign.found.verdict.violated}
-    out = tmp_path / f"{name}.replay.json"
-    assert main(["explore", str(path(name)), "--out", str(out)]) == 0
-    replay = json.loads(out.read_text(encoding="utf-8"))
-    assert BUGS[name] in replay["properties"]
-    capsys.readouterr()
-    assert main(["run", "--quiet", str(out)]) == 0
-    assert f"VIOLATED {BUGS[name]} (expected)" in capsys.readouterr().out
+    assert_replay_reproduces(name, tmp_path, capsys)
 
 
 def test_the_canonical_schedule_of_a_correct_scenario_violates_nothing() -> None:
@@ -246,13 +252,7 @@ def test_a_schedule_dependent_buggy_client_is_found_only_by_exploring(
     assert campaign.hit_at is not None and campaign.hit_at > 0
     assert BUGS[name] in {s.property.id for s in campaign.found.verdict.violated}
     assert any(index for index, _ in campaign.found.result.k.chooser.schedule)
-    out = tmp_path / f"{name}.replay.json"
-    assert main(["explore", str(path(name)), "--out", str(out)]) == 0
-    replay = json.loads(out.read_text(encoding="utf-8"))
-    assert BUGS[name] in replay["properties"]
-    capsys.readouterr()
-    assert main(["run", "--quiet", str(out)]) == 0
-    assert f"VIOLATED {BUGS[name]} (expected)" in capsys.readouterr().out
+    assert_replay_reproduces(name, tmp_path, capsys)
 
 
 def test_the_last_error_after_a_successful_cancel_is_995_whichever_result_was_posted() -> None:

@@ -172,7 +172,9 @@ class ServiceBase:
             return None
         return entry.obj if entry.obj.state != CLOSED else None
 
-    def object_of(self, session: Session, handle: object, kind: type[PeerDistObject]) -> object:
+    def object_of(
+        self, session: Session, handle: object, kind: type[PeerDistObject]
+    ) -> PeerDistObject | None:
         """The object of ``kind`` a handle names in ``session``, or None."""
         entry = self.handles.get(handle)
         if entry is None or not isinstance(entry.obj, kind) or entry.obj.session is not session:

@@ -241,7 +241,6 @@ class CancelUnconfirmed(BookChecker):
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.last_call: dict[int, int] = {}
         self.cancelled: list[tuple[int, str, Op]] = []  # (seq, by, op) io.cancel / io.late
         self.open: dict[str, tuple[int, Op]] = {}  # overlapped -> (cancel api seq, op)
 
@@ -268,9 +267,7 @@ class CancelUnconfirmed(BookChecker):
                 self.close_out(seq, name, "was never examined before the run ended")
 
     def call(self, seq: int, event: TraceTuple) -> None:
-        actor = event[1]
-        previous = self.last_call.get(actor, -1)
-        self.last_call[actor] = seq
+        previous = self.previous_call(seq, event)
         name, args, result = event[4][0], event[4][1], event[4][2]
         if name in EXAMINE and args:
             self.open.pop(str(args[0]), None)

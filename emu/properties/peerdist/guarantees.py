@@ -191,7 +191,6 @@ class Invalidated(BookChecker):
         super().__init__(context)
         # handle -> (its peerdist.invalidate, its session's handle, its kind)
         self.invalid: dict[int, tuple[int, int, str]] = {}
-        self.last_call: dict[int, int] = {}  # actor -> seq of its last api event
 
     def see(self, seq: int, event: TraceTuple, record: object) -> None:
         kind = event[2]
@@ -205,9 +204,7 @@ class Invalidated(BookChecker):
             return
         if kind != "api":
             return
-        actor = event[1]
-        previous = self.last_call.get(actor, -1)
-        self.last_call[actor] = seq
+        previous = self.previous_call(seq, event)
         name, args, result = event[4][0], event[4][1], event[4][2]
         if not str(name).startswith("PeerDist") or name in CLOSES or len(args) < 2:
             return
@@ -242,7 +239,6 @@ class CancelPosted(BookChecker):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.cancels: list[tuple[int, str, tuple[int, int]]] = []
-        self.last_call: dict[int, int] = {}
 
     def see(self, seq: int, event: TraceTuple, record: object) -> None:
         kind = event[2]
@@ -252,9 +248,7 @@ class CancelPosted(BookChecker):
             return
         if kind != "api":
             return
-        actor = event[1]
-        previous = self.last_call.get(actor, -1)
-        self.last_call[actor] = seq
+        previous = self.previous_call(seq, event)
         name, result, last_error = event[4][0], event[4][2], event[4][3]
         if name not in CANCELS or result != 0:
             return

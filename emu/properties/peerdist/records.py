@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Final, cast
 
 from emu.kernel.trace import TraceTuple
-from emu.properties.checker import Fold, FoldChecker
+from emu.properties.checker import Context, Fold, FoldChecker
 
 FILE_TYPES: Final = frozenset(
     ("PeerDistStream", "PeerDistContentInfo", "PeerDistContent", "PeerDistStatusRequest")
@@ -158,9 +158,22 @@ class BookChecker(FoldChecker):
         cls.SEES = BOOK_KINDS + tuple(k for k in cls.MORE if k not in BOOK_KINDS)
         super().__init_subclass__(**kwargs)
 
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.calls: dict[int, int] = {}  # actor -> seq of its latest api event
+
     @property
     def book(self) -> Book:
         return cast(Book, self.records)
+
+    def previous_call(self, seq: int, event: TraceTuple) -> int:
+        """For an ``api`` event: the seq of the same thread's call before it (-1 for its
+        first), what tells a call that may have begun before some event from one that began
+        after. Call it once per ``api`` event."""
+        actor = event[1]
+        previous = self.calls.get(actor, -1)
+        self.calls[actor] = seq
+        return previous
 
     def name(self, oid: int) -> str:
         return self.context.name(oid)

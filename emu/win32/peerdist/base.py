@@ -122,7 +122,7 @@ class PeerDistBase(Win32Base):
     def _pd_object(
         self, session: Session, handle: Any, kind: type[PeerDistObject], valid: bool = True
     ) -> PeerDistObject | int:
-        """The handle's object in ``session``, or the error code (rule 3); an invalidated one
+        """The handle's object in ``session``, or the error code (rule 2); an invalidated one
         is an error unless ``valid`` is False (the closes)."""
         value = handle_value(handle)
         obj = self._pd_bc().object_of(session, value, kind) if value else None
@@ -199,6 +199,17 @@ class PeerDistBase(Win32Base):
         if k.ready:
             yield from k.preempt(f"branchcache@{name}-return", ())
         return 0
+
+    def _pd_overlapping_add(self, t: Thread, obj: PeerDistObject, name: str) -> None:
+        """Record ``peerdist.overlapping_add``: an add started on ``obj`` while an earlier
+        operation of it was still pending."""
+        self.k.violation(
+            "peerdist.overlapping_add",
+            f"{name} on {obj.KIND} 0x{obj.handle:X} while an earlier operation is pending: "
+            '"the caller must wait for each operation to complete before the next call is '
+            'made"',
+            (obj.oid, t.oid),
+        )
 
     def _pd_trip(self, t: Thread, name: str) -> ApiCall[None]:
         """The call's way to the service and back: a latency, waited not alertably."""

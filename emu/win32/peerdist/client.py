@@ -128,13 +128,7 @@ class ClientApi(PeerDistBase):
         if isinstance(irp, int):
             return self._done(t, name, args, irp)
         if busy:
-            self.k.violation(
-                "peerdist.overlapping_add",
-                f"{name} on content 0x{content.handle:X} while an earlier operation is "
-                'pending: "the caller must wait for each operation to complete before the '
-                'next call is made"',
-                (content.oid, t.oid),
-            )
+            self._pd_overlapping_add(t, content, name)
         self._pd_bc().add_info(content, irp, data)
         return self._done(t, name, args, ERROR_IO_PENDING)
 

@@ -65,7 +65,7 @@ class ContentInfoApi(PeerDistBase):
         if isinstance(session, int):
             return self._done(t, name, args, session)
         content_id = self._pd_bytes(cbContentIdentifier, pContentIdentifier)
-        offset = ullContentOffset if isinstance(ullContentOffset, int) else -1
+        offset = ulonglong(ullContentOffset)
         length = ulonglong(cbContentLength)
         port = self._pd_port(t, hCompletionPort)
         if (

@@ -137,13 +137,7 @@ class ServerApi(PeerDistBase):
         if isinstance(irp, int):
             return irp
         if busy:
-            self.k.violation(
-                "peerdist.overlapping_add",
-                f"{name} on stream 0x{stream.handle:X} while an earlier add is pending: "
-                '"the caller must wait for each operation to complete before the next call '
-                'is made"',
-                (stream.oid, t.oid),
-            )
+            self._pd_overlapping_add(t, stream, name)
         return stream, irp
 
     @export(DLL, WIN32_ERROR)
